@@ -1,0 +1,547 @@
+// Package xpay is a client for the Nexi XPay back-office API: capture,
+// refund, order detail and every other post-sale service, as typed Go
+// methods that sign each request with the MAC XPay requires and verify the
+// MAC of each answer.
+//
+// A Client is safe for concurrent use by many goroutines. Create one per
+// alias and reuse it:
+//
+//	client, err := xpay.NewClient(alias, secretKey, xpay.WithEnvironment(xpay.EnvironmentProduction))
+//	res, err := client.Capture(ctx, &xpay.CaptureRequest{
+//		TransactionCode: "ORD-2024-000123",
+//		Amount:          5000, // €50.00, in cents
+//		Currency:        xpay.CurrencyEUR,
+//	})
+//
+// Money is an Amount of minor units, never a float. Writes are never
+// retried by this package; see ErrOutcomeUnknown for what to do when the
+// answer to one is lost.
+package xpay
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	version = "0.1.0"
+
+	// DefaultTimeout bounds each call, from sending the request to reading
+	// the whole answer, unless WithTimeout says otherwise.
+	DefaultTimeout = 30 * time.Second
+
+	// DefaultMaxResponseSize caps the body of an answer, so that a runaway
+	// server or proxy cannot exhaust memory.
+	DefaultMaxResponseSize = 32 << 20
+)
+
+// Environment is an XPay installation.
+type Environment int
+
+// XPay's environments. EnvironmentTest is the default.
+const (
+	EnvironmentTest       Environment = iota // https://int-ecommerce.nexi.it/
+	EnvironmentProduction                    // https://ecommerce.nexi.it/
+)
+
+// BaseURL returns the environment's base URL, ending in a slash.
+func (e Environment) BaseURL() string {
+	switch e {
+	case EnvironmentTest:
+		return "https://int-ecommerce.nexi.it/"
+	case EnvironmentProduction:
+		return "https://ecommerce.nexi.it/"
+	}
+	return ""
+}
+
+// Client calls the XPay back-office API for one alias. It is safe for
+// concurrent use, and holds no state that changes after NewClient.
+type Client struct {
+	alias     string
+	aliasJSON []byte // the alias as a JSON string, for the request body
+	secret    secret
+	baseURL   string
+	http      *http.Client
+	timeout   time.Duration
+	maxBody   int64
+	userAgent string
+	logger    *slog.Logger
+	now       func() time.Time
+}
+
+// secret holds the MAC key. It prints as a mask whatever the verb, so that
+// no fmt call, log or panic shows it.
+type secret string
+
+const redacted = "[redacted]"
+
+func (secret) String() string                 { return redacted }
+func (secret) GoString() string               { return redacted }
+func (secret) Format(f fmt.State, _ rune)     { _, _ = io.WriteString(f, redacted) }
+func (s secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// Option configures a Client. An Option that is given a bad value makes
+// NewClient fail.
+type Option func(*Client) error
+
+// NewClient returns a Client for the alias (apiKey) and secret key (chiave
+// segreta, the MAC key) Nexi assigned to the terminal. Back-office calls
+// must use the alias that processed the transaction: recurring payments
+// have an alias of their own.
+func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
+	switch {
+	case alias == "":
+		return nil, errors.New("xpay: NewClient: alias is empty")
+	case len(alias) > 30:
+		return nil, errors.New("xpay: NewClient: alias is longer than 30 characters")
+	case secretKey == "":
+		return nil, errors.New("xpay: NewClient: secret key is empty")
+	}
+	aliasJSON, _ := json.Marshal(alias)
+	c := &Client{
+		alias:     alias,
+		aliasJSON: aliasJSON,
+		secret:    secret(secretKey),
+		baseURL:   EnvironmentTest.BaseURL(),
+		timeout:   DefaultTimeout,
+		maxBody:   DefaultMaxResponseSize,
+		userAgent: "xpay-go/" + version,
+		now:       time.Now,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(c); err != nil {
+			return nil, fmt.Errorf("xpay: NewClient: %w", err)
+		}
+	}
+	if c.http == nil {
+		c.http = &http.Client{Transport: newTransport()}
+	}
+	return c, nil
+}
+
+// newTransport is the default transport: TLS 1.2 or newer with certificate
+// checks, and enough idle connections per host that concurrent callers
+// reuse them instead of opening new ones.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}
+
+// WithEnvironment selects XPay's test or production installation.
+func WithEnvironment(env Environment) Option {
+	return func(c *Client) error {
+		u := env.BaseURL()
+		if u == "" {
+			return fmt.Errorf("unknown environment %d", int(env))
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithBaseURL sends requests to rawURL instead of an XPay environment, for
+// example to an xpaytest sandbox. It must be an absolute http or https URL.
+func WithBaseURL(rawURL string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(rawURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("base URL %q: want an absolute http or https URL without query", rawURL)
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		c.baseURL = u.String()
+		return nil
+	}
+}
+
+// WithHTTPClient makes the Client send requests through a copy of hc, for
+// a proxy, custom TLS or instrumentation. hc itself is never changed, and
+// neither is http.DefaultClient.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("HTTP client is nil")
+		}
+		cp := *hc
+		c.http = &cp
+		return nil
+	}
+}
+
+// WithTimeout bounds each call, from sending the request to reading the
+// whole answer (DefaultTimeout unless set). Zero leaves the bound to the
+// caller's context; a negative duration is an error.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d < 0 {
+			return fmt.Errorf("timeout %v is negative", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxResponseSize caps the size of an answer's body in bytes
+// (DefaultMaxResponseSize unless set). A larger answer fails with a
+// *ResponseError.
+func WithMaxResponseSize(n int64) Option {
+	return func(c *Client) error {
+		if n <= 0 {
+			return fmt.Errorf("max response size %d is not positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header of every request.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error {
+		if ua == "" {
+			return errors.New("user agent is empty")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithLogger logs one line per call to l: the operation, the masked alias,
+// the HTTP status, esito, idOperazione and the duration at Debug level,
+// failures at Warn. The secret key, the MAC and request bodies are never
+// logged. Without this option the Client is silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithClock replaces time.Now as the source of request timestamps, for
+// tests that need fixed MACs.
+func WithClock(now func() time.Time) Option {
+	return func(c *Client) error {
+		if now == nil {
+			return errors.New("clock is nil")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// String describes the Client with its alias masked and without the key.
+func (c *Client) String() string {
+	return fmt.Sprintf("xpay.Client{alias: %s, baseURL: %s}", maskAlias(c.alias), c.baseURL)
+}
+
+// GoString is String, so that %#v shows no secret either.
+func (c *Client) GoString() string { return c.String() }
+
+// maskAlias keeps only the ends of an alias, enough to tell terminals apart.
+func maskAlias(a string) string {
+	if len(a) <= 8 {
+		return strings.Repeat("*", len(a))
+	}
+	return a[:4] + strings.Repeat("*", len(a)-8) + a[len(a)-4:]
+}
+
+// Response is what every XPay answer carries. Every <Method>Response type
+// embeds it; a Response returned with a nil error has esito OK and a
+// verified MAC.
+type Response struct {
+	Outcome     string       `json:"esito"`        // "OK"
+	OperationID string       `json:"idOperazione"` // Nexi's reference for this call
+	Timestamp   Timestamp    `json:"timeStamp"`    // server time, epoch milliseconds
+	MAC         string       `json:"mac"`          // response MAC, already verified
+	Error       *ErrorDetail `json:"errore,omitempty"`
+
+	HTTPStatus int    `json:"-"`
+	RawBody    []byte `json:"-"` // the body exactly as received
+
+	// Extra keeps the top-level keys that this package does not model.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+func (r *Response) response() *Response { return r }
+
+// ErrorDetail is the errore object of a KO answer. Callers normally see it
+// as an *APIError instead.
+type ErrorDetail struct {
+	Code    int    `json:"codice"`
+	Message string `json:"messaggio"`
+}
+
+// service is the data that tells one back-office service from another.
+// Its request type declares the MAC fields, next to its definition.
+type service struct {
+	name  string // the Client method, for errors and logs
+	path  string // relative to the base URL
+	write bool   // changes state at XPay: never retried, lost answers are ErrOutcomeUnknown
+}
+
+// request is implemented by every <Method>Request.
+type request interface {
+	// validate checks the rules XPay documents, returning a
+	// *ValidationError with Field, WireName and Rule set.
+	validate() error
+	// macFields returns the request MAC input, in the order XPay uses.
+	// The request supplies apiKey and timeStamp, which every MAC includes.
+	macFields(apiKey, timeStamp Field) []Field
+}
+
+type envelope interface{ response() *Response }
+
+// invoke runs op and returns its typed response: every operation method is
+// one call to it.
+func invoke[T any, PT interface {
+	*T
+	envelope
+}](ctx context.Context, c *Client, op *service, req request) (*T, error) {
+	res := PT(new(T))
+	if err := c.call(ctx, op, req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// call is the one request path: it validates req, stamps and signs it,
+// POSTs it, reads a capped body, decodes it into out, verifies the
+// response MAC and turns esito KO into an *APIError.
+func (c *Client) call(ctx context.Context, op *service, req request, out envelope) error {
+	start := time.Now()
+	status, err := c.do(ctx, op, req, out)
+	c.log(ctx, op, status, out.response(), err, time.Since(start))
+	return err
+}
+
+func (c *Client) do(ctx context.Context, op *service, req request, out envelope) (status int, err error) {
+	if v := reflect.ValueOf(req); v.Kind() == reflect.Pointer && v.IsNil() {
+		return 0, &ValidationError{Operation: op.name, Field: "request", WireName: "-", Rule: "must not be nil"}
+	}
+	if err := req.validate(); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			ve.Operation = op.name
+		}
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
+	mac := Sign(string(c.secret), req.macFields(Field{"apiKey", c.alias}, Field{"timeStamp", ts})...)
+	body, err := c.encode(req, ts, mac)
+	if err != nil {
+		return 0, fmt.Errorf("xpay: %s: encoding request: %w", op.name, err)
+	}
+	raw, status, err := c.post(ctx, op, body)
+	if err != nil {
+		return status, err
+	}
+	return status, c.decode(op, status, raw, out)
+}
+
+// encode writes the request body: apiKey, timeStamp and mac, then the
+// fields of req.
+func (c *Client) encode(req request, ts, mac string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(256)
+	buf.WriteString(`{"apiKey":`)
+	buf.Write(c.aliasJSON)
+	buf.WriteString(`,"timeStamp":`)
+	buf.WriteString(ts)
+	buf.WriteString(`,"mac":"`)
+	buf.WriteString(mac)
+	buf.WriteByte('"')
+	start := buf.Len()
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(req); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	if len(b)-start == 2 { // the request's own fields are {}
+		return append(b[:start], '}'), nil
+	}
+	b[start] = ',' // req's opening brace joins the envelope's fields
+	return b, nil
+}
+
+// post sends body and returns the answer's status and capped body. A
+// failure after the request may have been written is, for a write,
+// ErrOutcomeUnknown.
+func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, int, error) {
+	callCtx := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	// A request that never got a connection cannot have reached XPay.
+	// Transports that do not report these events count as having sent it.
+	var gotConnAsked, wroteHeaders atomic.Bool
+	trace := &httptrace.ClientTrace{
+		GetConn:      func(string) { gotConnAsked.Store(true) },
+		WroteHeaders: func() { wroteHeaders.Store(true) },
+	}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(callCtx, trace), http.MethodPost, c.baseURL+op.path, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, fmt.Errorf("xpay: %s: %w", op.name, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		if callCtx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within %v: %w", c.timeout, callCtx.Err())
+		}
+		mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()
+		return nil, 0, c.lost(ctx, op, err, mayHaveSent)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		if callCtx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("no complete answer within %v: %w", c.timeout, callCtx.Err())
+		}
+		return nil, resp.StatusCode, c.lost(ctx, op, fmt.Errorf("reading response: %w", err), true)
+	}
+	if int64(len(raw)) > c.maxBody {
+		return nil, resp.StatusCode, c.untrusted(op, resp.StatusCode, nil,
+			fmt.Errorf("response body exceeds the %d-byte limit (see WithMaxResponseSize)", c.maxBody))
+	}
+	return raw, resp.StatusCode, nil
+}
+
+// lost builds the error for an answer that never arrived whole. The
+// caller's context comes first; a write that may have been sent is
+// ErrOutcomeUnknown.
+func (c *Client) lost(ctx context.Context, op *service, cause error, mayHaveSent bool) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if op.write && mayHaveSent {
+			return &outcomeUnknownError{cause: fmt.Errorf("%w: xpay: %s", ctxErr, op.name)}
+		}
+		return ctxErr
+	}
+	var ue *url.Error
+	if errors.As(cause, &ue) {
+		cause = ue.Err // its text repeats the method and URL
+	}
+	err := fmt.Errorf("xpay: %s: %w", op.name, cause)
+	if op.write && mayHaveSent {
+		return &outcomeUnknownError{cause: err}
+	}
+	return err
+}
+
+// untrusted builds the error for an answer that arrived but cannot be used.
+func (c *Client) untrusted(op *service, status int, raw []byte, cause error) error {
+	err := &ResponseError{Operation: op.name, HTTPStatus: status, Body: raw, Err: cause}
+	if op.write {
+		return &outcomeUnknownError{cause: err}
+	}
+	return err
+}
+
+var errNotEnvelope = errors.New("body is not an XPay JSON envelope")
+
+// decode reads an answer into out, whatever its HTTP status: XPay sends
+// KO bodies with 200 as well as with 4xx and 5xx.
+func (c *Client) decode(op *service, status int, raw []byte, out envelope) error {
+	if !json.Valid(raw) {
+		return c.untrusted(op, status, raw, errNotEnvelope)
+	}
+	if err := unmarshalLenient(raw, out); err != nil {
+		return c.untrusted(op, status, raw, errNotEnvelope)
+	}
+	r := out.response()
+	r.HTTPStatus, r.RawBody = status, raw
+	if r.Outcome == "" {
+		return c.untrusted(op, status, raw, errNotEnvelope)
+	}
+	macOK := verifyResponseMAC(string(c.secret), r.Outcome, r.OperationID, string(r.Timestamp), r.MAC)
+	switch r.Outcome {
+	case "OK":
+		if !macOK {
+			return c.untrusted(op, status, raw, ErrInvalidMAC)
+		}
+		return nil
+	case "KO":
+		var detail ErrorDetail
+		if r.Error != nil {
+			detail = *r.Error
+		}
+		// XPay may leave these two codes unsigned: it could not compute a MAC.
+		unsignedAllowed := r.MAC == "" && (detail.Code == CodeMACNotComputable || detail.Code == CodeNotAllowed)
+		if !macOK && !unsignedAllowed {
+			return c.untrusted(op, status, raw, ErrInvalidMAC)
+		}
+		return &APIError{
+			Operation:   op.name,
+			Code:        detail.Code,
+			Message:     detail.Message,
+			OperationID: r.OperationID,
+			HTTPStatus:  status,
+			Body:        raw,
+		}
+	}
+	if !macOK {
+		return c.untrusted(op, status, raw, ErrInvalidMAC)
+	}
+	return c.untrusted(op, status, raw, fmt.Errorf("unexpected esito %q", r.Outcome))
+}
+
+func (c *Client) log(ctx context.Context, op *service, status int, r *Response, err error, d time.Duration) {
+	if c.logger == nil {
+		return
+	}
+	level := slog.LevelDebug
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if !c.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("operation", op.name),
+		slog.String("alias", maskAlias(c.alias)),
+		slog.Int("http_status", status),
+		slog.String("esito", r.Outcome),
+		slog.String("idOperazione", r.OperationID),
+		slog.Duration("duration", d),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.logger.LogAttrs(ctx, level, "xpay call", attrs...)
+}

@@ -1,0 +1,355 @@
+package xpay_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay"
+)
+
+// opCase describes one operation for the shared table of behaviours every
+// operation must have.
+type opCase struct {
+	name  string
+	uri   string
+	write bool
+	// call makes a valid request; the mock answers it.
+	call func(ctx context.Context, c *xpay.Client) (any, error)
+	// body is the exact request body under fixedClock.
+	body string
+	// ok and ko are fixtures; the KO one must carry koCode and koMessage.
+	ok, ko    string
+	koCode    int
+	koMessage string
+	checkOK   func(t *testing.T, res any)
+	invalid   []invalidCase
+}
+
+type invalidCase struct {
+	name            string
+	call            func(ctx context.Context, c *xpay.Client) (any, error)
+	field, wireName string
+}
+
+func opCases() []opCase {
+	capture := func(r xpay.CaptureRequest) func(context.Context, *xpay.Client) (any, error) {
+		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.Capture(ctx, &r) }
+	}
+	refund := func(r xpay.RefundRequest) func(context.Context, *xpay.Client) (any, error) {
+		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.Refund(ctx, &r) }
+	}
+	getOrder := func(r xpay.GetOrderRequest) func(context.Context, *xpay.Client) (any, error) {
+		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.GetOrder(ctx, &r) }
+	}
+	money := xpay.CaptureRequest{TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR}
+	moneyBody := `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"d2d3e0a8945a1d760c36a423d7c1875a8887b76f",
+		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978"}`
+	return []opCase{
+		{
+			name: "Capture", uri: "ecomm/api/bo/contabilizza", write: true,
+			call: capture(money), body: moneyBody,
+			ok: "contabilizza-ok.json", ko: "contabilizza-ko.json",
+			koCode: xpay.CodeInvalidState, koMessage: "Valore non valido nello stato corrente",
+			checkOK: func(t *testing.T, res any) {
+				r := res.(*xpay.CaptureResponse)
+				assert.Equal(t, "80310241", r.OperationID)
+			},
+			invalid: []invalidCase{
+				{"code too short", capture(xpay.CaptureRequest{TransactionCode: "X", Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
+				{"code too long", capture(xpay.CaptureRequest{TransactionCode: strings.Repeat("A", 31), Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
+				{"code not ASCII", capture(xpay.CaptureRequest{TransactionCode: "ORDINE-è", Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
+				{"zero amount", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Currency: xpay.CurrencyEUR}), "Amount", "importo"},
+				{"negative amount", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Amount: -5, Currency: xpay.CurrencyEUR}), "Amount", "importo"},
+				{"no currency", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Amount: 1}), "Currency", "divisa"},
+				{"alphabetic currency", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Amount: 1, Currency: "EUR"}), "Currency", "divisa"},
+			},
+		},
+		{
+			name: "Refund", uri: "ecomm/api/bo/storna", write: true,
+			call: refund(xpay.RefundRequest{TransactionCode: money.TransactionCode, Amount: money.Amount, Currency: money.Currency}), body: moneyBody,
+			ok: "storna-ok.json", ko: "storna-ko.json",
+			koCode: xpay.CodeAmountTooHigh, koMessage: "Importo operazione troppo alto",
+			checkOK: func(t *testing.T, res any) {
+				r := res.(*xpay.RefundResponse)
+				assert.Equal(t, "80310243", r.OperationID)
+				assert.Nil(t, r.APMInfo)
+			},
+			invalid: []invalidCase{
+				{"empty code", refund(xpay.RefundRequest{Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
+				{"zero amount", refund(xpay.RefundRequest{TransactionCode: "ORD1", Currency: xpay.CurrencyEUR}), "Amount", "importo"},
+				{"four-digit currency", refund(xpay.RefundRequest{TransactionCode: "ORD1", Amount: 1, Currency: "0978"}), "Currency", "divisa"},
+				{"PayPal id with newline", refund(xpay.RefundRequest{TransactionCode: "ORD1", Amount: 1, Currency: xpay.CurrencyEUR, PayPalPartialCaptureID: "4RT5\n"}), "PayPalPartialCaptureID", "idContabParzialePayPal"},
+			},
+		},
+		{
+			name: "GetOrder", uri: "ecomm/api/bo/situazioneOrdine",
+			call: getOrder(xpay.GetOrderRequest{TransactionCode: "ORD-2024-000123"}),
+			body: `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"9809248dca2cb26b91daafb17a7996f99e98878a","codiceTransazione":"ORD-2024-000123"}`,
+			ok:   "situazioneOrdine-ok.json", ko: "situazioneOrdine-ko.json",
+			koCode: xpay.CodeNotFound, koMessage: "Non è possibile trovare l’informazione richiesta",
+			checkOK: func(t *testing.T, res any) {
+				r := res.(*xpay.GetOrderResponse)
+				o := r.Order()
+				require.NotNil(t, o)
+				assert.Equal(t, "ORD-2024-000123", o.TransactionCode)
+				assert.Equal(t, xpay.Amount(5000), o.Amount)
+				assert.Equal(t, "EUR", o.Currency)
+				assert.Equal(t, xpay.OrderStatePartiallyRefunded, o.State)
+				assert.Equal(t, "203012", r.Expiry())
+				ops := o.Operations()
+				require.Len(t, ops, 2)
+				assert.Equal(t, xpay.OperationTypeCapture, ops[0].Type)
+				assert.Equal(t, xpay.Amount(5000), ops[0].Amount)
+				assert.Equal(t, xpay.OperationTypeRefund, ops[1].Type)
+				assert.Equal(t, xpay.Amount(2000), ops[1].Amount)
+				assert.Equal(t, "operatore.bo", ops[1].User)
+			},
+			invalid: []invalidCase{
+				{"empty code", getOrder(xpay.GetOrderRequest{}), "TransactionCode", "codiceTransazione"},
+				{"control character", getOrder(xpay.GetOrderRequest{TransactionCode: "ORD\x001"}), "TransactionCode", "codiceTransazione"},
+			},
+		},
+	}
+}
+
+func TestOperations(t *testing.T) {
+	t.Parallel()
+	for _, oc := range opCases() {
+		t.Run(oc.name, func(t *testing.T) {
+			t.Parallel()
+			testOperation(t, oc)
+		})
+	}
+}
+
+func testOperation(t *testing.T, oc opCase) {
+	url := testBase + oc.uri
+	// serve runs the operation once against a responder and returns its
+	// result, error and the number of requests sent.
+	serve := func(t *testing.T, r httpmock.Responder, opts ...xpay.Option) (any, int, error) {
+		c, mock := newTestClient(t, opts...)
+		mock.RegisterResponder(http.MethodPost, url, r)
+		res, err := oc.call(context.Background(), c)
+		return res, mock.GetTotalCallCount(), err
+	}
+	// requireUnknownIffWrite checks that a lost or untrusted answer is
+	// ErrOutcomeUnknown exactly when the operation changes state.
+	requireUnknownIffWrite := func(t *testing.T, err error) {
+		t.Helper()
+		assert.Equal(t, oc.write, errors.Is(err, xpay.ErrOutcomeUnknown), "ErrOutcomeUnknown for write=%v: %v", oc.write, err)
+	}
+
+	t.Run("request", func(t *testing.T) {
+		t.Parallel()
+		var got *http.Request
+		var body []byte
+		_, calls, err := serve(t, func(r *http.Request) (*http.Response, error) {
+			got = r
+			body, _ = io.ReadAll(r.Body)
+			return httpmock.NewBytesResponse(http.StatusOK, fixture(t, oc.ok)), nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, 1, calls)
+		assert.Equal(t, http.MethodPost, got.Method)
+		assert.Equal(t, url, got.URL.String())
+		assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+		assert.True(t, strings.HasPrefix(got.Header.Get("User-Agent"), "xpay-go/"))
+		assert.JSONEq(t, oc.body, string(body))
+	})
+
+	t.Run("ok", func(t *testing.T) {
+		t.Parallel()
+		res, _, err := serve(t, httpmock.NewBytesResponder(http.StatusOK, fixture(t, oc.ok)))
+		require.NoError(t, err)
+		oc.checkOK(t, res)
+		env := reflect.ValueOf(res).Elem().FieldByName("Response").Interface().(xpay.Response)
+		assert.Equal(t, "OK", env.Outcome)
+		assert.Equal(t, http.StatusOK, env.HTTPStatus)
+		assert.Equal(t, fixture(t, oc.ok), env.RawBody, "the raw body is kept")
+		ts, err := env.Timestamp.Time()
+		require.NoError(t, err)
+		assert.Equal(t, 2024, ts.Year())
+		assert.Empty(t, extraKeys(res), "fixture keys the types do not model")
+	})
+
+	for _, status := range []int{http.StatusOK, http.StatusBadRequest} {
+		t.Run("ko/"+http.StatusText(status), func(t *testing.T) {
+			t.Parallel()
+			res, _, err := serve(t, httpmock.NewBytesResponder(status, fixture(t, oc.ko)))
+			assert.Nil(t, res)
+			var apiErr *xpay.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, oc.name, apiErr.Operation)
+			assert.Equal(t, oc.koCode, apiErr.Code)
+			assert.Equal(t, oc.koMessage, apiErr.Message)
+			assert.NotEmpty(t, apiErr.OperationID)
+			assert.Equal(t, status, apiErr.HTTPStatus)
+			assert.Equal(t, fixture(t, oc.ko), apiErr.Body)
+			assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a signed KO is a known outcome")
+			assert.Contains(t, err.Error(), oc.name)
+		})
+	}
+
+	untrusted := map[string][]byte{
+		"KO flipped to OK":     editJSON(t, fixture(t, oc.ko), func(m map[string]any) { m["esito"] = "OK"; delete(m, "errore") }),
+		"operation id changed": editJSON(t, fixture(t, oc.ok), func(m map[string]any) { m["idOperazione"] = "99999999" }),
+		"MAC missing":          editJSON(t, fixture(t, oc.ok), func(m map[string]any) { delete(m, "mac") }),
+		"MAC missing on KO":    editJSON(t, fixture(t, oc.ko), func(m map[string]any) { delete(m, "mac") }),
+	}
+	for name, body := range untrusted {
+		t.Run("invalid MAC/"+name, func(t *testing.T) {
+			t.Parallel()
+			res, _, err := serve(t, httpmock.NewBytesResponder(http.StatusOK, body))
+			assert.Nil(t, res, "no data without a valid MAC")
+			require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, err, &respErr)
+			assert.Equal(t, body, respErr.Body)
+			var apiErr *xpay.APIError
+			assert.False(t, errors.As(err, &apiErr), "an unsigned KO is not trusted")
+			requireUnknownIffWrite(t, err)
+		})
+	}
+
+	t.Run("unsigned KO 50", func(t *testing.T) {
+		t.Parallel()
+		_, _, err := serve(t, httpmock.NewBytesResponder(http.StatusInternalServerError, fixture(t, "contabilizza-ko50-nomac.json")))
+		var apiErr *xpay.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, xpay.CodeMACNotComputable, apiErr.Code)
+		assert.NotErrorIs(t, err, xpay.ErrInvalidMAC)
+	})
+
+	t.Run("esito neither OK nor KO", func(t *testing.T) {
+		t.Parallel()
+		mac := xpay.Sign(testSecret, xpay.Field{Name: "esito", Value: "PEN"}, xpay.Field{Name: "idOperazione", Value: "1234"}, xpay.Field{Name: "timeStamp", Value: "1718611200001"})
+		body := `{"esito":"PEN","idOperazione":"1234","timeStamp":1718611200001,"mac":"` + mac + `"}`
+		res, _, err := serve(t, httpmock.NewStringResponder(http.StatusOK, body))
+		assert.Nil(t, res)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		assert.Contains(t, err.Error(), `unexpected esito "PEN"`)
+		assert.NotErrorIs(t, err, xpay.ErrInvalidMAC)
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("non-JSON 5xx", func(t *testing.T) {
+		t.Parallel()
+		const html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+		res, _, err := serve(t, httpmock.NewStringResponder(http.StatusBadGateway, html))
+		assert.Nil(t, res)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		assert.Equal(t, http.StatusBadGateway, respErr.HTTPStatus)
+		assert.Equal(t, html, string(respErr.Body))
+		var apiErr *xpay.APIError
+		assert.False(t, errors.As(err, &apiErr))
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("malformed JSON", func(t *testing.T) {
+		t.Parallel()
+		ok := fixture(t, oc.ok)
+		res, _, err := serve(t, httpmock.NewBytesResponder(http.StatusOK, ok[:len(ok)/2]))
+		assert.Nil(t, res)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		assert.Equal(t, http.StatusOK, respErr.HTTPStatus)
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("JSON that is not an envelope", func(t *testing.T) {
+		t.Parallel()
+		_, _, err := serve(t, httpmock.NewStringResponder(http.StatusOK, `{"status":"ok"}`))
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("transport error", func(t *testing.T) {
+		t.Parallel()
+		res, _, err := serve(t, httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+		assert.Nil(t, res)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "connection reset by peer")
+		assert.Contains(t, err.Error(), oc.name)
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("body over the size limit", func(t *testing.T) {
+		t.Parallel()
+		_, _, err := serve(t, httpmock.NewBytesResponder(http.StatusOK, fixture(t, oc.ok)), xpay.WithMaxResponseSize(64))
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		assert.Contains(t, err.Error(), "64-byte limit")
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("context cancelled before the call", func(t *testing.T) {
+		t.Parallel()
+		c, mock := newTestClient(t)
+		mock.RegisterResponder(http.MethodPost, url, httpmock.NewBytesResponder(http.StatusOK, fixture(t, oc.ok)))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		res, err := oc.call(ctx, c)
+		assert.Nil(t, res)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "nothing was sent")
+		assert.Zero(t, mock.GetTotalCallCount())
+	})
+
+	t.Run("context cancelled in flight", func(t *testing.T) {
+		t.Parallel()
+		c, mock := newTestClient(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		mock.RegisterResponder(http.MethodPost, url, func(r *http.Request) (*http.Response, error) {
+			cancel()
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})
+		res, err := oc.call(ctx, c)
+		assert.Nil(t, res)
+		assert.ErrorIs(t, err, context.Canceled)
+		requireUnknownIffWrite(t, err)
+	})
+
+	t.Run("client timeout", func(t *testing.T) {
+		t.Parallel()
+		c, mock := newTestClient(t, xpay.WithTimeout(20_000_000)) // 20ms
+		mock.RegisterResponder(http.MethodPost, url, func(r *http.Request) (*http.Response, error) {
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})
+		_, err := oc.call(context.Background(), c)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Contains(t, err.Error(), "no answer within 20ms")
+		requireUnknownIffWrite(t, err)
+	})
+
+	for _, ic := range oc.invalid {
+		t.Run("validation/"+ic.name, func(t *testing.T) {
+			t.Parallel()
+			c, mock := newTestClient(t)
+			mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, "{}"))
+			res, err := ic.call(context.Background(), c)
+			assert.Nil(t, res)
+			var ve *xpay.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, oc.name, ve.Operation)
+			assert.Equal(t, ic.field, ve.Field)
+			assert.Equal(t, ic.wireName, ve.WireName)
+			assert.NotEmpty(t, ve.Rule)
+			assert.Contains(t, err.Error(), ic.field)
+			assert.Zero(t, mock.GetTotalCallCount(), "nothing may be sent")
+		})
+	}
+}

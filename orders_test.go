@@ -1,0 +1,130 @@
+package xpay_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay"
+)
+
+// A situazioneOrdine answer the way some servers write it: numbers as
+// strings and strings as numbers, dettaglio as a lone object, scadenza at
+// the top level, timeStamp as a string, a PayPal partial capture and DCC.
+func TestGetOrderLenientShapes(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/situazioneOrdine",
+		httpmock.NewBytesResponder(http.StatusOK, fixture(t, "situazioneOrdine-variant-ok.json")))
+
+	res, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-2024-000201"})
+	require.NoError(t, err)
+	assert.Equal(t, xpay.Timestamp("1718697600412"), res.Timestamp)
+	assert.Equal(t, "203105", res.Expiry(), "top-level scadenza")
+	o := res.Order()
+	require.NotNil(t, o)
+	assert.Equal(t, "12345678", o.MerchantNumber, "a number into a string field keeps its text")
+	assert.Equal(t, xpay.Amount(15000), o.Amount, "amount as a string")
+	assert.Equal(t, xpay.OrderStatePartiallyCaptured, o.State)
+	assert.Empty(t, o.Email, "null leaves the zero value")
+	require.Len(t, o.Details, 1, "a lone dettaglio object is a list of one")
+	d := o.Details[0]
+	assert.Equal(t, "162.35", d.ConvertedAmount, "decimals are kept as text, never floats")
+	assert.Equal(t, "1.0823", d.ExchangeRate)
+	assert.Equal(t, 2, d.CurrencyDecimals)
+	assert.Equal(t, "840", d.CurrencyCode)
+	assert.Equal(t, "false", d.CurrencyFlag)
+	require.Len(t, d.Operations, 1)
+	assert.Equal(t, "4RT55912HA773611K", d.Operations[0].PayPalPartialCaptureID)
+	assert.Equal(t, xpay.Amount(6000), d.Operations[0].Amount)
+	assert.Empty(t, extraKeys(res))
+
+	when, err := xpay.ParseTime(d.Operations[0].Date, time.UTC)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2024, 6, 18, 11, 5, 10, 0, time.UTC), when)
+}
+
+// The strict check used on every fixture does notice a key the types do not
+// model, and the key's value is kept rather than lost.
+func TestStrictDecodeCatchesUnmodelledKeys(t *testing.T) {
+	t.Parallel()
+	body := editJSON(t, fixture(t, "situazioneOrdine-ok.json"), func(m map[string]any) {
+		m["nuovoCampo"] = 1
+		order := m["report"].([]any)[0].(map[string]any)
+		order["rrn"] = "416900123456"
+		op := order["dettaglio"].([]any)[0].(map[string]any)["operazioni"].([]any)[0].(map[string]any)
+		op["importo"] = map[string]any{"valore": 5000} // a shape that fits no Amount
+	})
+	c, mock := newTestClient(t)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/situazioneOrdine", httpmock.NewBytesResponder(http.StatusOK, body))
+	res, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-2024-000123"})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{
+		".Response.nuovoCampo",
+		".Orders[].rrn",
+		".Orders[].Details[].Operations[].importo",
+	}, extraKeys(res))
+	assert.JSONEq(t, `"416900123456"`, string(res.Order().Extra["rrn"]))
+	assert.JSONEq(t, `{"valore":5000}`, string(res.Order().Operations()[0].Extra["importo"]))
+}
+
+func TestRefundPayPalPartialCapture(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	var body []byte
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/storna", func(r *http.Request) (*http.Response, error) {
+		body, _ = io.ReadAll(r.Body)
+		return httpmock.NewBytesResponse(http.StatusOK, fixture(t, "storna-ok.json")), nil
+	})
+	_, err := c.Refund(context.Background(), &xpay.RefundRequest{
+		TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR,
+		PayPalPartialCaptureID: "4RT55912HA773611K",
+	})
+	require.NoError(t, err)
+	// Sent, but not signed: the MAC is the one of the plain refund.
+	assert.JSONEq(t, `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"d2d3e0a8945a1d760c36a423d7c1875a8887b76f",
+		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978","idContabParzialePayPal":"4RT55912HA773611K"}`, string(body))
+}
+
+func TestRefundAPMInfo(t *testing.T) {
+	t.Parallel()
+	mac := xpay.Sign(testSecret, xpay.Field{Name: "esito", Value: "OK"}, xpay.Field{Name: "idOperazione", Value: "80310299"}, xpay.Field{Name: "timeStamp", Value: "1718611203999"})
+	body, err := json.Marshal(map[string]any{
+		"esito": "OK", "idOperazione": "80310299", "timeStamp": 1718611203999, "mac": mac,
+		"infoAPM": map[string]any{"apm": "SATISPAY", "info": "rimborso in elaborazione"},
+	})
+	require.NoError(t, err)
+	c, mock := newTestClient(t)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/storna", httpmock.NewBytesResponder(http.StatusOK, body))
+	res, err := c.Refund(context.Background(), &xpay.RefundRequest{TransactionCode: "ORD-2024-000123", Amount: 100, Currency: xpay.CurrencyEUR})
+	require.NoError(t, err)
+	require.NotNil(t, res.APMInfo)
+	assert.Equal(t, "SATISPAY", res.APMInfo.APM)
+	assert.Equal(t, "rimborso in elaborazione", res.APMInfo.Info)
+}
+
+func TestParseTimeLayouts(t *testing.T) {
+	t.Parallel()
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		rome = time.FixedZone("CEST", 2*60*60)
+	}
+	want := time.Date(2024, 6, 17, 10, 15, 42, 0, rome)
+	for _, s := range []string{"2024-06-17 10:15:42", "17/06/2024 10:15:42", "2024-06-17T10:15:42"} {
+		got, err := xpay.ParseTime(s, rome)
+		require.NoError(t, err, s)
+		assert.True(t, want.Equal(got), "%s: got %v", s, got)
+	}
+	day, err := xpay.ParseTime("17/06/2024", nil)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2024, 6, 17, 0, 0, 0, 0, time.UTC), day)
+	_, err = xpay.ParseTime("17 giugno 2024", nil)
+	assert.ErrorContains(t, err, `"17 giugno 2024"`)
+}

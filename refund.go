@@ -1,0 +1,68 @@
+package xpay
+
+import (
+	"context"
+	"encoding/json"
+)
+
+var svcRefund = service{name: "Refund", path: "ecomm/api/bo/storna", write: true}
+
+// RefundRequest asks XPay to reverse (stornare) a payment: it voids an
+// authorization that is not yet captured, or refunds captured money.
+type RefundRequest struct {
+	// TransactionCode is the merchant's order code of the payment
+	// (codiceTransazione), 2 to 30 characters.
+	TransactionCode string `json:"codiceTransazione"`
+	// Amount to void or refund, in minor units.
+	Amount Amount `json:"importo"`
+	// Currency of Amount, as a numeric code: CurrencyEUR.
+	Currency Currency `json:"divisa"`
+	// PayPalPartialCaptureID, for PayPal only, names the partial capture
+	// being refunded: the idContabParzialePayPal of its CONTAB. row in
+	// GetOrder. Leave it empty for a PayPal sale without partial captures
+	// and for every other payment method. It is not part of the MAC.
+	PayPalPartialCaptureID string `json:"idContabParzialePayPal,omitempty"`
+}
+
+// macFields are those of a capture; no source signs idContabParzialePayPal.
+func (r *RefundRequest) macFields(apiKey, timeStamp Field) []Field {
+	return moneyMACFields(apiKey, timeStamp, r.TransactionCode, r.Currency, r.Amount)
+}
+
+func (r *RefundRequest) validate() error {
+	return firstError(
+		checkTransactionCode("TransactionCode", r.TransactionCode),
+		checkAmount("Amount", r.Amount),
+		checkCurrency("Currency", r.Currency),
+		checkOptionalCode("PayPalPartialCaptureID", "idContabParzialePayPal", r.PayPalPartialCaptureID, 64),
+	)
+}
+
+// RefundResponse is XPay's answer to a refund or void.
+type RefundResponse struct {
+	Response
+	// APMInfo is sent for some alternative payment methods.
+	APMInfo *APMInfo `json:"infoAPM,omitempty"`
+}
+
+// APMInfo is the infoAPM object of a refund answer.
+type APMInfo struct {
+	APM   string                     `json:"apm"`
+	Info  string                     `json:"info"`
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes leniently: see the package's decoding rules.
+func (a *APMInfo) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, a) }
+
+// Refund voids an uncaptured authorization (the order becomes Annullato)
+// or refunds captured money, in full (Rimborsato) or in part (Rimborsato
+// Parz.), depending on the order's state. XPay answers KO with
+// CodeAmountTooHigh when Amount exceeds what can be reversed.
+//
+// Refund is never retried. If it fails with ErrOutcomeUnknown, read the
+// order with GetOrder before trying again: a new STORNO operation row means
+// the refund happened.
+func (c *Client) Refund(ctx context.Context, req *RefundRequest) (*RefundResponse, error) {
+	return invoke[RefundResponse](ctx, c, &svcRefund, req)
+}

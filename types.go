@@ -1,0 +1,160 @@
+package xpay
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Amount is a sum of money in the currency's minor unit: Amount(5000) is
+// €50.00. XPay never sees a decimal point, and neither does this package:
+// there is no float anywhere between your code and the wire.
+//
+// The request MAC and the JSON body format an Amount through the same
+// function, so the signature cannot drift from the payload. When decoding,
+// an Amount accepts a JSON number or a string of digits.
+type Amount int64
+
+// String returns the amount as XPay writes it: the decimal integer of minor
+// units, with no separators ("5000").
+func (a Amount) String() string { return string(a.appendTo(nil)) }
+
+// appendTo is the one formatter of an Amount on the wire.
+func (a Amount) appendTo(b []byte) []byte { return strconv.AppendInt(b, int64(a), 10) }
+
+// MarshalJSON writes the amount as a JSON number of minor units.
+func (a Amount) MarshalJSON() ([]byte, error) { return a.appendTo(nil), nil }
+
+// UnmarshalJSON reads a JSON number or a string of digits ("5000", 5000).
+// An empty string or null leaves the amount at zero. Fractions and
+// exponents are rejected: they are not minor units.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	digits, ok := unquoteNumber(b)
+	if !ok {
+		return fmt.Errorf("xpay: amount: want an integer of minor units, got %.40s", b)
+	}
+	if len(digits) == 0 {
+		*a = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(string(digits), 10, 64)
+	if err != nil {
+		return fmt.Errorf("xpay: amount: want an integer of minor units, got %.40s", b)
+	}
+	*a = Amount(n)
+	return nil
+}
+
+// unquoteNumber returns the text of a JSON number, or the content of a
+// JSON string, with surrounding spaces removed. "null" gives an empty
+// result. ok is false for any other JSON value.
+func unquoteNumber(b []byte) (text []byte, ok bool) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0, bytes.Equal(b, []byte("null")):
+		return nil, true
+	case b[0] == '"':
+		if len(b) < 2 || b[len(b)-1] != '"' {
+			return nil, false
+		}
+		return bytes.TrimSpace(b[1 : len(b)-1]), true
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		return b, true
+	}
+	return nil, false
+}
+
+// Currency is the ISO 4217 numeric code XPay expects in requests, such as
+// "978" for euro. Responses name currencies with the alphabetic code
+// instead ("EUR"), and keep it as a plain string.
+type Currency string
+
+// Currencies the official XPay plugins send. Any other 3-digit ISO 4217
+// code your terminal accepts can be used as Currency("...").
+const (
+	CurrencyEUR Currency = "978"
+	CurrencyCZK Currency = "203"
+	CurrencyPLN Currency = "985"
+	CurrencyAUD Currency = "036"
+	CurrencyNZD Currency = "554"
+)
+
+// Timestamp is XPay's timeStamp: milliseconds since the Unix epoch. It keeps
+// the digits exactly as the server sent them, JSON number or string, because
+// the response MAC is computed over that text.
+type Timestamp string
+
+// UnmarshalJSON accepts a JSON number or a string of digits.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	digits, ok := unquoteNumber(b)
+	if !ok {
+		return fmt.Errorf("xpay: timeStamp: want epoch milliseconds, got %.40s", b)
+	}
+	*t = Timestamp(digits)
+	return nil
+}
+
+// Time returns the timestamp as a time.Time.
+func (t Timestamp) Time() (time.Time, error) {
+	ms, err := strconv.ParseInt(string(t), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("xpay: timeStamp %q is not epoch milliseconds", string(t))
+	}
+	return time.UnixMilli(ms), nil
+}
+
+// OrderState is the state (stato) of an order or of one of its operations.
+// XPay may add states: values not listed here are kept as received.
+type OrderState string
+
+// The order states XPay documents.
+const (
+	OrderStateAuthorized        OrderState = "Autorizzato"          // authorized, not yet captured
+	OrderStateDenied            OrderState = "Negato"               // not authorized; will not be captured
+	OrderStateCancelled         OrderState = "Annullato"            // authorized, then voided
+	OrderStateCaptured          OrderState = "Contabilizzato"       // captured
+	OrderStateRefunded          OrderState = "Rimborsato"           // captured, then fully refunded
+	OrderStateNotCreated        OrderState = "Non Creato"           // never reached authorization
+	OrderStatePartiallyCaptured OrderState = "Contabilizzato Parz." // partly captured
+	OrderStatePartiallyRefunded OrderState = "Rimborsato Parz."     // partly refunded
+)
+
+// OperationType is the kind of an operation row (tipoOperazione) of an
+// order. Values not listed here are kept as received.
+type OperationType string
+
+// The operation types XPay documents.
+const (
+	OperationTypeCapture OperationType = "CONTAB." // a capture (contabilizzazione)
+	OperationTypeRefund  OperationType = "STORNO"  // a refund or a void (storno)
+)
+
+// timeLayouts are the layouts XPay writes dates in, most common first.
+var timeLayouts = []string{
+	"2006-01-02 15:04:05",
+	"02/01/2006 15:04:05",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05.000",
+	"02/01/2006",
+	"2006-01-02",
+}
+
+// ParseTime parses a date or date-time as XPay writes it in responses
+// (dataTransazione, dataOperazione, ...): "2006-01-02 15:04:05",
+// "02/01/2006 15:04:05", "02/01/2006" and a few close variants. XPay writes
+// Italian local time without a zone, so the caller names the location; nil
+// means UTC. Responses keep dates as the strings received, so a layout this
+// function does not know never loses data.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("xpay: unrecognised date " + strconv.Quote(s))
+}
