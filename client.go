@@ -305,6 +305,9 @@ type service struct {
 	name  string // the Client method, for errors and logs
 	path  string // relative to the base URL
 	write bool   // changes state at XPay: never retried, lost answers are ErrOutcomeUnknown
+
+	macOptional   bool // XPay may send the answer unsigned; a MAC present is still verified
+	notFoundEmpty bool // KO CodeNotFound means an empty result, not an error
 }
 
 // request is implemented by every <Method>Request.
@@ -395,15 +398,42 @@ func (c *Client) encode(req request, ts, mac string) ([]byte, error) {
 	return b, nil
 }
 
-// post sends body and returns the answer's status and capped body. A
-// failure after the request may have been written is, for a write,
-// ErrOutcomeUnknown.
-func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, int, error) {
-	callCtx := ctx
+// exchange is one HTTP request in flight, up to its response headers.
+type exchange struct {
+	resp     *http.Response
+	ctx      context.Context // the call's context: the caller's, plus the client timeout
+	timer    *time.Timer     // the client timeout, nil if there is none
+	timedOut atomic.Bool
+	cancel   context.CancelCauseFunc
+}
+
+// end releases the exchange.
+func (x *exchange) end() {
+	if x.timer != nil {
+		x.timer.Stop()
+	}
+	x.cancel(nil)
+}
+
+// cause returns err, or the client timeout if that is what ended the call.
+func (x *exchange) cause(err error) error {
+	if x.timedOut.Load() {
+		return context.Cause(x.ctx)
+	}
+	return err
+}
+
+// send sends one request and waits for the response headers. A failure
+// after the request may have been written is, for a write,
+// ErrOutcomeUnknown. The caller must call end on the exchange.
+func (c *Client) send(ctx context.Context, op *service, method, url string, body []byte) (*exchange, error) {
+	x := &exchange{}
+	x.ctx, x.cancel = context.WithCancelCause(ctx)
 	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		callCtx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+		x.timer = time.AfterFunc(c.timeout, func() {
+			x.timedOut.Store(true)
+			x.cancel(fmt.Errorf("no answer within %v: %w", c.timeout, context.DeadlineExceeded))
+		})
 	}
 	// A request that never got a connection cannot have reached XPay.
 	// Transports that do not report these events count as having sent it.
@@ -412,35 +442,97 @@ func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, in
 		GetConn:      func(string) { gotConnAsked.Store(true) },
 		WroteHeaders: func() { wroteHeaders.Store(true) },
 	}
-	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(callCtx, trace), http.MethodPost, c.baseURL+op.path, bytes.NewReader(body))
-	if err != nil {
-		return nil, 0, fmt.Errorf("xpay: %s: %w", op.name, err)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
-	hreq.Header.Set("Content-Type", "application/json")
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(x.ctx, trace), method, url, rd)
+	if err != nil {
+		x.end()
+		return nil, fmt.Errorf("xpay: %s: %w", op.name, err)
+	}
+	if body != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
 	hreq.Header.Set("Accept", "application/json")
 	hreq.Header.Set("User-Agent", c.userAgent)
 
-	resp, err := c.http.Do(hreq)
+	x.resp, err = c.http.Do(hreq)
 	if err != nil {
-		if callCtx.Err() != nil && ctx.Err() == nil {
-			err = fmt.Errorf("no answer within %v: %w", c.timeout, callCtx.Err())
-		}
+		x.end()
 		mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()
-		return nil, 0, c.lost(ctx, op, err, mayHaveSent)
+		return nil, c.lost(ctx, op, x.cause(err), mayHaveSent)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	return x, nil
+}
+
+// post sends body and returns the answer's status and capped body.
+func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, int, error) {
+	x, err := c.send(ctx, op, http.MethodPost, c.baseURL+op.path, body)
 	if err != nil {
-		if callCtx.Err() != nil && ctx.Err() == nil {
-			err = fmt.Errorf("no complete answer within %v: %w", c.timeout, callCtx.Err())
-		}
-		return nil, resp.StatusCode, c.lost(ctx, op, fmt.Errorf("reading response: %w", err), true)
+		return nil, 0, err
+	}
+	defer x.end()
+	return c.readBody(ctx, op, x)
+}
+
+// readBody reads the whole body of x, up to the size cap.
+func (c *Client) readBody(ctx context.Context, op *service, x *exchange) ([]byte, int, error) {
+	defer x.resp.Body.Close()
+	status := x.resp.StatusCode
+	raw, err := io.ReadAll(io.LimitReader(x.resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 	}
 	if int64(len(raw)) > c.maxBody {
-		return nil, resp.StatusCode, c.untrusted(op, resp.StatusCode, nil,
+		return nil, status, c.untrusted(op, status, nil,
 			fmt.Errorf("response body exceeds the %d-byte limit (see WithMaxResponseSize)", c.maxBody))
 	}
-	return raw, resp.StatusCode, nil
+	return raw, status, nil
+}
+
+// stream GETs url and copies a successful, non-JSON body to w as it
+// arrives, without holding it. The client timeout bounds the wait for the
+// headers only; the caller's context bounds the transfer. A JSON answer is
+// read as an envelope: a KO becomes an *APIError.
+func (c *Client) stream(ctx context.Context, op *service, url string, w io.Writer) (int64, error) {
+	start := time.Now()
+	var r Response
+	n, status, err := c.doStream(ctx, op, url, w, &r)
+	c.log(ctx, op, status, &r, err, time.Since(start))
+	return n, err
+}
+
+func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Writer, r *Response) (int64, int, error) {
+	x, err := c.send(ctx, op, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer x.end()
+	status := x.resp.StatusCode
+	if strings.Contains(x.resp.Header.Get("Content-Type"), "json") || status/100 != 2 {
+		raw, status, err := c.readBody(ctx, op, x)
+		if err != nil {
+			return 0, status, err
+		}
+		switch err = c.decode(op, status, raw, r); {
+		case err == nil:
+			err = c.untrusted(op, status, raw, errors.New("an XPay envelope instead of the file"))
+		case status/100 == 2 && errors.Is(err, errNotEnvelope):
+			n, err := w.Write(raw) // a report whose format is JSON
+			return int64(n), status, err
+		}
+		return 0, status, err
+	}
+	if x.timer != nil {
+		x.timer.Stop()
+	}
+	defer x.resp.Body.Close()
+	n, err := io.Copy(w, x.resp.Body)
+	if err != nil {
+		return n, status, c.lost(ctx, op, fmt.Errorf("after %d bytes: %w", n, err), false)
+	}
+	return n, status, nil
 }
 
 // lost builds the error for an answer that never arrived whole. The
@@ -489,7 +581,8 @@ func (c *Client) decode(op *service, status int, raw []byte, out envelope) error
 	if r.Outcome == "" {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}
-	macOK := verifyResponseMAC(string(c.secret), r.Outcome, r.OperationID, string(r.Timestamp), r.MAC)
+	macOK := (op.macOptional && r.MAC == "") ||
+		verifyResponseMAC(string(c.secret), r.Outcome, r.OperationID, string(r.Timestamp), r.MAC)
 	switch r.Outcome {
 	case "OK":
 		if !macOK {
@@ -505,6 +598,9 @@ func (c *Client) decode(op *service, status int, raw []byte, out envelope) error
 		unsignedAllowed := r.MAC == "" && (detail.Code == CodeMACNotComputable || detail.Code == CodeNotAllowed)
 		if !macOK && !unsignedAllowed {
 			return c.untrusted(op, status, raw, ErrInvalidMAC)
+		}
+		if op.notFoundEmpty && detail.Code == CodeNotFound && macOK {
+			return nil
 		}
 		return &APIError{
 			Operation:   op.name,

@@ -14,6 +14,7 @@ import (
 // where XPay's servers are known to vary and keeps whatever it cannot place:
 //
 //   - keys match the json tag exactly or, failing that, in any letter case;
+//     a field may name other keys it answers to in an xpay:"alias" tag;
 //   - a string field also takes a JSON number or boolean, as its text;
 //   - an integer field also takes a string of digits;
 //   - a slice field also takes a single object, as a one-element slice;
@@ -85,12 +86,15 @@ func (si *structInfo) collect(t reflect.Type, parent []int) {
 			if _, dup := si.byName[name]; dup {
 				continue // the shallower field wins, as in encoding/json
 			}
-			si.byName[name] = len(si.fields)
-			si.fields = append(si.fields, structField{
-				name:        name,
-				index:       index,
-				unmarshaler: reflect.PointerTo(f.Type).Implements(unmarshalerType),
-			})
+			um := reflect.PointerTo(f.Type).Implements(unmarshalerType)
+			names := []string{name}
+			if alias := f.Tag.Get("xpay"); alias != "" {
+				names = append(names, strings.Split(alias, ",")...)
+			}
+			for _, n := range names {
+				si.byName[n] = len(si.fields)
+				si.fields = append(si.fields, structField{name: n, index: index, unmarshaler: um})
+			}
 		}
 	}
 }

@@ -118,3 +118,105 @@ func ExampleSign() {
 	fmt.Println(mac)
 	// Output: 9809248dca2cb26b91daafb17a7996f99e98878a
 }
+
+func ExampleClient_ListOrders() {
+	client := exampleClient(map[string]string{"ecomm/api/bo/reportOrdini": "reportOrdini-ok.json"})
+
+	res, err := client.ListOrders(context.Background(), &xpay.ListOrdersRequest{
+		Period:  xpay.DateRange{From: xpay.Date{Year: 2024, Month: 6, Day: 1}, To: xpay.Date{Year: 2024, Month: 6, Day: 17}},
+		Channel: xpay.ChannelAll,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, o := range res.Orders {
+		fmt.Println(o.TransactionCode, o.State, o.Amount)
+	}
+	// Output:
+	// ORD-2024-000124 Autorizzato 1999
+	// ORD-2024-000125 Negato 7450
+}
+
+func ExampleClient_CreatePayByLink() {
+	client := exampleClient(map[string]string{"ecomm/api/bo/richiestaPayMail": "richiestaPayMail-ok.json"})
+
+	res, err := client.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{
+		TransactionCode: "PBL-2024-000777",
+		Amount:          12000,
+		TimeoutHours:    48,
+		ReturnURL:       "https://shop.example.com/pagamento/esito",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.URL)
+	// Output: https://int-ecommerce.nexi.it/ecomm/EXAMPLE-PAYMAIL-LINK/7f3c9a1e
+}
+
+func ExampleClient_RegeneratePayByLink() {
+	client := exampleClient(map[string]string{"ecomm/api/bo/rigeneraPayMail": "rigeneraPayMail-ok.json"})
+
+	res, err := client.RegeneratePayByLink(context.Background(), &xpay.RegeneratePayByLinkRequest{
+		TransactionCode: "PBL-2024-000777",
+		TimeoutHours:    24,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The link may now carry a new order code: use it from here on.
+	fmt.Println(res.TransactionCode)
+	// Output: PBL-2024-000777-1
+}
+
+func ExampleClient_ListReports() {
+	client := exampleClient(map[string]string{"ecomm/api/bo/elencoReport": "elencoReport-ok.json"})
+
+	res, err := client.ListReports(context.Background(), &xpay.ListReportsRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range res.Reports {
+		fmt.Println(r.ID, r.Name, r.Format)
+		// client.DownloadReport(ctx, r.ID, file) streams it to a file.
+	}
+	// Output: 1045 Transazioni giornaliere CSV
+}
+
+func ExampleClient_ContractDetails() {
+	client := exampleClient(map[string]string{"ecomm/api/contratti/dettagliContratto": "dettagliContratto-ok.json"})
+
+	res, err := client.ContractDetails(context.Background(), &xpay.ContractDetailsRequest{ContractNumber: "CNT-0001-ROSSI"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range res.Contracts {
+		fmt.Println(k.ContractNumber, k.CardType, k.FirstPaymentStatus)
+	}
+	// Output: CNT-0001-ROSSI VISA OK
+}
+
+func ExampleClient_CheckBlacklist() {
+	client := exampleClient(map[string]string{"ecomm/api/blacklist/controlla": "blacklist-controlla-ok.json"})
+
+	res, err := client.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{
+		Type:  xpay.ValueTypeTaxCode,
+		Value: "RSSMRA80A01H501U",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Listed(), res.Entries[0].Description)
+	// Output: true Chargeback ripetuti
+}
+
+func ExampleClient_Warnings() {
+	client := exampleClient(map[string]string{"ecomm/api/bo/warning": "warning-ko.json"})
+
+	// XPay answers "nothing found" with a KO; Warnings makes it an empty list.
+	res, err := client.Warnings(context.Background(), &xpay.WarningsRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(res.Warnings), "warnings")
+	// Output: 0 warnings
+}

@@ -2,6 +2,7 @@ package xpay_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -97,4 +98,17 @@ func extraKeys(v any) []string {
 	}
 	walk("", reflect.ValueOf(v))
 	return found
+}
+
+// recordBody answers POSTs to uri (relative to the base URL) with the
+// fixture file, and returns where the last request body is kept.
+func recordBody(t *testing.T, mock *httpmock.MockTransport, uri, file string) *[]byte {
+	t.Helper()
+	answer := fixture(t, file)
+	var got []byte
+	mock.RegisterResponder(http.MethodPost, testBase+uri, func(r *http.Request) (*http.Response, error) {
+		got, _ = io.ReadAll(r.Body)
+		return httpmock.NewBytesResponse(http.StatusOK, answer), nil
+	})
+	return &got
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
 	"strings"
@@ -27,11 +28,14 @@ type opCase struct {
 	// body is the exact request body under fixedClock.
 	body string
 	// ok and ko are fixtures; the KO one must carry koCode and koMessage.
-	ok, ko    string
-	koCode    int
-	koMessage string
-	checkOK   func(t *testing.T, res any)
-	invalid   []invalidCase
+	ok, ko string
+	koCode int
+	// macOptional: XPay may answer unsigned (warning); a MAC present is
+	// still checked.
+	macOptional bool
+	koMessage   string
+	checkOK     func(t *testing.T, res any)
+	invalid     []invalidCase
 }
 
 type invalidCase struct {
@@ -40,7 +44,9 @@ type invalidCase struct {
 	field, wireName string
 }
 
-func opCases() []opCase {
+func opCases() []opCase { return append(coreOpCases(), serviceOpCases()...) }
+
+func coreOpCases() []opCase {
 	capture := func(r xpay.CaptureRequest) func(context.Context, *xpay.Client) (any, error) {
 		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.Capture(ctx, &r) }
 	}
@@ -202,8 +208,24 @@ func testOperation(t *testing.T, oc opCase) {
 	untrusted := map[string][]byte{
 		"KO flipped to OK":     editJSON(t, fixture(t, oc.ko), func(m map[string]any) { m["esito"] = "OK"; delete(m, "errore") }),
 		"operation id changed": editJSON(t, fixture(t, oc.ok), func(m map[string]any) { m["idOperazione"] = "99999999" }),
-		"MAC missing":          editJSON(t, fixture(t, oc.ok), func(m map[string]any) { delete(m, "mac") }),
-		"MAC missing on KO":    editJSON(t, fixture(t, oc.ko), func(m map[string]any) { delete(m, "mac") }),
+	}
+	unsigned := map[string][]byte{
+		"MAC missing":       editJSON(t, fixture(t, oc.ok), func(m map[string]any) { delete(m, "mac") }),
+		"MAC missing on KO": editJSON(t, fixture(t, oc.ko), func(m map[string]any) { delete(m, "mac") }),
+	}
+	if oc.macOptional {
+		t.Run("unsigned answer accepted", func(t *testing.T) {
+			t.Parallel()
+			res, _, err := serve(t, httpmock.NewBytesResponder(http.StatusOK, unsigned["MAC missing"]))
+			require.NoError(t, err)
+			oc.checkOK(t, res)
+			_, _, err = serve(t, httpmock.NewBytesResponder(http.StatusOK, unsigned["MAC missing on KO"]))
+			var apiErr *xpay.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, oc.koCode, apiErr.Code)
+		})
+	} else {
+		maps.Copy(untrusted, unsigned)
 	}
 	for name, body := range untrusted {
 		t.Run("invalid MAC/"+name, func(t *testing.T) {

@@ -165,3 +165,136 @@ type Operation struct {
 
 // UnmarshalJSON decodes leniently: see the package's decoding rules.
 func (op *Operation) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, op) }
+
+var svcListOrders = service{name: "ListOrders", path: "ecomm/api/bo/reportOrdini"}
+
+// Channel is the payment channel filter (canale) of ListOrders. Values not
+// listed here can be sent as Channel("...").
+type Channel string
+
+// The channels XPay's samples use.
+const (
+	ChannelAll    Channel = "All"
+	ChannelCard   Channel = "CartaCredito"
+	ChannelMyBank Channel = "MyBank"
+	ChannelPayPal Channel = "PayPal"
+	ChannelMySi   Channel = "MySi"
+	ChannelSofort Channel = "sofort"
+)
+
+// maxTransactionLen is the longest codiceTransazione XPay accepts.
+const maxTransactionLen = 30
+
+// ListOrdersRequest selects the orders of a period (reportOrdini).
+type ListOrdersRequest struct {
+	// TransactionCode limits the list to one order; empty means all.
+	TransactionCode string `json:"codiceTransazione"`
+	// Period is the range of days to search. XPay is reported to accept
+	// at most 90 days.
+	Period DateRange `json:"periodo"`
+	// Channel is required: ChannelAll for every channel.
+	Channel Channel `json:"canale"`
+	// States keeps only orders in these states; empty means all. It is not
+	// part of the MAC.
+	States []OrderState `json:"stato,omitempty"`
+}
+
+// macFields: apiKey, codiceTransazione, periodo, canale, timeStamp. An
+// empty codiceTransazione is signed as "codiceTransazione=".
+func (r *ListOrdersRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{
+		apiKey,
+		{"codiceTransazione", r.TransactionCode},
+		{"periodo", r.Period.String()},
+		{"canale", string(r.Channel)},
+		timeStamp,
+	}
+}
+
+func (r *ListOrdersRequest) validate() error {
+	err := firstError(
+		checkOptionalCode("TransactionCode", "codiceTransazione", r.TransactionCode, maxTransactionLen),
+		checkDate("Period.From", "periodo", r.Period.From, true),
+		checkDate("Period.To", "periodo", r.Period.To, true),
+	)
+	switch {
+	case err != nil:
+		return err
+	case r.Period.To.time().Before(r.Period.From.time()):
+		return invalid("Period", "periodo", "ends (%s) before it starts (%s)", r.Period.To, r.Period.From)
+	case r.Channel == "":
+		return invalid("Channel", "canale", "is required: ChannelAll for every channel")
+	}
+	for i, s := range r.States {
+		if err := checkText("States", "stato", string(s), 40); err != nil || s == "" {
+			return invalid("States", "stato", "element %d must be a non-empty state such as OrderStateAuthorized", i)
+		}
+	}
+	return checkPrintable("Channel", "canale", string(r.Channel))
+}
+
+// ListOrdersResponse is the answer of reportOrdini.
+type ListOrdersResponse struct {
+	Response
+	Orders []Order `json:"report"`
+}
+
+// ListOrders lists the orders of a period (reportOrdini), optionally
+// filtered by order code, channel and state. Whether XPay includes each
+// order's details (dettaglio) here is not documented; they are decoded
+// when present.
+func (c *Client) ListOrders(ctx context.Context, req *ListOrdersRequest) (*ListOrdersResponse, error) {
+	return invoke[ListOrdersResponse](ctx, c, &svcListOrders, req)
+}
+
+var svcWarnings = service{name: "Warnings", path: "ecomm/api/bo/warning", macOptional: true, notFoundEmpty: true}
+
+// WarningsRequest selects the warnings XPay raised about transactions,
+// such as notifications it could not deliver. Every filter is optional.
+type WarningsRequest struct {
+	TransactionCode string   `json:"codiceTransazione,omitempty"`
+	From            DateTime `json:"dataTransazioneDal,omitzero"`
+	To              DateTime `json:"dataTransazioneAl,omitzero"`
+}
+
+// macFields: apiKey, timeStamp. The filters are not signed.
+func (r *WarningsRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, timeStamp}
+}
+
+func (r *WarningsRequest) validate() error {
+	return firstError(
+		checkOptionalCode("TransactionCode", "codiceTransazione", r.TransactionCode, maxTransactionLen),
+		checkDateTime("From", "dataTransazioneDal", r.From),
+		checkDateTime("To", "dataTransazioneAl", r.To),
+		checkOrder("To", "dataTransazioneAl", r.From, r.To),
+	)
+}
+
+// WarningsResponse is the answer of warning. No warnings is an empty list,
+// not an error (XPay answers KO with CodeNotFound; Response.Error keeps it).
+type WarningsResponse struct {
+	Response
+	// Warnings is read from the key warnings, or warning.
+	Warnings []Warning `json:"warnings" xpay:"warning"`
+}
+
+// Warning is one warning. Its field names are inferred, not documented:
+// anything else XPay sends is kept in Extra.
+type Warning struct {
+	TransactionCode string `json:"codiceTransazione"`
+	TransactionDate string `json:"dataTransazione"`
+	Message         string `json:"messaggio"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes leniently: see the package's decoding rules.
+func (w *Warning) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, w) }
+
+// Warnings lists the warnings XPay raised about transactions (warning).
+// XPay's own sample does not check this answer's MAC; this method checks it
+// whenever it is present.
+func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsResponse, error) {
+	return invoke[WarningsResponse](ctx, c, &svcWarnings, req)
+}

@@ -3,7 +3,6 @@ package xpay_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -78,11 +77,7 @@ func TestStrictDecodeCatchesUnmodelledKeys(t *testing.T) {
 func TestRefundPayPalPartialCapture(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
-	var body []byte
-	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/storna", func(r *http.Request) (*http.Response, error) {
-		body, _ = io.ReadAll(r.Body)
-		return httpmock.NewBytesResponse(http.StatusOK, fixture(t, "storna-ok.json")), nil
-	})
+	got := recordBody(t, mock, "ecomm/api/bo/storna", "storna-ok.json")
 	_, err := c.Refund(context.Background(), &xpay.RefundRequest{
 		TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR,
 		PayPalPartialCaptureID: "4RT55912HA773611K",
@@ -90,7 +85,7 @@ func TestRefundPayPalPartialCapture(t *testing.T) {
 	require.NoError(t, err)
 	// Sent, but not signed: the MAC is the one of the plain refund.
 	assert.JSONEq(t, `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"d2d3e0a8945a1d760c36a423d7c1875a8887b76f",
-		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978","idContabParzialePayPal":"4RT55912HA773611K"}`, string(body))
+		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978","idContabParzialePayPal":"4RT55912HA773611K"}`, string(*got))
 }
 
 func TestRefundAPMInfo(t *testing.T) {

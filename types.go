@@ -158,3 +158,89 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	}
 	return time.Time{}, errors.New("xpay: unrecognised date " + strconv.Quote(s))
 }
+
+// Date is a calendar day in a request, written dd/mm/yyyy. The zero Date
+// means "not set". Use DateOf to take the day of a time.Time.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the calendar day of t, in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// IsZero reports whether d is the zero Date.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// String returns d as dd/mm/yyyy, or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day, int(d.Month), d.Year)
+}
+
+// MarshalJSON writes d as a dd/mm/yyyy string ("" when zero).
+func (d Date) MarshalJSON() ([]byte, error) { return strconv.AppendQuote(nil, d.String()), nil }
+
+// time returns d at midnight UTC.
+func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+
+// valid reports whether d is a real day with a four-digit year.
+func (d Date) valid() bool {
+	return d.Year >= 1000 && d.Year <= 9999 && DateOf(d.time()) == d
+}
+
+// DateTime is a date and time in a request, written dd/mm/yyyy hh:mm:ss.
+// XPay reads it as Italian local time. The zero DateTime means "not set".
+type DateTime struct {
+	Year                 int
+	Month                time.Month
+	Day                  int
+	Hour, Minute, Second int
+}
+
+// DateTimeOf returns the wall-clock date and time of t, in t's location;
+// pass t.In(rome) for Italian time.
+func DateTimeOf(t time.Time) DateTime {
+	y, m, d := t.Date()
+	return DateTime{y, m, d, t.Hour(), t.Minute(), t.Second()}
+}
+
+// IsZero reports whether dt is the zero DateTime.
+func (dt DateTime) IsZero() bool { return dt == DateTime{} }
+
+// String returns dt as dd/mm/yyyy hh:mm:ss, or "" for the zero DateTime.
+func (dt DateTime) String() string {
+	if dt.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d/%04d %02d:%02d:%02d", dt.Day, int(dt.Month), dt.Year, dt.Hour, dt.Minute, dt.Second)
+}
+
+// MarshalJSON writes dt as a dd/mm/yyyy hh:mm:ss string ("" when zero).
+func (dt DateTime) MarshalJSON() ([]byte, error) { return strconv.AppendQuote(nil, dt.String()), nil }
+
+func (dt DateTime) time() time.Time {
+	return time.Date(dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second, 0, time.UTC)
+}
+
+func (dt DateTime) valid() bool {
+	return dt.Year >= 1000 && dt.Year <= 9999 && DateTimeOf(dt.time()) == dt
+}
+
+// DateRange is an inclusive range of days, written
+// "dd/mm/yyyy - dd/mm/yyyy".
+type DateRange struct {
+	From, To Date
+}
+
+// String returns the range as XPay expects it.
+func (r DateRange) String() string { return r.From.String() + " - " + r.To.String() }
+
+// MarshalJSON writes the range as a string.
+func (r DateRange) MarshalJSON() ([]byte, error) { return strconv.AppendQuote(nil, r.String()), nil }

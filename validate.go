@@ -1,6 +1,10 @@
 package xpay
 
-import "fmt"
+import (
+	"fmt"
+	"net/url"
+	"unicode/utf8"
+)
 
 // Each check returns nil or a *ValidationError naming the Go field, the
 // wire name and the rule. The Client fills in the operation.
@@ -53,7 +57,7 @@ func checkPrintable(field, wire, v string) error {
 
 // checkTransactionCode checks a codiceTransazione: 2 to 30 characters.
 func checkTransactionCode(field, v string) error {
-	return checkCode(field, "codiceTransazione", v, 2, 30)
+	return checkCode(field, "codiceTransazione", v, 2, maxTransactionLen)
 }
 
 // checkAmount checks an importo: a positive number of minor units.
@@ -79,4 +83,110 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// checkText checks free text: valid UTF-8, no control characters, at most
+// max characters.
+func checkText(field, wire, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return invalid(field, wire, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return invalid(field, wire, "must be at most %d characters, got %d", max, n)
+	}
+	for i, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return invalid(field, wire, "must not contain control characters, found %U at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+// checkRequired checks that a code field is set, then checks it.
+func checkRequired(field, wire, v string, max int) error {
+	if v == "" {
+		return invalid(field, wire, "is required")
+	}
+	return checkCode(field, wire, v, 1, max)
+}
+
+// checkURL checks an absolute http or https URL.
+func checkURL(field, wire, v string, required bool) error {
+	if v == "" {
+		if required {
+			return invalid(field, wire, "is required: an absolute http:// or https:// URL")
+		}
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return invalid(field, wire, "must be an absolute http:// or https:// URL")
+	}
+	return checkPrintable(field, wire, v)
+}
+
+// checkEmail checks, loosely, an optional e-mail address.
+func checkEmail(field, wire, v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := checkCode(field, wire, v, 3, 150); err != nil {
+		return err
+	}
+	at := -1
+	for i := 0; i < len(v); i++ {
+		if v[i] == '@' {
+			at = i
+		}
+	}
+	if at <= 0 || at == len(v)-1 {
+		return invalid(field, wire, "must be an e-mail address")
+	}
+	return nil
+}
+
+// checkTaxCode checks an optional Italian codice fiscale: 16 letters and
+// digits for a person, 11 digits for a company.
+func checkTaxCode(field, wire, v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) != 16 && len(v) != 11 {
+		return invalid(field, wire, "must be 16 letters and digits (11 digits for a company), got %d characters", len(v))
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return invalid(field, wire, "must be letters and digits only, found %q at position %d", c, i)
+		}
+	}
+	return nil
+}
+
+// checkDate checks a Date; the zero Date passes unless required.
+func checkDate(field, wire string, d Date, required bool) error {
+	switch {
+	case d.IsZero() && required:
+		return invalid(field, wire, "is required")
+	case !d.IsZero() && !d.valid():
+		return invalid(field, wire, "is not a calendar day: %d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	return nil
+}
+
+// checkDateTime checks an optional DateTime.
+func checkDateTime(field, wire string, dt DateTime) error {
+	if !dt.IsZero() && !dt.valid() {
+		return invalid(field, wire, "is not a valid date and time: %d-%02d-%02d %02d:%02d:%02d",
+			dt.Year, int(dt.Month), dt.Day, dt.Hour, dt.Minute, dt.Second)
+	}
+	return nil
+}
+
+// checkOrder checks that an optional range does not end before it starts.
+func checkOrder(field, wire string, from, to DateTime) error {
+	if !from.IsZero() && !to.IsZero() && to.time().Before(from.time()) {
+		return invalid(field, wire, "ends before it starts")
+	}
+	return nil
 }

@@ -1,0 +1,285 @@
+package xpay
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// ValueType says what a blacklist or CF/PAN value (valore) is: the tipo
+// field. Values not listed here are kept as received.
+type ValueType string
+
+// The value types XPay documents.
+const (
+	ValueTypeContractNumber ValueType = "CodiceContratto" // valore is a contract number
+	ValueTypeTaxCode        ValueType = "CodiceFiscale"   // valore is a codice fiscale
+)
+
+func checkValueType(field string, t ValueType) error {
+	if t != ValueTypeContractNumber && t != ValueTypeTaxCode {
+		return invalid(field, "tipo", "must be ValueTypeContractNumber or ValueTypeTaxCode, got %q", string(t))
+	}
+	return nil
+}
+
+// checkValue checks a valore against its tipo.
+func checkValue(t ValueType, v string) error {
+	if t == ValueTypeTaxCode {
+		if v == "" {
+			return invalid("Value", "valore", "is required")
+		}
+		return checkTaxCode("Value", "valore", v)
+	}
+	return checkRequired("Value", "valore", v, maxContractLen)
+}
+
+var (
+	svcAddToBlacklist      = service{name: "AddToBlacklist", path: "ecomm/api/blacklist/aggiungi", write: true}
+	svcRemoveFromBlacklist = service{name: "RemoveFromBlacklist", path: "ecomm/api/blacklist/rimuovi", write: true}
+	svcCheckBlacklist      = service{name: "CheckBlacklist", path: "ecomm/api/blacklist/controlla"}
+	svcListBlacklist       = service{name: "ListBlacklist", path: "ecomm/api/blacklist/reportBlackList"}
+)
+
+// AddToBlacklistRequest puts a contract number or a tax code on the
+// merchant's blacklist (blacklist/aggiungi).
+type AddToBlacklistRequest struct {
+	Type        ValueType `json:"tipo"`
+	Value       string    `json:"valore"`
+	Description string    `json:"descrizione"` // the reason
+}
+
+// macFields: apiKey, tipo, valore, descrizione, timeStamp.
+func (r *AddToBlacklistRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"tipo", string(r.Type)}, {"valore", r.Value}, {"descrizione", r.Description}, timeStamp}
+}
+
+func (r *AddToBlacklistRequest) validate() error {
+	return firstError(
+		checkValueType("Type", r.Type),
+		checkValue(r.Type, r.Value),
+		checkText("Description", "descrizione", r.Description, 255),
+	)
+}
+
+// BlacklistRequest names a blacklist value: the request of
+// RemoveFromBlacklist and CheckBlacklist.
+type BlacklistRequest struct {
+	Type  ValueType `json:"tipo"`
+	Value string    `json:"valore"`
+}
+
+// macFields: apiKey, tipo, valore, timeStamp.
+func (r *BlacklistRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"tipo", string(r.Type)}, {"valore", r.Value}, timeStamp}
+}
+
+func (r *BlacklistRequest) validate() error {
+	return firstError(checkValueType("Type", r.Type), checkValue(r.Type, r.Value))
+}
+
+// RemoveFromBlacklistRequest names the value to take off the blacklist.
+type RemoveFromBlacklistRequest = BlacklistRequest
+
+// CheckBlacklistRequest names the value to look up.
+type CheckBlacklistRequest = BlacklistRequest
+
+// ListBlacklistRequest selects the blacklist entries of one type
+// (blacklist/reportBlackList).
+type ListBlacklistRequest struct {
+	Type ValueType `json:"tipo"`
+}
+
+// macFields: apiKey, tipo, timeStamp.
+func (r *ListBlacklistRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"tipo", string(r.Type)}, timeStamp}
+}
+
+func (r *ListBlacklistRequest) validate() error { return checkValueType("Type", r.Type) }
+
+// BlacklistChangeResponse is the envelope alone: the answer of
+// AddToBlacklist and RemoveFromBlacklist.
+type BlacklistChangeResponse struct {
+	Response
+}
+
+// AddToBlacklistResponse is the answer of AddToBlacklist.
+type AddToBlacklistResponse = BlacklistChangeResponse
+
+// RemoveFromBlacklistResponse is the answer of RemoveFromBlacklist.
+type RemoveFromBlacklistResponse = BlacklistChangeResponse
+
+// BlacklistResponse lists blacklist entries: the answer of CheckBlacklist
+// and ListBlacklist.
+type BlacklistResponse struct {
+	Response
+	// Entries is the blacklist key. Its shape in CheckBlacklist answers is
+	// not documented; a value that is not a list of entries (a boolean, say)
+	// is kept in Response.Extra["blacklist"].
+	Entries []BlacklistEntry `json:"blacklist"`
+}
+
+// Listed reports whether the answer names at least one entry, or is the
+// bare value true.
+func (r *BlacklistResponse) Listed() bool {
+	return len(r.Entries) > 0 || string(r.Extra["blacklist"]) == "true"
+}
+
+// CheckBlacklistResponse is the answer of CheckBlacklist.
+type CheckBlacklistResponse = BlacklistResponse
+
+// ListBlacklistResponse is the answer of ListBlacklist.
+type ListBlacklistResponse = BlacklistResponse
+
+// BlacklistEntry is one blacklisted value. Its field names are inferred,
+// not documented: anything else XPay sends is kept in Extra.
+type BlacklistEntry struct {
+	MerchantNumber string    `json:"numeroMerchant"`
+	Type           ValueType `json:"tipo"`
+	Value          string    `json:"valore"`
+	Description    string    `json:"descrizione"`
+	CreatedAt      string    `json:"dataCreazione"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes leniently: see the package's decoding rules.
+func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, e) }
+
+// AddToBlacklist blacklists a contract number or tax code
+// (blacklist/aggiungi). It is never retried.
+func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*AddToBlacklistResponse, error) {
+	return invoke[AddToBlacklistResponse](ctx, c, &svcAddToBlacklist, req)
+}
+
+// RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
+// It is never retried.
+func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlacklistRequest) (*RemoveFromBlacklistResponse, error) {
+	return invoke[RemoveFromBlacklistResponse](ctx, c, &svcRemoveFromBlacklist, req)
+}
+
+// CheckBlacklist looks a value up in the blacklist (blacklist/controlla);
+// see BlacklistResponse.Listed. A value not listed may come back as an
+// *APIError with CodeNotFound.
+func (c *Client) CheckBlacklist(ctx context.Context, req *CheckBlacklistRequest) (*CheckBlacklistResponse, error) {
+	return invoke[CheckBlacklistResponse](ctx, c, &svcCheckBlacklist, req)
+}
+
+// ListBlacklist lists the blacklist entries of one type
+// (blacklist/reportBlackList).
+func (c *Client) ListBlacklist(ctx context.Context, req *ListBlacklistRequest) (*ListBlacklistResponse, error) {
+	return invoke[ListBlacklistResponse](ctx, c, &svcListBlacklist, req)
+}
+
+var (
+	svcCheckCFPAN  = service{name: "CheckCFPAN", path: "ecomm/api/cfpan/controllaEsistenza"}
+	svcDeleteCFPAN = service{name: "DeleteCFPAN", path: "ecomm/api/cfpan/rimuovi", write: true}
+	svcListCFPAN   = service{name: "ListCFPAN", path: "ecomm/api/cfpan/reportAssociazioni"}
+)
+
+// CFPANRequest names a tax code and card pair: the request of CheckCFPAN
+// and DeleteCFPAN. XPay creates such pairs from payments.
+type CFPANRequest struct {
+	TaxCode string `json:"codiceFiscale"`
+	// HashPAN is the card, as XPay knows it (the card number or its hash;
+	// XPay's samples say "Pan della carta"). Handle it as card data.
+	HashPAN string `json:"hashPan"`
+	// GroupCode is the group code Nexi assigned. It is sent but not
+	// signed.
+	GroupCode string `json:"codiceGruppo"`
+}
+
+// macFields: apiKey, codiceFiscale, hashPan, timeStamp. codiceGruppo is
+// not signed.
+func (r *CFPANRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"codiceFiscale", r.TaxCode}, {"hashPan", r.HashPAN}, timeStamp}
+}
+
+func (r *CFPANRequest) validate() error {
+	if r.TaxCode == "" {
+		return invalid("TaxCode", "codiceFiscale", "is required")
+	}
+	return firstError(
+		checkTaxCode("TaxCode", "codiceFiscale", r.TaxCode),
+		checkRequired("HashPAN", "hashPan", r.HashPAN, 128),
+		checkRequired("GroupCode", "codiceGruppo", r.GroupCode, 30),
+	)
+}
+
+// CheckCFPANRequest names the pair to look up.
+type CheckCFPANRequest = CFPANRequest
+
+// DeleteCFPANRequest names the pair to delete.
+type DeleteCFPANRequest = CFPANRequest
+
+// ListCFPANRequest selects the pairs of a contract number or tax code
+// (cfpan/reportAssociazioni).
+type ListCFPANRequest struct {
+	Type      ValueType `json:"tipo"`
+	Value     string    `json:"valore"`
+	GroupCode string    `json:"codiceGruppo"` // signed here, unlike in CFPANRequest
+}
+
+// macFields: apiKey, tipo, valore, codiceGruppo, timeStamp.
+func (r *ListCFPANRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"tipo", string(r.Type)}, {"valore", r.Value}, {"codiceGruppo", r.GroupCode}, timeStamp}
+}
+
+func (r *ListCFPANRequest) validate() error {
+	return firstError(
+		checkValueType("Type", r.Type),
+		checkValue(r.Type, r.Value),
+		checkRequired("GroupCode", "codiceGruppo", r.GroupCode, 30),
+	)
+}
+
+// CFPANResponse lists tax code and card pairs: the answer of CheckCFPAN
+// and ListCFPAN.
+type CFPANResponse struct {
+	Response
+	Associations []CFPANAssociation `json:"cfpan"`
+}
+
+// CheckCFPANResponse is the answer of CheckCFPAN.
+type CheckCFPANResponse = CFPANResponse
+
+// ListCFPANResponse is the answer of ListCFPAN.
+type ListCFPANResponse = CFPANResponse
+
+// DeleteCFPANResponse is the answer of DeleteCFPAN: the envelope alone.
+type DeleteCFPANResponse struct {
+	Response
+}
+
+// CFPANAssociation is one tax code and card pair. Its field names are
+// inferred, not documented: anything else XPay sends is kept in Extra.
+type CFPANAssociation struct {
+	MerchantNumber string `json:"numeroMerchant"`
+	TaxCode        string `json:"codiceFiscale"`
+	HashPAN        string `json:"hashPan"`
+	Expiry         string `json:"scadenza"` // yyyymm
+	State          string `json:"stato"`
+	RegisteredAt   string `json:"dataRegistrazione"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes leniently: see the package's decoding rules.
+func (a *CFPANAssociation) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, a) }
+
+// CheckCFPAN checks whether a tax code and a card are paired
+// (cfpan/controllaEsistenza).
+func (c *Client) CheckCFPAN(ctx context.Context, req *CheckCFPANRequest) (*CheckCFPANResponse, error) {
+	return invoke[CheckCFPANResponse](ctx, c, &svcCheckCFPAN, req)
+}
+
+// DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi). It is
+// never retried.
+func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*DeleteCFPANResponse, error) {
+	return invoke[DeleteCFPANResponse](ctx, c, &svcDeleteCFPAN, req)
+}
+
+// ListCFPAN lists the pairs of a contract number or tax code
+// (cfpan/reportAssociazioni).
+func (c *Client) ListCFPAN(ctx context.Context, req *ListCFPANRequest) (*ListCFPANResponse, error) {
+	return invoke[ListCFPANResponse](ctx, c, &svcListCFPAN, req)
+}

@@ -1,0 +1,233 @@
+package xpay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+)
+
+var svcCreatePayByLink = service{name: "CreatePayByLink", path: "ecomm/api/bo/richiestaPayMail", write: true}
+
+// CreatePayByLinkRequest asks XPay for a payment link (richiestaPayMail) to
+// send to a customer. The amount is in euro: XPay takes no currency here.
+type CreatePayByLinkRequest struct {
+	// TransactionCode is a new, unique order code, 2 to 30 characters.
+	TransactionCode string `json:"codiceTransazione"`
+	// Amount in euro cents.
+	Amount Amount `json:"importo"`
+	// TimeoutHours is how long the link stays valid, in hours.
+	TimeoutHours int `json:"timeout"`
+	// ReturnURL is where the customer lands after paying (url).
+	ReturnURL string `json:"url"`
+	// CancelURL is where the customer lands on cancelling (urlBack).
+	CancelURL string `json:"urlBack,omitempty"`
+	// NotifyURL receives XPay's server-to-server outcome (urlPost).
+	NotifyURL string `json:"urlPost,omitempty"`
+	// AdditionalParameters are passed to the payment page
+	// (parametriAggiuntivi): mail, languageId, descrizione, TCONTAB (C
+	// immediate or D deferred capture), Note1…
+	AdditionalParameters map[string]string `json:"parametriAggiuntivi,omitempty"`
+}
+
+// macFields: apiKey, codiceTransazione, importo, timeStamp. timeout, the
+// URLs and parametriAggiuntivi are not signed.
+func (r *CreatePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"codiceTransazione", r.TransactionCode}, {"importo", r.Amount.String()}, timeStamp}
+}
+
+func (r *CreatePayByLinkRequest) validate() error {
+	err := firstError(
+		checkTransactionCode("TransactionCode", r.TransactionCode),
+		checkAmount("Amount", r.Amount),
+		checkHours("TimeoutHours", r.TimeoutHours),
+		checkURL("ReturnURL", "url", r.ReturnURL, true),
+		checkURL("CancelURL", "urlBack", r.CancelURL, false),
+		checkURL("NotifyURL", "urlPost", r.NotifyURL, false),
+	)
+	if err != nil {
+		return err
+	}
+	for k, v := range r.AdditionalParameters {
+		if k == "" || checkPrintable("AdditionalParameters", "parametriAggiuntivi", k) != nil {
+			return invalid("AdditionalParameters", "parametriAggiuntivi", "keys must be non-empty printable ASCII, got %q", k)
+		}
+		if err := checkText("AdditionalParameters["+k+"]", "parametriAggiuntivi", v, 2000); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkHours(field string, h int) error {
+	if h <= 0 {
+		return invalid(field, "timeout", "must be a positive number of hours, got %d", h)
+	}
+	return nil
+}
+
+// CreatePayByLinkResponse carries the link.
+type CreatePayByLinkResponse struct {
+	Response
+	// URL is the payment link to send to the customer (payMailUrl).
+	URL string `json:"payMailUrl"`
+}
+
+// CreatePayByLink creates a Pay-by-Link payment link (richiestaPayMail).
+// An order code already used is an *APIError with CodeDuplicate.
+//
+// It is never retried: on ErrOutcomeUnknown, look the link up with
+// PayByLinkReport or GetOrder before creating it again.
+func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {
+	return invoke[CreatePayByLinkResponse](ctx, c, &svcCreatePayByLink, req)
+}
+
+var svcRegeneratePayByLink = service{name: "RegeneratePayByLink", path: "ecomm/api/bo/rigeneraPayMail", write: true}
+
+// RegeneratePayByLinkRequest renews a link (rigeneraPayMail) that expired
+// or was paid with a negative outcome, or extends one still unused.
+type RegeneratePayByLinkRequest struct {
+	// TransactionCode is the link's current order code: the one the last
+	// regeneration returned, if any.
+	TransactionCode string `json:"codiceTransazione"`
+	// NewTransactionCode, optional, is the code XPay gives the new link
+	// when the old one was paid with a negative outcome. Without it XPay
+	// appends a counter to the old code. It is not part of the MAC.
+	NewTransactionCode string `json:"nuovoCodiceTransazione,omitempty"`
+	// TimeoutHours is the new lifetime, counted from now.
+	TimeoutHours int `json:"timeout"`
+}
+
+// macFields: apiKey, codiceTransazione, timeStamp.
+func (r *RegeneratePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, {"codiceTransazione", r.TransactionCode}, timeStamp}
+}
+
+func (r *RegeneratePayByLinkRequest) validate() error {
+	return firstError(
+		checkTransactionCode("TransactionCode", r.TransactionCode),
+		checkOptionalCode("NewTransactionCode", "nuovoCodiceTransazione", r.NewTransactionCode, maxTransactionLen),
+		checkHours("TimeoutHours", r.TimeoutHours),
+	)
+}
+
+// RegeneratePayByLinkResponse carries the renewed link.
+type RegeneratePayByLinkResponse struct {
+	Response
+	// URL is the link (payMailUrl). For a link that was never used it is
+	// the same URL as before, with a new expiry.
+	URL string `json:"payMailUrl"`
+	// TransactionCode is the order code now tied to the link. It differs
+	// from the request's when the old link was paid with a negative
+	// outcome. Use this code from now on: for GetOrder, for Capture and
+	// for any later regeneration.
+	TransactionCode string `json:"codiceTransazione"`
+}
+
+// RegeneratePayByLink renews a Pay-by-Link link (rigeneraPayMail). Read
+// the response's TransactionCode: it may be a new code.
+func (c *Client) RegeneratePayByLink(ctx context.Context, req *RegeneratePayByLinkRequest) (*RegeneratePayByLinkResponse, error) {
+	return invoke[RegeneratePayByLinkResponse](ctx, c, &svcRegeneratePayByLink, req)
+}
+
+var svcPayByLinkReport = service{name: "PayByLinkReport", path: "ecomm/api/bo/ReportPaymail"}
+
+// MaxPayByLinkResults is the most links PayByLinkReport returns for one
+// search; XPay drops the rest.
+const MaxPayByLinkResults = 100
+
+// PayByLinkReportRequest selects the links created in a range of days
+// (ReportPaymail).
+type PayByLinkReportRequest struct {
+	CreatedFrom Date `json:"linkCreatiDal"`
+	CreatedTo   Date `json:"linkCreatiAl"`
+}
+
+// macFields: apiKey, timeStamp. The dates are not signed.
+func (r *PayByLinkReportRequest) macFields(apiKey, timeStamp Field) []Field {
+	return []Field{apiKey, timeStamp}
+}
+
+func (r *PayByLinkReportRequest) validate() error {
+	err := firstError(
+		checkDate("CreatedFrom", "linkCreatiDal", r.CreatedFrom, true),
+		checkDate("CreatedTo", "linkCreatiAl", r.CreatedTo, true),
+	)
+	if err == nil && r.CreatedTo.time().Before(r.CreatedFrom.time()) {
+		return invalid("CreatedTo", "linkCreatiAl", "is before CreatedFrom")
+	}
+	return err
+}
+
+// PayByLinkReportResponse lists links and their payment state.
+type PayByLinkReportResponse struct {
+	Response
+	Links []PayByLink `json:"paymail"`
+}
+
+// Truncated reports whether the search hit XPay's cap of
+// MaxPayByLinkResults links, so that some links may be missing. PayByLinks
+// narrows the range until none are.
+func (r *PayByLinkReportResponse) Truncated() bool { return len(r.Links) >= MaxPayByLinkResults }
+
+// PayByLink is one link of a PayByLinkReport. Only some field names are
+// confirmed; anything else XPay sends is kept in Extra.
+type PayByLink struct {
+	TransactionCode string `json:"codiceTransazione"`
+	Amount          Amount `json:"importo"`
+	CreatedAt       string `json:"dataCreazioneLink"`
+	Status          string `json:"statoEsteso"` // e.g. Pagato, Scaduto
+	Circuit         string `json:"circuito"`    // card brand, once paid
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes leniently: see the package's decoding rules.
+func (l *PayByLink) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, l) }
+
+// PayByLinkReport searches the links created in a range of days
+// (ReportPaymail). XPay returns at most MaxPayByLinkResults links; check
+// Truncated, or use PayByLinks to get them all.
+func (c *Client) PayByLinkReport(ctx context.Context, req *PayByLinkReportRequest) (*PayByLinkReportResponse, error) {
+	return invoke[PayByLinkReportResponse](ctx, c, &svcPayByLinkReport, req)
+}
+
+// ErrTooManyLinks is yielded by PayByLinks when a single day holds more
+// links than XPay returns for one search, so that some cannot be listed.
+var ErrTooManyLinks = errors.New("xpay: more Pay-by-Link links in one day than XPay returns for one search")
+
+// PayByLinks yields every link created from one day to another, inclusive.
+// Where a search hits XPay's cap it splits the range in two and searches
+// each half, down to single days. A day that alone holds more than
+// MaxPayByLinkResults links yields the ones XPay returns, then an error
+// matching ErrTooManyLinks. Iteration stops at the first other error.
+func (c *Client) PayByLinks(ctx context.Context, from, to Date) iter.Seq2[PayByLink, error] {
+	return func(yield func(PayByLink, error) bool) {
+		c.payByLinks(ctx, from, to, yield)
+	}
+}
+
+// payByLinks searches [from, to] and reports whether to go on.
+func (c *Client) payByLinks(ctx context.Context, from, to Date, yield func(PayByLink, error) bool) bool {
+	res, err := c.PayByLinkReport(ctx, &PayByLinkReportRequest{CreatedFrom: from, CreatedTo: to})
+	if err != nil {
+		yield(PayByLink{}, err)
+		return false
+	}
+	if res.Truncated() && from != to {
+		days := int(to.time().Sub(from.time()).Hours() / 24)
+		mid := DateOf(from.time().AddDate(0, 0, days/2))
+		return c.payByLinks(ctx, from, mid, yield) &&
+			c.payByLinks(ctx, DateOf(mid.time().AddDate(0, 0, 1)), to, yield)
+	}
+	for _, l := range res.Links {
+		if !yield(l, nil) {
+			return false
+		}
+	}
+	if res.Truncated() {
+		return yield(PayByLink{}, fmt.Errorf("%w: %s", ErrTooManyLinks, from))
+	}
+	return true
+}

@@ -1,0 +1,205 @@
+package xpay_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay"
+)
+
+// signedBody returns an OK answer carrying payload, signed like XPay's.
+func signedBody(t *testing.T, opID string, payload map[string]any) []byte {
+	t.Helper()
+	ts := "1718611299000"
+	m := map[string]any{"esito": "OK", "idOperazione": opID, "timeStamp": json.Number(ts),
+		"mac": xpay.Sign(testSecret, xpay.Field{Name: "esito", Value: "OK"}, xpay.Field{Name: "idOperazione", Value: opID}, xpay.Field{Name: "timeStamp", Value: ts})}
+	for k, v := range payload {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return b
+}
+
+// linkServer answers ReportPaymail from perDay (links created each day of
+// June 2024), with XPay's cap of 100 links per search.
+func linkServer(t *testing.T, mock *httpmock.MockTransport, perDay map[int]int) *atomic.Int32 {
+	var searches atomic.Int32
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/ReportPaymail", func(r *http.Request) (*http.Response, error) {
+		searches.Add(1)
+		var req struct{ LinkCreatiDal, LinkCreatiAl string }
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &req); err != nil {
+			return nil, err
+		}
+		from, err1 := time.Parse("02/01/2006", req.LinkCreatiDal)
+		to, err2 := time.Parse("02/01/2006", req.LinkCreatiAl)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("bad dates %q %q", req.LinkCreatiDal, req.LinkCreatiAl)
+		}
+		var links []map[string]any
+		for d := from; !d.After(to) && len(links) < xpay.MaxPayByLinkResults; d = d.AddDate(0, 0, 1) {
+			for i := 0; i < perDay[d.Day()] && len(links) < xpay.MaxPayByLinkResults; i++ {
+				links = append(links, map[string]any{
+					"codiceTransazione": fmt.Sprintf("PBL-%02d-%03d", d.Day(), i), "importo": 1000 + i,
+					"dataCreazioneLink": d.Format("02/01/2006") + " 10:00:00", "statoEsteso": "Pagato", "circuito": "VISA",
+				})
+			}
+		}
+		return httpmock.NewBytesResponse(http.StatusOK, signedBody(t, "9"+strconv.Itoa(int(searches.Load())), map[string]any{"paymail": links})), nil
+	})
+	return &searches
+}
+
+func TestPayByLinksSplitsRangesAtTheCap(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	perDay := map[int]int{1: 30, 2: 45, 3: 60, 5: 20, 8: 99, 9: 1, 10: 70} // 325 links, no day over 100
+	searches := linkServer(t, mock, perDay)
+
+	seen := map[string]bool{}
+	for link, err := range c.PayByLinks(context.Background(), xpay.Date{Year: 2024, Month: 6, Day: 1}, xpay.Date{Year: 2024, Month: 6, Day: 10}) {
+		require.NoError(t, err)
+		assert.False(t, seen[link.TransactionCode], "duplicate %s", link.TransactionCode)
+		seen[link.TransactionCode] = true
+	}
+	assert.Len(t, seen, 325)
+	assert.Greater(t, int(searches.Load()), 1, "the range was split")
+}
+
+func TestPayByLinksReportsADayOverTheCap(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	linkServer(t, mock, map[int]int{1: 10, 2: 130, 3: 5})
+	var got int
+	var errs []error
+	for _, err := range c.PayByLinks(context.Background(), xpay.Date{Year: 2024, Month: 6, Day: 1}, xpay.Date{Year: 2024, Month: 6, Day: 3}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		got++
+	}
+	assert.Equal(t, 10+100+5, got, "all XPay returns, for every day")
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], xpay.ErrTooManyLinks)
+	assert.Contains(t, errs[0].Error(), "02/06/2024")
+}
+
+func TestPayByLinksStopsWhenTheCallerDoes(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	searches := linkServer(t, mock, map[int]int{1: 80, 2: 80, 3: 80})
+	n := 0
+	for range c.PayByLinks(context.Background(), xpay.Date{Year: 2024, Month: 6, Day: 1}, xpay.Date{Year: 2024, Month: 6, Day: 3}) {
+		if n++; n == 5 {
+			break
+		}
+	}
+	assert.Equal(t, 5, n)
+	assert.LessOrEqual(t, int(searches.Load()), 3, "no search after the caller stopped")
+}
+
+func TestPayByLinkReportTruncated(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	linkServer(t, mock, map[int]int{1: 150})
+	res, err := c.PayByLinkReport(context.Background(), &xpay.PayByLinkReportRequest{
+		CreatedFrom: xpay.Date{Year: 2024, Month: 6, Day: 1}, CreatedTo: xpay.Date{Year: 2024, Month: 6, Day: 1},
+	})
+	require.NoError(t, err)
+	assert.Len(t, res.Links, 100)
+	assert.True(t, res.Truncated())
+}
+
+func TestWarningsShapes(t *testing.T) {
+	t.Parallel()
+	serve := func(t *testing.T, body []byte) (*xpay.WarningsResponse, error) {
+		c, mock := newTestClient(t)
+		mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/warning", httpmock.NewBytesResponder(http.StatusOK, body))
+		return c.Warnings(context.Background(), &xpay.WarningsRequest{})
+	}
+	t.Run("list under the key warning", func(t *testing.T) {
+		t.Parallel()
+		res, err := serve(t, signedBody(t, "1", map[string]any{"warning": []map[string]any{{"codiceTransazione": "ORD-1", "messaggio": "m", "codice": 7}}}))
+		require.NoError(t, err)
+		require.Len(t, res.Warnings, 1)
+		assert.Equal(t, "ORD-1", res.Warnings[0].TransactionCode)
+		assert.JSONEq(t, "7", string(res.Warnings[0].Extra["codice"]), "an unmodelled key is kept")
+	})
+	t.Run("code 2 is an empty list", func(t *testing.T) {
+		t.Parallel()
+		res, err := serve(t, fixture(t, "warning-ko.json"))
+		require.NoError(t, err)
+		assert.Empty(t, res.Warnings)
+		require.NotNil(t, res.Error)
+		assert.Equal(t, xpay.CodeNotFound, res.Error.Code)
+	})
+	t.Run("code 2 with a wrong MAC", func(t *testing.T) {
+		t.Parallel()
+		body := editJSON(t, fixture(t, "warning-ko.json"), func(m map[string]any) { m["idOperazione"] = "1" })
+		_, err := serve(t, body)
+		assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+	})
+}
+
+func TestWarningsFiltersAreSentNotSigned(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	got := recordBody(t, mock, "ecomm/api/bo/warning", "warning-ok.json")
+	_, err := c.Warnings(context.Background(), &xpay.WarningsRequest{
+		TransactionCode: "ORD-2024-000130",
+		From:            xpay.DateTime{Year: 2024, Month: 6, Day: 16},
+		To:              xpay.DateTimeOf(time.Date(2024, 6, 16, 23, 59, 59, 0, time.UTC)),
+	})
+	require.NoError(t, err)
+	assert.JSONEq(t, body(macNoFields,
+		`"codiceTransazione":"ORD-2024-000130","dataTransazioneDal":"16/06/2024 00:00:00","dataTransazioneAl":"16/06/2024 23:59:59"`), string(*got))
+}
+
+func TestContractStatusUpdateFiltersAreSentNotSigned(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	got := recordBody(t, mock, "ecomm/api/contratti/statoContratti", "statoContratti-ok.json")
+	from := xpay.DateTime{Year: 2024, Month: 3, Day: 2, Hour: 12}
+	_, err := c.ContractStatus(context.Background(), &xpay.ContractStatusRequest{
+		ContractFilter: xpay.ContractFilter{TaxCode: taxCode, RegisteredFrom: from},
+		UpdatedFrom:    xpay.DateTime{Year: 2024, Month: 6, Day: 1},
+		UpdateState:    "AGGIORNATO",
+	})
+	require.NoError(t, err)
+	mac := xpay.Sign(testSecret,
+		xpay.Field{Name: "apiKey", Value: testAlias}, xpay.Field{Name: "numeroContratto"},
+		xpay.Field{Name: "codiceFiscale", Value: taxCode}, xpay.Field{Name: "dataRegistrazioneDa", Value: "02/03/2024 12:00:00"},
+		xpay.Field{Name: "dataRegistrazioneA"}, xpay.Field{Name: "timeStamp", Value: "1718611200000"})
+	assert.JSONEq(t, body(mac, `"numeroContratto":"","codiceFiscale":"RSSMRA80A01H501U","dataRegistrazioneDa":"02/03/2024 12:00:00",
+		"dataRegistrazioneA":"","dataAggiornamentoDa":"01/06/2024 00:00:00","dataAggiornamentoA":"","statoAggiornamento":"AGGIORNATO"`), string(*got))
+}
+
+// The shape of blacklist in a controlla answer is undocumented: a bare
+// boolean must not fail the call, and is still readable.
+func TestCheckBlacklistBooleanShape(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value  any
+		listed bool
+	}{{true, true}, {false, false}, {[]any{}, false}} {
+		c, mock := newTestClient(t)
+		mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/blacklist/controlla",
+			httpmock.NewBytesResponder(http.StatusOK, signedBody(t, "5", map[string]any{"blacklist": tc.value})))
+		res, err := c.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: taxCode})
+		require.NoError(t, err)
+		assert.Equal(t, tc.listed, res.Listed(), "%v", tc.value)
+	}
+}

@@ -1,0 +1,196 @@
+package xpay_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay"
+)
+
+const downloadURL = testBase + "ecomm/api/bo/downloadReport"
+
+// csvReader produces n bytes of CSV rows without holding them.
+type csvReader struct{ left int64 }
+
+func (r *csvReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	const row = "ORD-2024-000123;5000;EUR;Contabilizzato;2024-06-17 10:15:42\n"
+	n := 0
+	for n < len(p) && int64(n) < r.left {
+		n += copy(p[n:min(len(p), n+int(r.left)-n)], row)
+	}
+	r.left -= int64(n)
+	return n, nil
+}
+
+// countingWriter counts bytes and keeps none.
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// Not parallel: it measures the process's allocations.
+func TestDownloadReportStreams(t *testing.T) {
+	const size = 48 << 20
+	c, mock := newTestClient(t)
+	var query string
+	mock.RegisterResponder(http.MethodGet, downloadURL, func(r *http.Request) (*http.Response, error) {
+		query = r.URL.RawQuery
+		resp := httpmock.NewBytesResponse(http.StatusOK, nil)
+		resp.Body = io.NopCloser(&csvReader{left: size})
+		resp.Header.Set("Content-Type", "text/csv")
+		return resp, nil
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	w := &countingWriter{}
+	n, err := c.DownloadReport(context.Background(), "1045", w)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Equal(t, int64(size), n)
+	assert.Equal(t, int64(size), w.n)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(2<<20), "a %d MiB download allocated %d bytes: it was buffered", size>>20, allocated)
+	assert.Contains(t, query, "mac=73e981f5d36e13ae412e95b4ff2fe6ec5b112c12")
+	assert.Contains(t, query, "idReport=1045")
+}
+
+func TestDownloadReportAnswers(t *testing.T) {
+	t.Parallel()
+	ko := fixture(t, "elencoReport-ko.json") // XPay's error envelope, as any service sends it
+	cases := []struct {
+		name    string
+		status  int
+		ctype   string
+		body    string
+		want    string // the file written, when the download succeeds
+		wantErr func(t *testing.T, err error)
+	}{
+		{"CSV file", http.StatusOK, "text/csv; charset=utf-8", "a;b\n1;2\n", "a;b\n1;2\n", nil},
+		{"JSON-format report", http.StatusOK, "application/json", `[{"codiceTransazione":"ORD1"}]`, `[{"codiceTransazione":"ORD1"}]`, nil},
+		{"KO envelope", http.StatusOK, "application/json", string(ko), "", func(t *testing.T, err error) {
+			var apiErr *xpay.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, xpay.CodeNotFound, apiErr.Code)
+			assert.Equal(t, "DownloadReport", apiErr.Operation)
+		}},
+		{"KO envelope with a bad MAC", http.StatusOK, "application/json", strings.Replace(string(ko), `"KO"`, `"OK"`, 1), "", func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		}},
+		{"HTML error page", http.StatusNotFound, "text/html", "<html>Not Found</html>", "", func(t *testing.T, err error) {
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, err, &respErr)
+			assert.Equal(t, http.StatusNotFound, respErr.HTTPStatus)
+			assert.Equal(t, "<html>Not Found</html>", string(respErr.Body))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mock := newTestClient(t)
+			mock.RegisterResponder(http.MethodGet, downloadURL,
+				httpmock.NewStringResponder(tc.status, tc.body).HeaderSet(http.Header{"Content-Type": {tc.ctype}}))
+			var buf bytes.Buffer
+			n, err := c.DownloadReport(context.Background(), "1045", &buf)
+			if tc.wantErr != nil {
+				tc.wantErr(t, err)
+				assert.Zero(t, buf.Len(), "nothing is written on error")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, buf.String())
+			assert.Equal(t, int64(len(tc.want)), n)
+		})
+	}
+}
+
+// The client timeout bounds the wait for the answer, not the transfer of a
+// large file; the caller's context bounds both.
+func TestDownloadReportTimeoutCoversHeadersOnly(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t, xpay.WithTimeout(30*time.Millisecond))
+	mock.RegisterResponder(http.MethodGet, downloadURL, func(*http.Request) (*http.Response, error) {
+		resp := httpmock.NewBytesResponse(http.StatusOK, nil)
+		resp.Body = io.NopCloser(&slowReader{chunks: 4, pause: 25 * time.Millisecond})
+		return resp, nil
+	})
+	var w countingWriter
+	n, err := c.DownloadReport(context.Background(), "1045", &w)
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), n)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	mock.RegisterResponder(http.MethodGet, downloadURL, func(r *http.Request) (*http.Response, error) {
+		resp := httpmock.NewBytesResponse(http.StatusOK, nil)
+		resp.Body = io.NopCloser(&cancellingReader{ctx: r.Context(), cancel: cancel})
+		return resp, nil
+	})
+	_, err = c.DownloadReport(ctx, "1045", &w)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+type slowReader struct {
+	chunks int
+	pause  time.Duration
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.chunks == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.pause)
+	r.chunks--
+	p[0] = 'x'
+	return 1, nil
+}
+
+// cancellingReader gives one byte, cancels the caller's context, then
+// fails as a transport does once its request's context is done.
+type cancellingReader struct {
+	ctx    context.Context
+	cancel func()
+	done   bool
+}
+
+func (r *cancellingReader) Read(p []byte) (int, error) {
+	if !r.done {
+		r.done = true
+		p[0] = 'x'
+		return 1, nil
+	}
+	r.cancel()
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
+}
+
+func TestDownloadReportValidation(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	_, err := c.DownloadReport(context.Background(), "10 45\n", io.Discard)
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "DownloadReport", ve.Operation)
+	assert.Zero(t, mock.GetTotalCallCount())
+}
+
+func TestDownloadReportTransportError(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	mock.RegisterResponder(http.MethodGet, downloadURL, httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+	_, err := c.DownloadReport(context.Background(), "1045", io.Discard)
+	require.ErrorContains(t, err, "connection reset by peer")
+	assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a download changes nothing")
+}
