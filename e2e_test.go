@@ -1,0 +1,616 @@
+package xpay_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
+)
+
+// fakeClock is a clock tests move by hand, shared by sandbox and client.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+func newSandbox(t *testing.T, opts ...xpaytest.Option) (*xpaytest.Server, *xpay.Client) {
+	t.Helper()
+	srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData()}, opts...)...)
+	t.Cleanup(srv.Close)
+	return srv, srv.Client()
+}
+
+func requireCode(t *testing.T, err error, code int) {
+	t.Helper()
+	var apiErr *xpay.APIError
+	require.ErrorAs(t, err, &apiErr, "want KO %d", code)
+	assert.Equal(t, code, apiErr.Code, apiErr.Message)
+}
+
+var (
+	today     = xpay.DateOf(time.Now())
+	weekAgo   = xpay.DateOf(time.Now().AddDate(0, 0, -7))
+	thisWeek  = xpay.DateRange{From: weekAgo, To: xpay.DateOf(time.Now().AddDate(0, 0, 1))}
+	eur       = xpay.CurrencyEUR
+	demoCFPAN = xpay.CFPANRequest{TaxCode: xpaytest.DemoTaxCode, HashPAN: xpaytest.DemoHashPAN, GroupCode: xpaytest.DefaultGroup}
+)
+
+// Every operation, OK and KO, through the SDK against the sandbox. The
+// answers must decode with no unmodelled key.
+func TestE2EEveryOperation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	type step = func(c *xpay.Client) (any, error)
+	cases := []struct {
+		name   string
+		ok     step
+		check  func(t *testing.T, res any)
+		ko     step
+		koCode int
+	}{
+		{"Capture",
+			func(c *xpay.Client) (any, error) {
+				return c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 1000, Currency: eur})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoDenied, Amount: 1000, Currency: eur})
+			}, xpay.CodeInvalidState},
+		{"Refund",
+			func(c *xpay.Client) (any, error) {
+				return c.Refund(ctx, &xpay.RefundRequest{TransactionCode: xpaytest.DemoCaptured, Amount: 500, Currency: eur})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.Refund(ctx, &xpay.RefundRequest{TransactionCode: xpaytest.DemoCaptured, Amount: 999999, Currency: eur})
+			}, xpay.CodeAmountTooHigh},
+		{"GetOrder",
+			func(c *xpay.Client) (any, error) {
+				return c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoCaptured})
+			},
+			func(t *testing.T, res any) {
+				o := res.(*xpay.GetOrderResponse).Order()
+				assert.Equal(t, xpay.OrderStateCaptured, o.State)
+				require.Len(t, o.Operations(), 1)
+				assert.Equal(t, xpay.OperationTypeCapture, o.Operations()[0].Type)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-UNKNOWN"})
+			}, xpay.CodeNotFound},
+		{"ListOrders",
+			func(c *xpay.Client) (any, error) {
+				return c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll, States: []xpay.OrderState{"negato"}})
+			},
+			func(t *testing.T, res any) {
+				r := res.(*xpay.ListOrdersResponse)
+				require.Len(t, r.Orders, 1, "the state filter ignores case")
+				assert.Equal(t, xpaytest.DemoDenied, r.Orders[0].TransactionCode)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll})
+			}, -xpay.CodeInvalidAlias},
+		{"Warnings",
+			func(c *xpay.Client) (any, error) { return c.Warnings(ctx, &xpay.WarningsRequest{}) },
+			func(t *testing.T, res any) {
+				require.Len(t, res.(*xpay.WarningsResponse).Warnings, 1)
+			},
+			func(c *xpay.Client) (any, error) { return c.Warnings(ctx, &xpay.WarningsRequest{}) }, -xpay.CodeInvalidAlias},
+		{"CreatePayByLink",
+			func(c *xpay.Client) (any, error) {
+				return c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-E2E-1", Amount: 1500, TimeoutHours: 1, ReturnURL: "https://shop.example/ok"})
+			},
+			func(t *testing.T, res any) {
+				assert.Contains(t, res.(*xpay.CreatePayByLinkResponse).URL, "/paybylink/")
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 1500, TimeoutHours: 1, ReturnURL: "https://shop.example/ok"})
+			}, xpay.CodeDuplicate},
+		{"RegeneratePayByLink",
+			func(c *xpay.Client) (any, error) {
+				if _, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-E2E-2", Amount: 1500, TimeoutHours: 1, ReturnURL: "https://shop.example/ok"}); err != nil {
+					return nil, err
+				}
+				return c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-E2E-2", TimeoutHours: 2})
+			},
+			func(t *testing.T, res any) {
+				assert.Equal(t, "PBL-E2E-2", res.(*xpay.RegeneratePayByLinkResponse).TransactionCode)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-UNKNOWN", TimeoutHours: 2})
+			}, xpay.CodeTransactionNotFound},
+		{"PayByLinkReport",
+			func(c *xpay.Client) (any, error) {
+				return c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: weekAgo, CreatedTo: thisWeek.To})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: weekAgo, CreatedTo: today})
+			}, -xpay.CodeInvalidAlias},
+		{"ListReports",
+			func(c *xpay.Client) (any, error) { return c.ListReports(ctx, &xpay.ListReportsRequest{}) },
+			func(t *testing.T, res any) {
+				require.Len(t, res.(*xpay.ListReportsResponse).Reports, 1)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.ListReports(ctx, &xpay.ListReportsRequest{RefDate: xpay.Date{Year: 2001, Month: 1, Day: 1}})
+			}, xpay.CodeNotFound},
+		{"DownloadReport",
+			func(c *xpay.Client) (any, error) {
+				var buf bytes.Buffer
+				_, err := c.DownloadReport(ctx, "1", &buf)
+				return buf.String(), err
+			},
+			func(t *testing.T, res any) {
+				assert.Contains(t, res.(string), "codiceTransazione;importo")
+				assert.Contains(t, res.(string), xpaytest.DemoAuthorized+";5000;EUR;Autorizzato")
+			},
+			func(c *xpay.Client) (any, error) { return c.DownloadReport(ctx, "99", &bytes.Buffer{}) }, xpay.CodeNotFound},
+		{"CreateContractFromPOS",
+			func(c *xpay.Client) (any, error) {
+				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: "CNT-E2E-1", POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100}})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: xpaytest.DemoContract, POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100}})
+			}, xpay.CodeDuplicate},
+		{"ListContracts",
+			func(c *xpay.Client) (any, error) {
+				return c.ListContracts(ctx, &xpay.ListContractsRequest{TaxCode: xpaytest.DemoTaxCode})
+			},
+			func(t *testing.T, res any) {
+				require.Len(t, res.(*xpay.ContractsResponse).Contracts, 1)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.ListContracts(ctx, &xpay.ListContractsRequest{ContractNumber: "CNT-UNKNOWN"})
+			}, xpay.CodeNotFound},
+		{"ContractDetails",
+			func(c *xpay.Client) (any, error) {
+				return c.ContractDetails(ctx, &xpay.ContractDetailsRequest{ContractNumber: xpaytest.DemoContract})
+			},
+			func(t *testing.T, res any) {
+				k := res.(*xpay.ContractsResponse).Contracts[0]
+				assert.Equal(t, xpaytest.DemoHashPAN, k.HashPAN)
+				assert.Equal(t, xpaytest.DemoCaptured, k.TransactionCode)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.ContractDetails(ctx, &xpay.ContractDetailsRequest{ContractNumber: "CNT-UNKNOWN"})
+			}, xpay.CodeInvalidContract},
+		{"ContractStatus",
+			func(c *xpay.Client) (any, error) {
+				return c.ContractStatus(ctx, &xpay.ContractStatusRequest{ContractFilter: xpay.ContractFilter{ContractNumber: xpaytest.DemoContract}})
+			},
+			func(t *testing.T, res any) {
+				assert.Equal(t, "ABILITATO", res.(*xpay.ContractsResponse).Contracts[0].UpdateStatus)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.ContractStatus(ctx, &xpay.ContractStatusRequest{UpdateState: "SCONOSCIUTO"})
+			}, xpay.CodeNotFound},
+		{"DeleteContract",
+			func(c *xpay.Client) (any, error) {
+				return c.DeleteContract(ctx, &xpay.DeleteContractRequest{ContractNumber: xpaytest.DemoContract})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.DeleteContract(ctx, &xpay.DeleteContractRequest{ContractNumber: "CNT-UNKNOWN"})
+			}, xpay.CodeInvalidContract},
+		{"DisableContract",
+			func(c *xpay.Client) (any, error) {
+				return c.DisableContract(ctx, &xpay.DisableContractRequest{ContractNumber: xpaytest.DemoContract})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.DisableContract(ctx, &xpay.DisableContractRequest{ContractNumber: "CNT-UNKNOWN"})
+			}, xpay.CodeInvalidContract},
+		{"EnableContract",
+			func(c *xpay.Client) (any, error) {
+				if _, err := c.DisableContract(ctx, &xpay.DisableContractRequest{ContractNumber: xpaytest.DemoContract}); err != nil {
+					return nil, err
+				}
+				return c.EnableContract(ctx, &xpay.EnableContractRequest{ContractNumber: xpaytest.DemoContract})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.EnableContract(ctx, &xpay.EnableContractRequest{ContractNumber: xpaytest.DemoContract})
+			}, xpay.CodeInvalidState},
+		{"AddToBlacklist",
+			func(c *xpay.Client) (any, error) {
+				return c.AddToBlacklist(ctx, &xpay.AddToBlacklistRequest{Type: xpay.ValueTypeContractNumber, Value: "CNT-FRODE-1", Description: "Frode sospetta"})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.AddToBlacklist(ctx, &xpay.AddToBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+			}, xpay.CodeDuplicate},
+		{"RemoveFromBlacklist",
+			func(c *xpay.Client) (any, error) {
+				return c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+			}, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+			}, xpay.CodeNotFound},
+		{"CheckBlacklist",
+			func(c *xpay.Client) (any, error) {
+				return c.CheckBlacklist(ctx, &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+			},
+			func(t *testing.T, res any) { assert.True(t, res.(*xpay.BlacklistResponse).Listed()) },
+			func(c *xpay.Client) (any, error) {
+				return c.CheckBlacklist(ctx, &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+			}, xpay.CodeNotFound},
+		{"ListBlacklist",
+			func(c *xpay.Client) (any, error) {
+				return c.ListBlacklist(ctx, &xpay.ListBlacklistRequest{Type: xpay.ValueTypeTaxCode})
+			},
+			func(t *testing.T, res any) { require.Len(t, res.(*xpay.BlacklistResponse).Entries, 1) },
+			func(c *xpay.Client) (any, error) {
+				return c.ListBlacklist(ctx, &xpay.ListBlacklistRequest{Type: xpay.ValueTypeTaxCode})
+			}, -xpay.CodeInvalidAlias},
+		{"CheckCFPAN",
+			func(c *xpay.Client) (any, error) { return c.CheckCFPAN(ctx, &demoCFPAN) },
+			func(t *testing.T, res any) { require.Len(t, res.(*xpay.CFPANResponse).Associations, 1) },
+			func(c *xpay.Client) (any, error) {
+				r := demoCFPAN
+				r.GroupCode = "GRP_ALTRO"
+				return c.CheckCFPAN(ctx, &r)
+			}, xpay.CodeInvalidGroup},
+		{"DeleteCFPAN",
+			func(c *xpay.Client) (any, error) { return c.DeleteCFPAN(ctx, &demoCFPAN) }, nil,
+			func(c *xpay.Client) (any, error) {
+				r := demoCFPAN
+				r.HashPAN = "ALTRA-CARTA"
+				return c.DeleteCFPAN(ctx, &r)
+			}, xpay.CodeNotFound},
+		{"ListCFPAN",
+			func(c *xpay.Client) (any, error) {
+				return c.ListCFPAN(ctx, &xpay.ListCFPANRequest{Type: xpay.ValueTypeContractNumber, Value: xpaytest.DemoContract, GroupCode: xpaytest.DefaultGroup})
+			},
+			func(t *testing.T, res any) { require.Len(t, res.(*xpay.CFPANResponse).Associations, 1) },
+			func(c *xpay.Client) (any, error) {
+				return c.ListCFPAN(ctx, &xpay.ListCFPANRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode, GroupCode: "GRP_ALTRO"})
+			}, xpay.CodeInvalidGroup},
+	}
+	require.Len(t, cases, 24, "every operation")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := newSandbox(t)
+			res, err := tc.ok(c)
+			require.NoError(t, err)
+			if tc.check != nil {
+				tc.check(t, res)
+			}
+			assert.Empty(t, extraKeys(res), "keys the SDK does not model")
+
+			koClient, code := c, tc.koCode
+			if code < 0 { // no request the SDK sends can fail here: use an alias XPay does not know
+				var cerr error
+				koClient, cerr = xpay.NewClient("ALIAS_SCONOSCIUTO", srv.Secret, xpay.WithBaseURL(srv.URL))
+				require.NoError(t, cerr)
+				code = -code
+			}
+			_, err = tc.ko(koClient)
+			requireCode(t, err, code)
+		})
+	}
+}
+
+// The order life cycle of capture and refund, as XPay enforces it.
+func TestE2EOrderLifeCycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newSandbox(t)
+	require.NoError(t, srv.AddOrder(xpaytest.Order{Code: "ORD-LC-1", Amount: 10000}))
+	capture := func(a xpay.Amount) error {
+		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-LC-1", Amount: a, Currency: eur})
+		return err
+	}
+	refund := func(code string, a xpay.Amount) error {
+		_, err := c.Refund(ctx, &xpay.RefundRequest{TransactionCode: code, Amount: a, Currency: eur})
+		return err
+	}
+	state := func(code string) xpay.OrderState {
+		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code})
+		require.NoError(t, err)
+		return res.Order().State
+	}
+
+	require.NoError(t, capture(6000))
+	assert.Equal(t, xpay.OrderStatePartiallyCaptured, state("ORD-LC-1"))
+	requireCode(t, capture(4001), xpay.CodeAmountTooHigh)
+	require.NoError(t, capture(4000))
+	assert.Equal(t, xpay.OrderStateCaptured, state("ORD-LC-1"))
+	requireCode(t, capture(1), xpay.CodeInvalidState)
+	require.NoError(t, refund("ORD-LC-1", 3000))
+	assert.Equal(t, xpay.OrderStatePartiallyRefunded, state("ORD-LC-1"))
+	requireCode(t, capture(1), xpay.CodeInvalidState)
+	requireCode(t, refund("ORD-LC-1", 7001), xpay.CodeAmountTooHigh)
+	require.NoError(t, refund("ORD-LC-1", 7000))
+	assert.Equal(t, xpay.OrderStateRefunded, state("ORD-LC-1"))
+	requireCode(t, refund("ORD-LC-1", 1), xpay.CodeInvalidState)
+
+	res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-LC-1"})
+	require.NoError(t, err)
+	var rows []string
+	for _, op := range res.Order().Operations() {
+		rows = append(rows, string(op.Type)+" "+op.Amount.String())
+	}
+	assert.Equal(t, []string{"CONTAB. 6000", "CONTAB. 4000", "STORNO 3000", "STORNO 7000"}, rows)
+
+	// An authorization not yet captured is voided.
+	require.NoError(t, refund(xpaytest.DemoAuthorized, 5000))
+	assert.Equal(t, xpay.OrderStateCancelled, state(xpaytest.DemoAuthorized))
+	requireCode(t, refund("ORD-NONE", 1), xpay.CodeNotFound)
+
+	list, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll, TransactionCode: "ORD-LC-1"})
+	require.NoError(t, err)
+	require.Len(t, list.Orders, 1)
+	assert.Equal(t, xpay.OrderStateRefunded, list.Orders[0].State)
+}
+
+// noRedirects is a browser that stops at the redirect to the merchant.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func TestE2EPayByLinkPaidOnThePage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newSandbox(t)
+	link, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+		TransactionCode: "PBL-PAGE-1", Amount: 12050, TimeoutHours: 4, ReturnURL: "https://shop.example/esito?ordine=1",
+	})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(link.URL, srv.URL))
+
+	page, err := http.Get(link.URL)
+	require.NoError(t, err)
+	body := new(bytes.Buffer)
+	_, _ = body.ReadFrom(page.Body)
+	page.Body.Close()
+	assert.Equal(t, http.StatusOK, page.StatusCode)
+	assert.Contains(t, body.String(), "120.50 EUR")
+
+	resp, err := noRedirects.PostForm(link.URL, url.Values{"outcome": {"approve"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	q := back.Query()
+	assert.Equal(t, "shop.example", back.Host)
+	assert.Equal(t, "1", q.Get("ordine"), "the merchant's own parameters are kept")
+	assert.Equal(t, "OK", q.Get("esito"))
+	assert.Equal(t, "PBL-PAGE-1", q.Get("codTrans"))
+	var fields []xpay.Field
+	for _, name := range []string{"codTrans", "esito", "importo", "divisa", "data", "orario", "codAut"} {
+		fields = append(fields, xpay.Field{Name: name, Value: q.Get(name)})
+	}
+	assert.Equal(t, xpay.Sign(srv.Secret, fields...), q.Get("mac"), "the payment page's return MAC")
+
+	order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-PAGE-1"})
+	require.NoError(t, err)
+	assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State)
+	assert.Equal(t, xpay.Amount(12050), order.Order().Amount)
+
+	again, err := noRedirects.PostForm(link.URL, url.Values{"outcome": {"approve"}})
+	require.NoError(t, err)
+	again.Body.Close()
+	assert.Equal(t, http.StatusConflict, again.StatusCode, "a link is paid once")
+
+	_, err = c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-PAGE-1", TimeoutHours: 1})
+	requireCode(t, err, xpay.CodeInvalidState)
+
+	report, err := c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: today, CreatedTo: today})
+	require.NoError(t, err)
+	require.Len(t, report.Links, 1)
+	assert.Equal(t, "Pagato", report.Links[0].Status)
+	assert.Equal(t, "VISA", report.Links[0].Circuit)
+}
+
+func TestE2EPayByLinkRegenerate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Now()}
+	srv, _ := newSandbox(t, xpaytest.WithClock(clock.Now))
+	c := srv.Client(xpay.WithClock(clock.Now))
+	create := func(code string) string {
+		res, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: code, Amount: 900, TimeoutHours: 2, ReturnURL: "https://shop.example/"})
+		require.NoError(t, err)
+		return res.URL
+	}
+	regenerate := func(code, newCode string) *xpay.RegeneratePayByLinkResponse {
+		res, err := c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: code, NewTransactionCode: newCode, TimeoutHours: 2})
+		require.NoError(t, err)
+		return res
+	}
+
+	t.Run("unused link keeps its URL and gets a new expiry", func(t *testing.T) {
+		u := create("PBL-UNUSED")
+		clock.Advance(3 * time.Hour)
+		page, err := http.Get(u)
+		require.NoError(t, err)
+		page.Body.Close()
+		assert.Equal(t, http.StatusGone, page.StatusCode, "expired")
+		report, err := c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: xpay.DateOf(clock.Now().AddDate(0, 0, -1)), CreatedTo: xpay.DateOf(clock.Now())})
+		require.NoError(t, err)
+		assert.Equal(t, "Scaduto", report.Links[0].Status)
+
+		res := regenerate("PBL-UNUSED", "")
+		assert.Equal(t, u, res.URL)
+		assert.Equal(t, "PBL-UNUSED", res.TransactionCode)
+		require.NoError(t, srv.PayLink("PBL-UNUSED", true), "payable again")
+	})
+	t.Run("declined link gets a counter", func(t *testing.T) {
+		u := create("PBL-DECLINED")
+		require.NoError(t, srv.PayLink("PBL-DECLINED", false))
+		res := regenerate("PBL-DECLINED", "")
+		assert.Equal(t, "PBL-DECLINED-1", res.TransactionCode)
+		assert.NotEqual(t, u, res.URL)
+		require.NoError(t, srv.PayLink(res.TransactionCode, false))
+		assert.Equal(t, "PBL-DECLINED-2", regenerate(res.TransactionCode, "").TransactionCode, "counted from the first code")
+
+		_, err := c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-DECLINED", TimeoutHours: 1})
+		requireCode(t, err, xpay.CodeTransactionNotFound)
+		old, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-DECLINED"})
+		require.NoError(t, err)
+		assert.Equal(t, xpay.OrderStateDenied, old.Order().State)
+	})
+	t.Run("never over 30 characters", func(t *testing.T) {
+		code := strings.Repeat("L", 29) + "Z" // 30 characters
+		create(code)
+		require.NoError(t, srv.PayLink(code, false))
+		res := regenerate(code, "")
+		assert.Equal(t, strings.Repeat("L", 28)+"-1", res.TransactionCode, "the last two characters replaced")
+	})
+	t.Run("new code requested", func(t *testing.T) {
+		create("PBL-NEWCODE")
+		require.NoError(t, srv.PayLink("PBL-NEWCODE", false))
+		res := regenerate("PBL-NEWCODE", "PBL-NEWCODE-BIS")
+		assert.Equal(t, "PBL-NEWCODE-BIS", res.TransactionCode)
+		require.NoError(t, srv.PayLink("PBL-NEWCODE-BIS", true))
+		order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-NEWCODE-BIS"})
+		require.NoError(t, err)
+		assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State)
+	})
+}
+
+func TestE2EPayByLinkReportCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := newSandbox(t)
+	for i := range 120 {
+		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+			TransactionCode: "PBL-CAP-" + string(rune('A'+i/26)) + string(rune('A'+i%26)), Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/",
+		})
+		require.NoError(t, err)
+	}
+	res, err := c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: today, CreatedTo: today})
+	require.NoError(t, err)
+	assert.Len(t, res.Links, 100)
+	assert.True(t, res.Truncated())
+	var n int
+	var last error
+	for _, err := range c.PayByLinks(ctx, weekAgo, today) {
+		if err != nil {
+			last = err
+			continue
+		}
+		n++
+	}
+	assert.Equal(t, 100, n)
+	assert.ErrorIs(t, last, xpay.ErrTooManyLinks)
+}
+
+// The sandbox checks what the SDK cannot get wrong: freshness and
+// credentials.
+func TestE2EEnvelopeChecks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, _ := newSandbox(t)
+	get := func(c *xpay.Client) error {
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		return err
+	}
+	stale := srv.Client(xpay.WithClock(func() time.Time { return time.Now().Add(-6 * time.Minute) }))
+	requireCode(t, get(stale), xpay.CodeTimestampExpired)
+
+	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret, xpay.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	requireCode(t, get(wrongAlias), xpay.CodeInvalidAlias)
+
+	// A wrong key: XPay answers error 3, signed with the real key, so the
+	// client cannot trust the answer either.
+	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	err = get(wrongKey)
+	require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+	var respErr *xpay.ResponseError
+	require.ErrorAs(t, err, &respErr)
+	assert.Contains(t, string(respErr.Body), `"codice":3`)
+}
+
+// Each injected fault becomes the documented SDK error; a write is
+// ErrOutcomeUnknown whenever its answer is lost or untrusted.
+func TestE2EFaults(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		fault xpaytest.Fault
+		check func(t *testing.T, err error)
+	}{
+		{"HTTP 502 with HTML", xpaytest.Fault{HTTPStatus: http.StatusBadGateway}, func(t *testing.T, err error) {
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, err, &respErr)
+			assert.Equal(t, http.StatusBadGateway, respErr.HTTPStatus)
+			assert.Contains(t, string(respErr.Body), "<html>")
+		}},
+		{"connection reset", xpaytest.Fault{Reset: true}, func(t *testing.T, err error) {
+			require.Error(t, err)
+			var respErr *xpay.ResponseError
+			assert.False(t, errors.As(err, &respErr), "no answer at all")
+		}},
+		{"malformed JSON", xpaytest.Fault{MalformedJSON: true}, func(t *testing.T, err error) {
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, err, &respErr)
+		}},
+		{"truncated body", xpaytest.Fault{TruncatedBody: true}, func(t *testing.T, err error) {
+			require.ErrorContains(t, err, "reading response")
+		}},
+		{"wrong MAC", xpaytest.Fault{WrongMAC: true}, func(t *testing.T, err error) { require.ErrorIs(t, err, xpay.ErrInvalidMAC) }},
+		{"missing MAC", xpaytest.Fault{MissingMAC: true}, func(t *testing.T, err error) { require.ErrorIs(t, err, xpay.ErrInvalidMAC) }},
+		{"unsigned KO 50", xpaytest.Fault{UnsignedKO: xpay.CodeMACNotComputable}, func(t *testing.T, err error) {
+			requireCode(t, err, xpay.CodeMACNotComputable)
+		}},
+		{"esito PEN", xpaytest.Fault{Outcome: "PEN"}, func(t *testing.T, err error) {
+			require.ErrorContains(t, err, `unexpected esito "PEN"`)
+		}},
+		{"latency beyond the timeout", xpaytest.Fault{Latency: time.Second}, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, _ := newSandbox(t)
+			c := srv.Client(xpay.WithTimeout(200 * time.Millisecond))
+			srv.InjectFault("GetOrder", tc.fault)
+			srv.InjectFault("contabilizza", tc.fault)
+
+			_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+			tc.check(t, err)
+			unsignedKO := tc.fault.UnsignedKO != 0
+			assert.Equal(t, false, errors.Is(err, xpay.ErrOutcomeUnknown), "a read is never an unknown outcome")
+
+			_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 100, Currency: eur})
+			tc.check(t, err)
+			assert.Equal(t, !unsignedKO, errors.Is(err, xpay.ErrOutcomeUnknown), "a write whose answer is lost: %v", err)
+			assert.Equal(t, 1, srv.Requests("Capture"), "a write is sent once")
+		})
+	}
+}
+
+// A capture whose answer is lost after XPay carried it out is settled by
+// reading the order: the reconciliation the ErrOutcomeUnknown docs
+// describe.
+func TestE2EReconcileLostCapture(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, processed := range []bool{true, false} {
+		srv, c := newSandbox(t)
+		srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: processed, Times: 1})
+		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 2000, Currency: eur})
+		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+
+		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		require.NoError(t, err)
+		captured := false
+		for _, op := range res.Order().Operations() {
+			captured = captured || (op.Type == xpay.OperationTypeCapture && op.Amount == 2000)
+		}
+		assert.Equal(t, processed, captured, "processed=%v", processed)
+	}
+}

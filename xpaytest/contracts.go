@@ -1,0 +1,212 @@
+package xpaytest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+type contract struct {
+	number, taxCode, hashPAN, cardType string
+	transactionCode, firstPayment      string
+	created, updated                   time.Time
+	disabled, deleted                  bool
+}
+
+// Contract seeds a contract (a stored card).
+type Contract struct {
+	Number          string // numeroContratto
+	TaxCode         string // codiceFiscale
+	HashPAN         string
+	CardType        string // defaults to VISA
+	TransactionCode string // of the first payment
+	CreatedAt       time.Time
+}
+
+// AddContract seeds a contract, enabled.
+func (s *Server) AddContract(c Contract) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.Number == "" || len(c.Number) > 30 {
+		return fmt.Errorf("xpaytest: contract number %q: want 1 to 30 characters", c.Number)
+	}
+	if _, dup := s.state.contracts[c.Number]; dup {
+		return fmt.Errorf("xpaytest: contract %s exists", c.Number)
+	}
+	if c.CardType == "" {
+		c.CardType = "VISA"
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now()
+	}
+	k := &contract{number: c.Number, taxCode: c.TaxCode, hashPAN: c.HashPAN, cardType: c.CardType,
+		transactionCode: c.TransactionCode, firstPayment: "OK", created: c.CreatedAt.In(s.loc)}
+	k.updated = k.created
+	s.state.contracts[c.Number] = k
+	s.state.contractList = append(s.state.contractList, k)
+	return nil
+}
+
+func (s *Server) createContract(r *request) (map[string]any, *apiError) {
+	number, e := r.required("numeroContratto", 30)
+	if e != nil {
+		return nil, e
+	}
+	if _, e = r.required("idPOSFisico", 30); e != nil {
+		return nil, e
+	}
+	if _, e = r.required("codiceAutorizzazione", 10); e != nil {
+		return nil, e
+	}
+	if _, e = r.amount("importo"); e != nil {
+		return nil, e
+	}
+	if k := s.state.contracts[number]; k != nil && !k.deleted {
+		return nil, ko(xpay.CodeDuplicate, "contratto %s", number)
+	}
+	now := s.now().In(s.loc)
+	k := &contract{number: number, cardType: "VISA", firstPayment: "OK", created: now, updated: now}
+	s.state.contracts[number] = k
+	s.state.contractList = append(s.state.contractList, k)
+	return nil, nil
+}
+
+// findContracts applies the filter every contract query shares.
+func (s *Server) findContracts(r *request) ([]*contract, *apiError) {
+	from, _, okA := s.dateTime(r.get("dataRegistrazioneDa"))
+	to, _, okB := s.dateTime(r.get("dataRegistrazioneA"))
+	if !okA || !okB {
+		return nil, ko(xpay.CodeInvalidParameter, "dataRegistrazione: gg/mm/aaaa hh:mm:ss")
+	}
+	number, taxCode := r.get("numeroContratto"), r.get("codiceFiscale")
+	var found []*contract
+	for _, k := range s.state.contractList {
+		if !k.deleted && (number == "" || k.number == number) && (taxCode == "" || k.taxCode == taxCode) && inRange(k.created, from, to) {
+			found = append(found, k)
+		}
+	}
+	return found, nil
+}
+
+func (s *Server) contractList(r *request, item func(*contract) map[string]any) (map[string]any, *apiError) {
+	found, e := s.findContracts(r)
+	if e != nil {
+		return nil, e
+	}
+	if len(found) == 0 {
+		return nil, ko(xpay.CodeNotFound, "")
+	}
+	list := make([]any, len(found))
+	for i, k := range found {
+		list[i] = item(k)
+	}
+	return map[string]any{"contratti": list}, nil
+}
+
+func (s *Server) contractSummary(k *contract) map[string]any {
+	return map[string]any{"numeroMerchant": MerchantNumber, "codiceGruppo": s.Group, "numeroContratto": k.number}
+}
+
+func (s *Server) contractDetail(k *contract) map[string]any {
+	m := s.contractSummary(k)
+	m["codiceFiscale"], m["hashPan"], m["tipoCarta"] = k.taxCode, k.hashPAN, k.cardType
+	m["codiceTransazione"], m["statoPrimoPagamento"] = k.transactionCode, k.firstPayment
+	m["dataAttivazione"] = k.created.Format(layoutDateTime)
+	return m
+}
+
+func (s *Server) queryContracts(r *request) (map[string]any, *apiError) {
+	return s.contractList(r, s.contractSummary)
+}
+
+// contractDetails answers an unknown contract number with error 8.
+func (s *Server) contractDetails(r *request) (map[string]any, *apiError) {
+	if n := r.get("numeroContratto"); n != "" && s.liveContract(n) == nil {
+		return nil, ko(xpay.CodeInvalidContract, "%s", n)
+	}
+	return s.contractList(r, s.contractDetail)
+}
+
+func (s *Server) contractStatus(r *request) (map[string]any, *apiError) {
+	from, _, okA := s.dateTime(r.get("dataAggiornamentoDa"))
+	to, _, okB := s.dateTime(r.get("dataAggiornamentoA"))
+	if !okA || !okB {
+		return nil, ko(xpay.CodeInvalidParameter, "dataAggiornamento: gg/mm/aaaa hh:mm:ss")
+	}
+	want := r.get("statoAggiornamento")
+	found, e := s.findContracts(r)
+	if e != nil {
+		return nil, e
+	}
+	var list []any
+	for _, k := range found {
+		state := k.state()
+		if inRange(k.updated, from, to) && (want == "" || want == state) {
+			m := s.contractDetail(k)
+			m["dataAggiornamento"], m["statoAggiornamento"] = k.updated.Format(layoutDateTime), state
+			list = append(list, m)
+		}
+	}
+	if len(list) == 0 {
+		return nil, ko(xpay.CodeNotFound, "")
+	}
+	return map[string]any{"contratti": list}, nil
+}
+
+// state is the contract's statoAggiornamento: whether it can be charged.
+func (k *contract) state() string {
+	if k.disabled {
+		return "DISABILITATO"
+	}
+	return "ABILITATO"
+}
+
+func (s *Server) liveContract(number string) *contract {
+	if k := s.state.contracts[number]; k != nil && !k.deleted {
+		return k
+	}
+	return nil
+}
+
+// changeContract applies change to the contract the request names; an
+// unknown contract is error 8.
+func (s *Server) changeContract(r *request, change func(*contract) *apiError) (map[string]any, *apiError) {
+	number, e := r.required("numeroContratto", 30)
+	if e != nil {
+		return nil, e
+	}
+	k := s.liveContract(number)
+	if k == nil {
+		return nil, ko(xpay.CodeInvalidContract, "%s", number)
+	}
+	if e := change(k); e != nil {
+		return nil, e
+	}
+	k.updated = s.now().In(s.loc)
+	return nil, nil
+}
+
+func (s *Server) deleteContract(r *request) (map[string]any, *apiError) {
+	return s.changeContract(r, func(k *contract) *apiError { k.deleted = true; return nil })
+}
+
+func (s *Server) enableContract(r *request) (map[string]any, *apiError) {
+	return s.changeContract(r, func(k *contract) *apiError {
+		if !k.disabled {
+			return ko(xpay.CodeInvalidState, "contratto già abilitato")
+		}
+		k.disabled = false
+		return nil
+	})
+}
+
+func (s *Server) disableContract(r *request) (map[string]any, *apiError) {
+	return s.changeContract(r, func(k *contract) *apiError {
+		if k.disabled {
+			return ko(xpay.CodeInvalidState, "contratto già disabilitato")
+		}
+		k.disabled = true
+		return nil
+	})
+}

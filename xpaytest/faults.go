@@ -1,0 +1,132 @@
+package xpaytest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault makes the Server misbehave for one operation, to test how code
+// copes. Set one misbehaviour; Latency may go with any of them.
+type Fault struct {
+	// Latency delays the answer.
+	Latency time.Duration
+	// Processed carries the request out before misbehaving, as when a
+	// server does the work and the answer is lost on the way back. Without
+	// it, nothing changes at the Server.
+	Processed bool
+
+	HTTPStatus    int    // answer with this status and an HTML page, as a proxy would
+	Reset         bool   // close the connection without answering
+	MalformedJSON bool   // answer with JSON cut short, declared whole
+	TruncatedBody bool   // announce a longer body than is sent, then close
+	WrongMAC      bool   // answer with a response MAC that does not verify
+	MissingMAC    bool   // answer with no response MAC
+	UnsignedKO    int    // answer KO with this code (50 or 99) and no MAC
+	Outcome       string // answer with this esito (not OK or KO), correctly signed
+
+	// Times is how many requests the fault affects; zero means every one
+	// until ClearFaults.
+	Times int
+}
+
+func (f *Fault) misbehaves() bool {
+	return f.HTTPStatus != 0 || f.Reset || f.MalformedJSON || f.TruncatedBody ||
+		f.WrongMAC || f.MissingMAC || f.UnsignedKO != 0 || f.Outcome != ""
+}
+
+// InjectFault makes every following request to op misbehave as f says.
+// op is the xpay.Client method ("Capture") or XPay's service name
+// ("contabilizza"). It panics on an unknown op.
+func (s *Server) InjectFault(op string, f Fault) {
+	rt := findRoute(op)
+	if rt == nil {
+		panic("xpaytest: unknown operation " + strconv.Quote(op))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[rt.method] = &f
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
+// takeFault returns the fault for a request to method, counting it.
+func (s *Server) takeFault(method string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults[method]
+	if f == nil {
+		return nil
+	}
+	if f.Times > 0 {
+		if f.Times--; f.Times == 0 {
+			delete(s.faults, method)
+		}
+	}
+	cp := *f
+	return &cp
+}
+
+// misbehave answers as f says, instead of with a.
+func (s *Server) misbehave(w http.ResponseWriter, f *Fault, a *answer) {
+	switch {
+	case f.HTTPStatus != 0:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(f.HTTPStatus)
+		fmt.Fprintf(w, "<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>\n",
+			f.HTTPStatus, http.StatusText(f.HTTPStatus), f.HTTPStatus, http.StatusText(f.HTTPStatus))
+	case f.Reset:
+		reset(w)
+	case f.MalformedJSON:
+		body := a.json()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body[:len(body)/2])
+	case f.TruncatedBody:
+		body := a.json()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body[:len(body)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		reset(w)
+	case f.WrongMAC:
+		a.body["mac"] = "0000000000000000000000000000000000000000"
+		a.write(w)
+	case f.MissingMAC:
+		delete(a.body, "mac")
+		a.write(w)
+	case f.UnsignedKO != 0:
+		b := s.envelope(nil, ko(f.UnsignedKO, ""))
+		delete(b.body, "mac")
+		b.write(w)
+	case f.Outcome != "":
+		a.body["esito"] = f.Outcome
+		s.seal(a.body)
+		a.write(w)
+	}
+}
+
+// reset closes the client's connection abruptly, with a TCP reset where
+// the platform allows it.
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("xpaytest: connection cannot be hijacked")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}

@@ -1,0 +1,330 @@
+package xpaytest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+// state is everything the Server remembers. It is guarded by Server.mu.
+type state struct {
+	orders    map[string]*order
+	orderList []*order
+
+	links    map[string]*link // by current code
+	tokens   map[string]*link // by URL token
+	linkList []*link
+
+	contracts    map[string]*contract
+	contractList []*contract
+
+	blacklist []*blackEntry
+	cfpan     []*cfpanPair
+	warnings  []*warning
+	reports   []*report
+}
+
+func newState() state {
+	return state{
+		orders:    map[string]*order{},
+		links:     map[string]*link{},
+		tokens:    map[string]*link{},
+		contracts: map[string]*contract{},
+	}
+}
+
+type order struct {
+	code                       string
+	amount, captured, refunded xpay.Amount
+	state                      xpay.OrderState
+	created                    time.Time
+	channel                    string // canale: CartaCredito, PayPal, ...
+	brand, pan, expiry, auth   string
+	product                    string
+	firstName, lastName, email string
+	ops                        []orderOp
+}
+
+type orderOp struct {
+	typ    xpay.OperationType
+	amount xpay.Amount
+	state  xpay.OrderState
+	at     time.Time
+	user   string
+}
+
+// Order seeds an order, as if a customer had paid.
+type Order struct {
+	Code   string      // codiceTransazione, 2 to 30 characters
+	Amount xpay.Amount // authorized amount, in cents
+	// State is OrderStateAuthorized (the default), OrderStateDenied,
+	// OrderStateNotCreated or OrderStateCaptured (captured in full).
+	State xpay.OrderState
+	// CreatedAt defaults to the Server's clock.
+	CreatedAt time.Time
+	// Brand defaults to VISA; PayPal orders are on the PayPal channel.
+	Brand                      string
+	FirstName, LastName, Email string
+}
+
+// AddOrder seeds an order. Capture, Refund, GetOrder and ListOrders then
+// see it as any other.
+func (s *Server) AddOrder(o Order) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addOrder(o)
+}
+
+func (s *Server) addOrder(o Order) error {
+	if len(o.Code) < 2 || len(o.Code) > 30 {
+		return fmt.Errorf("xpaytest: order code %q: want 2 to 30 characters", o.Code)
+	}
+	if _, dup := s.state.orders[o.Code]; dup {
+		return fmt.Errorf("xpaytest: order %s exists", o.Code)
+	}
+	if o.Amount <= 0 {
+		return fmt.Errorf("xpaytest: order %s: amount must be positive", o.Code)
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = s.now()
+	}
+	if o.State == "" {
+		o.State = xpay.OrderStateAuthorized
+	}
+	if o.Brand == "" {
+		o.Brand = "VISA"
+	}
+	ord := &order{
+		code: o.Code, amount: o.Amount, state: o.State, created: o.CreatedAt.In(s.loc),
+		channel: "CartaCredito", brand: o.Brand, pan: "453997******0006", expiry: "203012",
+		product: "VISA CLASSIC - CREDIT - N", firstName: o.FirstName, lastName: o.LastName, email: o.Email,
+	}
+	if strings.EqualFold(o.Brand, "PAYPAL") {
+		ord.channel, ord.pan, ord.expiry, ord.product = "PayPal", "", "", ""
+	}
+	switch o.State {
+	case xpay.OrderStateAuthorized:
+		ord.auth = authCode(o.Code)
+	case xpay.OrderStateCaptured:
+		ord.auth = authCode(o.Code)
+		ord.captured = o.Amount
+		ord.ops = append(ord.ops, orderOp{xpay.OperationTypeCapture, o.Amount, xpay.OrderStateCaptured, ord.created, ""})
+	case xpay.OrderStateDenied, xpay.OrderStateNotCreated:
+	default:
+		return fmt.Errorf("xpaytest: order %s: cannot seed state %q; reach it through Capture and Refund", o.Code, o.State)
+	}
+	s.state.orders[o.Code] = ord
+	s.state.orderList = append(s.state.orderList, ord)
+	return nil
+}
+
+// authCode makes a stable six-character authorization code.
+func authCode(code string) string {
+	var h uint32 = 2166136261
+	for i := 0; i < len(code); i++ {
+		h = (h ^ uint32(code[i])) * 16777619
+	}
+	return fmt.Sprintf("%06X", h&0xFFFFFF)
+}
+
+// money checks the fields of a capture or refund and finds the order.
+func (s *Server) money(r *request) (*order, xpay.Amount, *apiError) {
+	code, e := r.transactionCode("codiceTransazione")
+	if e != nil {
+		return nil, 0, e
+	}
+	amount, e := r.amount("importo")
+	if e != nil {
+		return nil, 0, e
+	}
+	if r.get("divisa") != string(xpay.CurrencyEUR) {
+		return nil, 0, ko(xpay.CodeInvalidParameter, "divisa: la sandbox accetta solo 978 (EUR)")
+	}
+	o := s.state.orders[code]
+	if o == nil {
+		return nil, 0, ko(xpay.CodeNotFound, "ordine %s", code)
+	}
+	return o, amount, nil
+}
+
+// capture: allowed from Autorizzato and Contabilizzato Parz., up to what
+// is authorized and not yet captured.
+func (s *Server) capture(r *request) (map[string]any, *apiError) {
+	o, amount, e := s.money(r)
+	if e != nil {
+		return nil, e
+	}
+	if o.state != xpay.OrderStateAuthorized && o.state != xpay.OrderStatePartiallyCaptured {
+		return nil, ko(xpay.CodeInvalidState, "stato %s", o.state)
+	}
+	if amount > o.amount-o.captured {
+		return nil, ko(xpay.CodeAmountTooHigh, "contabilizzabili %d", o.amount-o.captured)
+	}
+	o.captured += amount
+	o.state = xpay.OrderStatePartiallyCaptured
+	if o.captured == o.amount {
+		o.state = xpay.OrderStateCaptured
+	}
+	o.ops = append(o.ops, orderOp{xpay.OperationTypeCapture, amount, xpay.OrderStateCaptured, s.now(), "api"})
+	return nil, nil
+}
+
+// refund voids an authorization not yet captured (Annullato), or refunds
+// captured money up to what was captured (Rimborsato, Rimborsato Parz.).
+func (s *Server) refund(r *request) (map[string]any, *apiError) {
+	o, amount, e := s.money(r)
+	if e != nil {
+		return nil, e
+	}
+	switch o.state {
+	case xpay.OrderStateAuthorized:
+		if amount > o.amount {
+			return nil, ko(xpay.CodeAmountTooHigh, "autorizzati %d", o.amount)
+		}
+		o.state = xpay.OrderStateCancelled
+		o.ops = append(o.ops, orderOp{xpay.OperationTypeRefund, amount, xpay.OrderStateCancelled, s.now(), "api"})
+	case xpay.OrderStateCaptured, xpay.OrderStatePartiallyCaptured, xpay.OrderStatePartiallyRefunded:
+		if amount > o.captured-o.refunded {
+			return nil, ko(xpay.CodeAmountTooHigh, "rimborsabili %d", o.captured-o.refunded)
+		}
+		o.refunded += amount
+		o.state = xpay.OrderStatePartiallyRefunded
+		if o.refunded == o.captured {
+			o.state = xpay.OrderStateRefunded
+		}
+		o.ops = append(o.ops, orderOp{xpay.OperationTypeRefund, amount, xpay.OrderStateRefunded, s.now(), "api"})
+	default:
+		return nil, ko(xpay.CodeInvalidState, "stato %s", o.state)
+	}
+	return nil, nil
+}
+
+func (s *Server) getOrder(r *request) (map[string]any, *apiError) {
+	code, e := r.transactionCode("codiceTransazione")
+	if e != nil {
+		return nil, e
+	}
+	o := s.state.orders[code]
+	if o == nil {
+		return nil, ko(xpay.CodeNotFound, "ordine %s", code)
+	}
+	return map[string]any{"report": []any{s.orderDetail(o)}}, nil
+}
+
+func (s *Server) orderDetail(o *order) map[string]any {
+	ops := []any{}
+	for _, op := range o.ops {
+		ops = append(ops, map[string]any{
+			"tipoOperazione": op.typ, "importo": op.amount, "divisa": "EUR", "stato": op.state,
+			"dataOperazione": op.at.In(s.loc).Format(layoutReport), "utente": op.user,
+		})
+	}
+	rejected := xpay.Amount(0)
+	if o.state == xpay.OrderStateDenied {
+		rejected = o.amount
+	}
+	m := s.orderSummary(o)
+	for _, k := range []string{"transactionTypeExtended", "operationDate", "serviceType", "name", "surname"} {
+		delete(m, k)
+	}
+	m["scadenza"] = o.expiry
+	m["dettaglio"] = []any{map[string]any{
+		"nome": o.firstName, "cognome": o.lastName, "mail": o.email,
+		"importo": o.amount, "importoRifiutato": rejected, "divisa": "EUR", "stato": o.state,
+		"codiceTransazione": o.code, "parametriAggiuntivi": "", "operazioni": ops,
+	}}
+	return m
+}
+
+// orderSummary is an order as reportOrdini lists it.
+func (s *Server) orderSummary(o *order) map[string]any {
+	last := o.created
+	if n := len(o.ops); n > 0 {
+		last = o.ops[n-1].at
+	}
+	return map[string]any{
+		"numeroMerchant": MerchantNumber, "codiceTransazione": o.code, "importo": o.amount, "divisa": "EUR",
+		"codiceAutorizzazione": o.auth, "brand": o.brand, "tipoPagamento": "3D-Secure", "tipoTransazione": "3DS_FULL",
+		"transactionTypeExtended": "", "nazione": "ITA", "tipoProdotto": o.product, "pan": o.pan, "parametri": "",
+		"stato": o.state, "dataTransazione": o.created.Format(layoutReport), "operationDate": last.In(s.loc).Format(layoutReport),
+		"serviceType": "", "name": o.firstName, "surname": o.lastName, "mail": o.email,
+	}
+}
+
+func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
+	from, to, ok := s.period(r.get("periodo"))
+	if !ok {
+		return nil, ko(xpay.CodeInvalidParameter, "periodo: gg/mm/aaaa - gg/mm/aaaa")
+	}
+	channel := r.get("canale")
+	if channel == "" {
+		return nil, ko(xpay.CodeInvalidParameter, "canale")
+	}
+	code := r.get("codiceTransazione")
+	states := r.arrays["stato"]
+	report := []any{}
+	for _, o := range s.state.orderList {
+		switch {
+		case code != "" && o.code != code,
+			!inRange(o.created, from, to),
+			channel != "All" && !strings.EqualFold(channel, o.channel),
+			len(states) > 0 && !slices.ContainsFunc(states, func(st string) bool { return strings.EqualFold(st, string(o.state)) }):
+			continue
+		}
+		report = append(report, s.orderSummary(o))
+	}
+	return map[string]any{"report": report}, nil
+}
+
+// period parses "dd/mm/yyyy - dd/mm/yyyy" into the first and last instant.
+func (s *Server) period(v string) (from, to time.Time, ok bool) {
+	a, b, found := strings.Cut(v, " - ")
+	if !found {
+		return from, to, false
+	}
+	from, setA, okA := s.date(a)
+	to, setB, okB := s.date(b)
+	if !setA || !setB || !okA || !okB || to.Before(from) {
+		return from, to, false
+	}
+	return from, to.AddDate(0, 0, 1).Add(-time.Nanosecond), true
+}
+
+type warning struct {
+	code    string
+	at      time.Time
+	message string
+}
+
+// AddWarning seeds a warning about a transaction.
+func (s *Server) AddWarning(transactionCode, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.warnings = append(s.state.warnings, &warning{transactionCode, s.now().In(s.loc), message})
+}
+
+// listWarnings answers "nothing found" (error 2) when no warning matches,
+// as XPay does.
+func (s *Server) listWarnings(r *request) (map[string]any, *apiError) {
+	from, _, okA := s.dateTime(r.get("dataTransazioneDal"))
+	to, _, okB := s.dateTime(r.get("dataTransazioneAl"))
+	if !okA || !okB {
+		return nil, ko(xpay.CodeInvalidParameter, "date: gg/mm/aaaa hh:mm:ss")
+	}
+	code := r.get("codiceTransazione")
+	var list []any
+	for _, w := range s.state.warnings {
+		if (code == "" || w.code == code) && inRange(w.at, from, to) {
+			list = append(list, map[string]any{
+				"codiceTransazione": w.code, "dataTransazione": w.at.Format(layoutDateTime), "messaggio": w.message,
+			})
+		}
+	}
+	if len(list) == 0 {
+		return nil, ko(xpay.CodeNotFound, "")
+	}
+	return map[string]any{"warnings": list}, nil
+}

@@ -1,0 +1,324 @@
+package xpaytest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+// Link states, as statoEsteso reports them.
+const (
+	linkUnpaid = "Da pagare"
+	linkPaid   = "Pagato"
+	linkDenied = "Negato"
+	linkExpiry = "Scaduto"
+)
+
+type link struct {
+	code        string // the code now tied to the link
+	origin      string // the code of the first link of its family
+	regenerated int    // regenerations after a negative outcome, in the family
+	amount      xpay.Amount
+	returnURL   string
+	cancelURL   string
+	notifyURL   string
+	params      map[string]string
+	token       string
+	created     time.Time
+	expires     time.Time
+	outcome     string // "", linkPaid or linkDenied
+	replaced    bool   // regenerated under a new code
+}
+
+func (l *link) status(now time.Time) string {
+	switch {
+	case l.outcome != "":
+		return l.outcome
+	case now.After(l.expires):
+		return linkExpiry
+	}
+	return linkUnpaid
+}
+
+func (s *Server) linkURL(l *link) string { return s.URL + "/paybylink/" + l.token }
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func checkURL(r *request, name string, required bool) (string, *apiError) {
+	v := r.get(name)
+	if v == "" && !required {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", ko(xpay.CodeInvalidParameter, "%s: URL http:// o https://", name)
+	}
+	return v, nil
+}
+
+func (s *Server) codeInUse(code string) bool {
+	_, order := s.state.orders[code]
+	_, link := s.state.links[code]
+	return order || link
+}
+
+func (s *Server) createLink(r *request) (map[string]any, *apiError) {
+	code, e := r.transactionCode("codiceTransazione")
+	if e != nil {
+		return nil, e
+	}
+	amount, e := r.amount("importo")
+	if e != nil {
+		return nil, e
+	}
+	hours, e := r.positive("timeout")
+	if e != nil {
+		return nil, e
+	}
+	l := &link{code: code, origin: code, amount: amount, token: newToken(), params: r.objects["parametriAggiuntivi"]}
+	if l.returnURL, e = checkURL(r, "url", true); e != nil {
+		return nil, e
+	}
+	if l.cancelURL, e = checkURL(r, "urlBack", false); e != nil {
+		return nil, e
+	}
+	if l.notifyURL, e = checkURL(r, "urlPost", false); e != nil {
+		return nil, e
+	}
+	if s.codeInUse(code) {
+		return nil, ko(xpay.CodeDuplicate, "%s", code)
+	}
+	l.created = s.now()
+	l.expires = l.created.Add(time.Duration(hours) * time.Hour)
+	s.state.links[code] = l
+	s.state.tokens[l.token] = l
+	s.state.linkList = append(s.state.linkList, l)
+	return map[string]any{"payMailUrl": s.linkURL(l)}, nil
+}
+
+// regenerateLink follows XPay's rules: an unused link keeps its URL and
+// gets a new expiry; a link paid with a negative outcome is replaced by a
+// new one whose code is nuovoCodiceTransazione or the first code plus a
+// counter, cut to 30 characters.
+func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
+	code, e := r.transactionCode("codiceTransazione")
+	if e != nil {
+		return nil, e
+	}
+	hours, e := r.positive("timeout")
+	if e != nil {
+		return nil, e
+	}
+	l := s.state.links[code]
+	if l == nil {
+		return nil, ko(xpay.CodeTransactionNotFound, "link %s", code)
+	}
+	now := s.now()
+	switch l.outcome {
+	case linkPaid:
+		return nil, ko(xpay.CodeInvalidState, "link già pagato")
+	case "":
+		l.expires = now.Add(time.Duration(hours) * time.Hour)
+		return map[string]any{"payMailUrl": s.linkURL(l), "codiceTransazione": l.code}, nil
+	}
+	newCode := r.get("nuovoCodiceTransazione")
+	n := l.regenerated
+	if newCode == "" {
+		for {
+			n++
+			suffix := "-" + strconv.Itoa(n)
+			newCode = l.origin
+			if len(newCode)+len(suffix) > 30 {
+				newCode = newCode[:30-len(suffix)]
+			}
+			if newCode += suffix; !s.codeInUse(newCode) {
+				break
+			}
+		}
+	} else if len(newCode) < 2 || len(newCode) > 30 {
+		return nil, ko(xpay.CodeInvalidParameter, "nuovoCodiceTransazione: da 2 a 30 caratteri")
+	} else if s.codeInUse(newCode) {
+		return nil, ko(xpay.CodeDuplicate, "%s", newCode)
+	}
+	next := *l
+	next.code, next.regenerated, next.token, next.outcome = newCode, n, newToken(), ""
+	next.created, next.expires = now, now.Add(time.Duration(hours)*time.Hour)
+	l.replaced = true
+	delete(s.state.links, l.code)
+	s.state.links[next.code] = &next
+	s.state.tokens[next.token] = &next
+	s.state.linkList = append(s.state.linkList, &next)
+	return map[string]any{"payMailUrl": s.linkURL(&next), "codiceTransazione": next.code}, nil
+}
+
+func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
+	from, setA, okA := s.date(r.get("linkCreatiDal"))
+	to, setB, okB := s.date(r.get("linkCreatiAl"))
+	if !setA || !setB || !okA || !okB {
+		return nil, ko(xpay.CodeInvalidParameter, "linkCreatiDal, linkCreatiAl: gg/mm/aaaa")
+	}
+	to = to.AddDate(0, 0, 1).Add(-time.Nanosecond)
+	now := s.now()
+	list := []any{}
+	for _, l := range s.state.linkList {
+		if len(list) == xpay.MaxPayByLinkResults {
+			break
+		}
+		if !inRange(l.created, from, to) {
+			continue
+		}
+		circuit := ""
+		if o := s.state.orders[l.code]; o != nil {
+			circuit = o.brand
+		}
+		list = append(list, map[string]any{
+			"codiceTransazione": l.code, "importo": l.amount, "dataCreazioneLink": l.created.In(s.loc).Format(layoutDateTime),
+			"statoEsteso": l.status(now), "circuito": circuit,
+		})
+	}
+	return map[string]any{"paymail": list}, nil
+}
+
+// PayLink completes the payment of the link now tied to code, as a
+// customer on the payment page would: approved, the order is Autorizzato;
+// declined, it is Negato.
+func (s *Server) PayLink(code string, approve bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.state.links[code]
+	if l == nil {
+		return fmt.Errorf("xpaytest: no link with code %s", code)
+	}
+	_, err := s.pay(l, approve)
+	return err
+}
+
+var (
+	errLinkUsed     = errors.New("this link has already been used")
+	errLinkExpired  = errors.New("this link has expired")
+	errLinkReplaced = errors.New("this link was replaced by a newer one")
+)
+
+// pay records the customer's payment on l and returns the order.
+func (s *Server) pay(l *link, approve bool) (*order, error) {
+	switch {
+	case l.replaced:
+		return nil, errLinkReplaced
+	case l.outcome != "":
+		return nil, errLinkUsed
+	case s.now().After(l.expires):
+		return nil, errLinkExpired
+	}
+	o := Order{Code: l.code, Amount: l.amount, State: xpay.OrderStateDenied, Email: l.params["mail"]}
+	l.outcome = linkDenied
+	if approve {
+		o.State, l.outcome = xpay.OrderStateAuthorized, linkPaid
+	}
+	if err := s.addOrder(o); err != nil {
+		return nil, err
+	}
+	return s.state.orders[l.code], nil
+}
+
+var payTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
+<html lang="it"><head><meta charset="utf-8"><title>XPay sandbox: pagamento {{.Code}}</title></head>
+<body style="font-family: sans-serif; max-width: 32em; margin: 3em auto">
+<h1>XPay sandbox</h1>
+{{if .Problem}}<p><strong>{{.Problem}}</strong></p>{{else}}
+<p>Ordine <strong>{{.Code}}</strong>: <strong>{{.Amount}} EUR</strong></p>
+<p>Scadenza del link: {{.Expires}}</p>
+<form method="post">
+<button name="outcome" value="approve">Paga (carta di test)</button>
+<button name="outcome" value="decline">Simula un pagamento rifiutato</button>
+</form>{{end}}
+</body></html>
+`))
+
+// payPage serves a link: GET shows the payment page, POST pays and sends
+// the customer back to the merchant's url with XPay's outcome parameters.
+func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
+	token := strings.TrimPrefix(r.URL.Path, "/paybylink/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.state.tokens[token]
+	if l == nil {
+		http.NotFound(w, r)
+		return
+	}
+	page := map[string]any{
+		"Code": l.code, "Amount": fmt.Sprintf("%d.%02d", l.amount/100, l.amount%100),
+		"Expires": l.expires.In(s.loc).Format(layoutDateTime),
+	}
+	problem := func(status int, err error) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		page["Problem"] = err.Error()
+		_ = payTemplate.Execute(w, page)
+	}
+	if r.Method == http.MethodGet {
+		switch {
+		case l.replaced:
+			problem(http.StatusGone, errLinkReplaced)
+		case l.outcome != "":
+			problem(http.StatusConflict, errLinkUsed)
+		case s.now().After(l.expires):
+			problem(http.StatusGone, errLinkExpired)
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_ = payTemplate.Execute(w, page)
+		}
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	o, err := s.pay(l, r.FormValue("outcome") == "approve")
+	if err != nil {
+		problem(http.StatusConflict, err)
+		return
+	}
+	http.Redirect(w, r, s.returnURL(l, o), http.StatusSeeOther)
+}
+
+// returnURL is the merchant's url with the payment page's outcome
+// parameters and their MAC (codTrans, esito, importo, divisa, data,
+// orario, codAut).
+func (s *Server) returnURL(l *link, o *order) string {
+	now := s.now().In(s.loc)
+	esito := "OK"
+	if o.state == xpay.OrderStateDenied {
+		esito = "KO"
+	}
+	fields := []xpay.Field{
+		{Name: "codTrans", Value: o.code}, {Name: "esito", Value: esito}, {Name: "importo", Value: o.amount.String()},
+		{Name: "divisa", Value: "EUR"}, {Name: "data", Value: now.Format("20060102")}, {Name: "orario", Value: now.Format("150405")},
+		{Name: "codAut", Value: o.auth},
+	}
+	q := url.Values{}
+	for _, f := range fields {
+		q.Set(f.Name, f.Value)
+	}
+	q.Set("mac", xpay.Sign(s.Secret, fields...))
+	if esito == "KO" {
+		q.Set("messaggio", "Autorizzazione negata")
+	}
+	sep := "?"
+	if strings.Contains(l.returnURL, "?") {
+		sep = "&"
+	}
+	return l.returnURL + sep + q.Encode()
+}

@@ -1,0 +1,86 @@
+package xpaytest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strconv"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+type report struct {
+	id        string
+	name      string
+	processed time.Time
+}
+
+// AddReport seeds a processed instance of a scheduled report and returns
+// its idReport. Its file is a CSV of the Server's orders at download time.
+func (s *Server) AddReport(name string, processed time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := strconv.Itoa(len(s.state.reports) + 1)
+	s.state.reports = append(s.state.reports, &report{id: id, name: name, processed: processed.In(s.loc)})
+	return id
+}
+
+// listReports returns the instances of the latest day, on or before
+// refDate (default today), that has any; none is error 2.
+func (s *Server) listReports(r *request) (map[string]any, *apiError) {
+	ref, set, ok := s.date(r.get("refDate"))
+	if !ok {
+		return nil, ko(xpay.CodeInvalidParameter, "refDate: gg/mm/aaaa")
+	}
+	if !set {
+		y, m, d := s.now().In(s.loc).Date()
+		ref = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
+	}
+	end := ref.AddDate(0, 0, 1)
+	var day time.Time
+	for _, rep := range s.state.reports {
+		if rep.processed.Before(end) && rep.processed.After(day) {
+			day = rep.processed
+		}
+	}
+	list := []any{}
+	for _, rep := range s.state.reports {
+		if !day.IsZero() && sameDay(rep.processed, day) {
+			list = append(list, map[string]any{
+				"idReport": rep.id, "nomeReport": rep.name, "dataElaborazione": rep.processed.Format(layoutDateTime), "formato": "CSV",
+			})
+		}
+	}
+	if len(list) == 0 {
+		return nil, ko(xpay.CodeNotFound, "")
+	}
+	return map[string]any{"listaReport": list}, nil
+}
+
+func sameDay(a, b time.Time) bool {
+	ya, ma, da := a.Date()
+	yb, mb, db := b.Date()
+	return ya == yb && ma == mb && da == db
+}
+
+func (s *Server) downloadReport(r *request) (*answer, *apiError) {
+	id := r.get("idReport")
+	for _, rep := range s.state.reports {
+		if rep.id == id {
+			return &answer{file: s.ordersCSV(), fileName: "report-" + id + ".csv"}, nil
+		}
+	}
+	return nil, ko(xpay.CodeNotFound, "report %s", id)
+}
+
+func (s *Server) ordersCSV() []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Comma = ';'
+	_ = w.Write([]string{"codiceTransazione", "importo", "divisa", "stato", "dataTransazione", "brand"})
+	for _, o := range s.state.orderList {
+		_ = w.Write([]string{o.code, o.amount.String(), "EUR", string(o.state), o.created.Format(layoutReport), o.brand})
+	}
+	w.Flush()
+	return buf.Bytes()
+}

@@ -1,0 +1,149 @@
+package xpaytest
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+// route is one XPay service as the Server knows it. The MAC lists are the
+// Server's own reading of XPay's specification, kept apart from the
+// client's, so that a mistake in either shows up as error 3.
+type route struct {
+	method string // the xpay.Client method
+	wire   string // XPay's service name
+	path   string
+	mac    []string
+	nested bool // the request's fields sit in a "contratto" object
+	handle func(*Server, *request) (map[string]any, *apiError)
+	file   func(*Server, *request) (*answer, *apiError) // GET services that return a file
+}
+
+func (rt *route) httpMethod() string {
+	if rt.file != nil {
+		return http.MethodGet
+	}
+	return http.MethodPost
+}
+
+var (
+	macMoney    = []string{"apiKey", "codiceTransazione", "divisa", "importo", "timeStamp"}
+	macCode     = []string{"apiKey", "codiceTransazione", "timeStamp"}
+	macBare     = []string{"apiKey", "timeStamp"}
+	macContract = []string{"apiKey", "numeroContratto", "timeStamp"}
+	macFilter   = []string{"apiKey", "numeroContratto", "codiceFiscale", "dataRegistrazioneDa", "dataRegistrazioneA", "timeStamp"}
+	macBlack    = []string{"apiKey", "tipo", "valore", "timeStamp"}
+	macCFPAN    = []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}
+)
+
+var routes = []*route{
+	{method: "Capture", wire: "contabilizza", path: "ecomm/api/bo/contabilizza", mac: macMoney, handle: (*Server).capture},
+	{method: "Refund", wire: "storna", path: "ecomm/api/bo/storna", mac: macMoney, handle: (*Server).refund},
+	{method: "GetOrder", wire: "situazioneOrdine", path: "ecomm/api/bo/situazioneOrdine", mac: macCode, handle: (*Server).getOrder},
+	{method: "ListOrders", wire: "reportOrdini", path: "ecomm/api/bo/reportOrdini",
+		mac: []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}, handle: (*Server).listOrders},
+	{method: "Warnings", wire: "warning", path: "ecomm/api/bo/warning", mac: macBare, handle: (*Server).listWarnings},
+	{method: "CreatePayByLink", wire: "richiestaPayMail", path: "ecomm/api/bo/richiestaPayMail",
+		mac: []string{"apiKey", "codiceTransazione", "importo", "timeStamp"}, handle: (*Server).createLink},
+	{method: "RegeneratePayByLink", wire: "rigeneraPayMail", path: "ecomm/api/bo/rigeneraPayMail", mac: macCode, handle: (*Server).regenerateLink},
+	{method: "PayByLinkReport", wire: "ReportPaymail", path: "ecomm/api/bo/ReportPaymail", mac: macBare, handle: (*Server).linkReport},
+	{method: "ListReports", wire: "elencoReport", path: "ecomm/api/bo/elencoReport", mac: macBare, handle: (*Server).listReports},
+	{method: "DownloadReport", wire: "downloadReport", path: "ecomm/api/bo/downloadReport",
+		mac: []string{"apiKey", "timeStamp", "idReport"}, file: (*Server).downloadReport},
+	{method: "CreateContractFromPOS", wire: "creazioneDaPosFisico", path: "ecomm/api/contratti/creazioneDaPosFisico", nested: true,
+		mac:    []string{"apiKey", "numeroContratto", "idPOSFisico", "codiceAutorizzazione", "stan", "importo", "descrizione", "mail", "timeStamp"},
+		handle: (*Server).createContract},
+	{method: "ListContracts", wire: "queryContratti", path: "ecomm/api/contratti/queryContratti", mac: macFilter, handle: (*Server).queryContracts},
+	{method: "ContractDetails", wire: "dettagliContratto", path: "ecomm/api/contratti/dettagliContratto", mac: macFilter, handle: (*Server).contractDetails},
+	{method: "ContractStatus", wire: "statoContratti", path: "ecomm/api/contratti/statoContratti", mac: macFilter, handle: (*Server).contractStatus},
+	{method: "DeleteContract", wire: "cancellaContratto", path: "ecomm/api/contratti/cancellaContratto", mac: macContract, handle: (*Server).deleteContract},
+	{method: "EnableContract", wire: "abilitaContratto", path: "ecomm/api/contratti/abilitaContratto", mac: macContract, handle: (*Server).enableContract},
+	{method: "DisableContract", wire: "disabilitaContratto", path: "ecomm/api/contratti/disabilitaContratto", mac: macContract, handle: (*Server).disableContract},
+	{method: "AddToBlacklist", wire: "blacklist/aggiungi", path: "ecomm/api/blacklist/aggiungi",
+		mac: []string{"apiKey", "tipo", "valore", "descrizione", "timeStamp"}, handle: (*Server).addToBlacklist},
+	{method: "RemoveFromBlacklist", wire: "blacklist/rimuovi", path: "ecomm/api/blacklist/rimuovi", mac: macBlack, handle: (*Server).removeFromBlacklist},
+	{method: "CheckBlacklist", wire: "blacklist/controlla", path: "ecomm/api/blacklist/controlla", mac: macBlack, handle: (*Server).checkBlacklist},
+	{method: "ListBlacklist", wire: "blacklist/reportBlackList", path: "ecomm/api/blacklist/reportBlackList",
+		mac: []string{"apiKey", "tipo", "timeStamp"}, handle: (*Server).listBlacklist},
+	{method: "CheckCFPAN", wire: "cfpan/controllaEsistenza", path: "ecomm/api/cfpan/controllaEsistenza", mac: macCFPAN, handle: (*Server).checkCFPAN},
+	{method: "DeleteCFPAN", wire: "cfpan/rimuovi", path: "ecomm/api/cfpan/rimuovi", mac: macCFPAN, handle: (*Server).deleteCFPAN},
+	{method: "ListCFPAN", wire: "cfpan/reportAssociazioni", path: "ecomm/api/cfpan/reportAssociazioni",
+		mac: []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, handle: (*Server).listCFPAN},
+}
+
+// findRoute finds a route by Client method, service name or path.
+func findRoute(op string) *route {
+	for _, rt := range routes {
+		if op == rt.method || op == rt.wire || strings.TrimPrefix(op, "/") == rt.path {
+			return rt
+		}
+	}
+	return nil
+}
+
+// Request checks. Each returns the value, or error 1 naming the field.
+
+func (r *request) required(name string, max int) (string, *apiError) {
+	v := r.get(name)
+	if v == "" || len(v) > max {
+		return "", ko(xpay.CodeInvalidParameter, "%s: obbligatorio, al massimo %d caratteri", name, max)
+	}
+	return v, nil
+}
+
+func (r *request) transactionCode(name string) (string, *apiError) {
+	v := r.get(name)
+	if len(v) < 2 || len(v) > 30 {
+		return "", ko(xpay.CodeInvalidParameter, "%s: da 2 a 30 caratteri", name)
+	}
+	return v, nil
+}
+
+func (r *request) amount(name string) (xpay.Amount, *apiError) {
+	v := r.get(name)
+	var a xpay.Amount
+	if err := a.UnmarshalJSON([]byte(`"` + v + `"`)); err != nil || v == "" || a <= 0 {
+		return 0, ko(xpay.CodeInvalidParameter, "%s: intero positivo in centesimi", name)
+	}
+	return a, nil
+}
+
+func (r *request) positive(name string) (int, *apiError) {
+	a, e := r.amount(name)
+	if e != nil || a > 1_000_000 {
+		return 0, ko(xpay.CodeInvalidParameter, "%s: intero positivo", name)
+	}
+	return int(a), nil
+}
+
+const (
+	layoutDate     = "02/01/2006"
+	layoutDateTime = "02/01/2006 15:04:05"
+	layoutReport   = "2006-01-02 15:04:05"
+)
+
+// date parses an optional dd/mm/yyyy; ok is false when it is malformed.
+func (s *Server) date(v string) (t time.Time, set, ok bool) {
+	if v == "" {
+		return time.Time{}, false, true
+	}
+	t, err := time.ParseInLocation(layoutDate, v, s.loc)
+	return t, true, err == nil
+}
+
+// dateTime parses an optional dd/mm/yyyy hh:mm:ss. XPay's samples send
+// 00/00/0000 00:00:00 for "no filter".
+func (s *Server) dateTime(v string) (t time.Time, set, ok bool) {
+	if v == "" || v == "00/00/0000 00:00:00" {
+		return time.Time{}, false, true
+	}
+	t, err := time.ParseInLocation(layoutDateTime, v, s.loc)
+	return t, true, err == nil
+}
+
+// inRange reports whether t lies in [from, to], where unset ends are open.
+func inRange(t, from, to time.Time) bool {
+	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || !t.After(to))
+}

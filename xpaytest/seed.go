@@ -1,0 +1,38 @@
+package xpaytest
+
+import (
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+// Demo data that Seed adds. The examples and cmd/xpay-sandbox use them.
+const (
+	DemoAuthorized  = "ORD-DEMO-0001" // Autorizzato, €50.00
+	DemoCaptured    = "ORD-DEMO-0002" // Contabilizzato, €19.99
+	DemoDenied      = "ORD-DEMO-0003" // Negato, €74.50
+	DemoContract    = "CNT-DEMO-0001"
+	DemoTaxCode     = "RSSMRA80A01H501U"
+	DemoHashPAN     = "DEMOHASHPAN0000000000000000000000000001"
+	DemoBlacklisted = "VRDLGU75B12F205X"
+)
+
+// Seed adds the demo data: three orders, a contract, a blacklisted tax
+// code, a CF/PAN pair, a warning and a report processed this morning.
+func (s *Server) Seed() {
+	now := s.now().In(s.loc)
+	earlier := now.Add(-2 * time.Hour)
+	for _, o := range []Order{
+		{Code: DemoAuthorized, Amount: 5000, FirstName: "Mario", LastName: "Rossi", Email: "mario.rossi@example.com", CreatedAt: earlier},
+		{Code: DemoCaptured, Amount: 1999, State: xpay.OrderStateCaptured, FirstName: "Giulia", LastName: "Bianchi", Email: "giulia.bianchi@example.com", CreatedAt: earlier},
+		{Code: DemoDenied, Amount: 7450, State: xpay.OrderStateDenied, FirstName: "Luca", LastName: "Esposito", Email: "luca.esposito@example.com", CreatedAt: earlier},
+	} {
+		_ = s.AddOrder(o)
+	}
+	_ = s.AddContract(Contract{Number: DemoContract, TaxCode: DemoTaxCode, HashPAN: DemoHashPAN, TransactionCode: DemoCaptured, CreatedAt: earlier})
+	s.AddToBlacklist(xpay.ValueTypeTaxCode, DemoBlacklisted, "Chargeback ripetuti")
+	s.AddCFPAN(DemoTaxCode, DemoHashPAN, "203012")
+	s.AddWarning(DemoDenied, "Notifica esito non consegnata (urlpost non raggiungibile)")
+	y, m, d := now.Date()
+	s.AddReport("Transazioni giornaliere", time.Date(y, m, d, 6, 0, 0, 0, s.loc))
+}

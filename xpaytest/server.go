@@ -1,0 +1,420 @@
+// Package xpaytest runs an XPay back-office API in process, for tests and
+// demos, the way net/http/httptest runs an HTTP server.
+//
+// The Server verifies requests as XPay does (URI, JSON, alias, request MAC
+// in each service's field order, timestamp freshness), keeps state (orders
+// and their life cycle, Pay-by-Link links, contracts, blacklist, CF/PAN
+// pairs, warnings, scheduled reports) and signs every answer with the
+// response MAC. Faults can be injected per operation to test how code
+// copes with a misbehaving network or server.
+//
+//	srv := xpaytest.NewServer()
+//	defer srv.Close()
+//	srv.AddOrder(xpaytest.Order{Code: "ORD-1", Amount: 5000})
+//	client := srv.Client()
+//	_, err := client.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 5000, Currency: xpay.CurrencyEUR})
+package xpaytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+// The credentials a Server uses unless WithCredentials says otherwise.
+// They are for the sandbox only.
+const (
+	DefaultAlias  = "ALIAS_SANDBOX_00000001"
+	DefaultSecret = "SANDBOX_SECRET_NOT_FOR_PRODUCTION"
+	// DefaultGroup is the codiceGruppo the Server accepts for CF/PAN calls.
+	DefaultGroup = "GRP_SANDBOX"
+	// MerchantNumber is the numeroMerchant of every order and contract.
+	MerchantNumber = "0000000099999999"
+)
+
+// Server is an XPay back-office API on a loopback address. Its methods are
+// safe for concurrent use.
+type Server struct {
+	URL    string // base URL, without a trailing slash
+	Alias  string
+	Secret string
+	Group  string // the codiceGruppo of CF/PAN calls
+
+	http *httptest.Server
+	now  func() time.Time
+	loc  *time.Location
+
+	opSeq atomic.Int64
+
+	mu     sync.Mutex
+	state  state
+	faults map[string]*Fault
+	counts map[string]int
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	alias, secret string
+	now           func() time.Time
+	demo          bool
+}
+
+// WithCredentials sets the alias and secret key the Server accepts.
+func WithCredentials(alias, secret string) Option {
+	return func(c *config) { c.alias, c.secret = alias, secret }
+}
+
+// WithClock replaces time.Now for the Server's timestamps, link expiry
+// and request freshness checks.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
+}
+
+// WithDemoData seeds the Server with a few orders, a contract, a blacklist
+// entry, a CF/PAN pair, a warning and a report (see Seed).
+func WithDemoData() Option {
+	return func(c *config) { c.demo = true }
+}
+
+// NewServer starts a Server on a random loopback port. It panics if no
+// port can be had, as httptest.NewServer does.
+func NewServer(opts ...Option) *Server {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("xpaytest: cannot listen on loopback: " + err.Error())
+	}
+	return start(l, opts)
+}
+
+// Listen starts a Server on addr, such as "127.0.0.1:8080".
+func Listen(addr string, opts ...Option) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("xpaytest: %w", err)
+	}
+	return start(l, opts), nil
+}
+
+func start(l net.Listener, opts []Option) *Server {
+	cfg := config{alias: DefaultAlias, secret: DefaultSecret, now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		loc = time.FixedZone("CET", 3600)
+	}
+	s := &Server{
+		Alias:  cfg.alias,
+		Secret: cfg.secret,
+		Group:  DefaultGroup,
+		now:    cfg.now,
+		loc:    loc,
+		state:  newState(),
+		faults: map[string]*Fault{},
+		counts: map[string]int{},
+	}
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.Handle("/"+rt.path, s.api(rt))
+	}
+	mux.HandleFunc("/paybylink/", s.payPage)
+	mux.HandleFunc("/{$}", s.index)
+	s.http = httptest.NewUnstartedServer(mux)
+	s.http.Listener.Close()
+	s.http.Listener = l
+	s.http.Start()
+	s.URL = s.http.URL
+	if cfg.demo {
+		s.Seed()
+	}
+	return s
+}
+
+// Close shuts the Server down, ending any request in flight.
+func (s *Server) Close() {
+	s.http.CloseClientConnections()
+	s.http.Close()
+}
+
+// Client returns an xpay.Client for the Server's alias and URL; opts come
+// after those. It panics if an option is invalid.
+func (s *Server) Client(opts ...xpay.Option) *xpay.Client {
+	c, err := xpay.NewClient(s.Alias, s.Secret, append([]xpay.Option{xpay.WithBaseURL(s.URL)}, opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Requests returns how many requests reached an operation, faulted ones
+// included. op is the xpay.Client method ("Capture") or XPay's service
+// name ("contabilizza").
+func (s *Server) Requests(op string) int {
+	rt := findRoute(op)
+	if rt == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[rt.method]
+}
+
+// index describes the Server to a browser.
+func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "XPay back-office sandbox\nalias: %s\n\nservices:\n", s.Alias)
+	for _, rt := range routes {
+		fmt.Fprintf(w, "  %-6s /%s\n", rt.httpMethod(), rt.path)
+	}
+}
+
+// Messages of XPay's error codes, as its API sends them.
+var messages = map[int]string{
+	xpay.CodeInvalidParameter:    "Uno dei valori dei parametri del json in input non è corretto",
+	xpay.CodeNotFound:            "Non è possibile trovare l’informazione richiesta",
+	xpay.CodeInvalidMAC:          "Mac errato",
+	xpay.CodeMissingMAC:          "Mac non presente nella richiesta json",
+	xpay.CodeTimestampExpired:    "Sono passati più di 5 minuti da quando è stato generato il timeStamp",
+	xpay.CodeInvalidAlias:        "apiKey non contiene un alias valido",
+	xpay.CodeInvalidAlias2:       "apiKey non contiene un alias valido",
+	xpay.CodeInvalidContract:     "Contratto non valido",
+	xpay.CodeDuplicate:           "Transazione già presente",
+	xpay.CodeInvalidGroup:        "Gruppo non valido",
+	xpay.CodeTransactionNotFound: "La transazione non è stata trovata",
+	xpay.CodeInvalidState:        "Valore non valido nello stato corrente",
+	xpay.CodeAmountTooHigh:       "Importo operazione troppo alto",
+	xpay.CodeMACNotComputable:    "Impossibile calcolare il mac: alias non valido o json non conforme",
+	xpay.CodeNotAllowed:          "Operazione non consentita: l'esercente non ha i requisiti",
+}
+
+// apiError is a KO answer.
+type apiError struct {
+	code   int
+	detail string // appended to the standard message, to help the developer
+}
+
+func ko(code int, detail string, args ...any) *apiError {
+	return &apiError{code: code, detail: fmt.Sprintf(detail, args...)}
+}
+
+func (e *apiError) message() string {
+	if e.detail == "" {
+		return messages[e.code]
+	}
+	return messages[e.code] + " (" + e.detail + ")"
+}
+
+// answer is what a route produces: a JSON envelope, or a file.
+type answer struct {
+	body     map[string]any // the envelope's fields, signed by seal
+	file     []byte
+	fileName string
+}
+
+// envelope returns a signed answer: OK with payload, or KO.
+func (s *Server) envelope(payload map[string]any, e *apiError) *answer {
+	id := strconv.FormatInt(90000000+s.opSeq.Add(1), 10)
+	body := map[string]any{"idOperazione": id, "timeStamp": s.now().UnixMilli()}
+	if e != nil {
+		body["esito"] = "KO"
+		body["errore"] = map[string]any{"codice": e.code, "messaggio": e.message()}
+	} else {
+		body["esito"] = "OK"
+		for k, v := range payload {
+			body[k] = v
+		}
+	}
+	if e == nil || e.code != xpay.CodeMACNotComputable {
+		s.seal(body)
+	}
+	return &answer{body: body}
+}
+
+// seal signs body with the response MAC.
+func (s *Server) seal(body map[string]any) {
+	body["mac"] = xpay.Sign(s.Secret,
+		xpay.Field{Name: "esito", Value: fmt.Sprint(body["esito"])},
+		xpay.Field{Name: "idOperazione", Value: fmt.Sprint(body["idOperazione"])},
+		xpay.Field{Name: "timeStamp", Value: fmt.Sprint(body["timeStamp"])},
+	)
+}
+
+func (a *answer) write(w http.ResponseWriter) {
+	if a.body == nil {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+a.fileName+`"`)
+		_, _ = w.Write(a.file)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(a.json())
+}
+
+func (a *answer) json() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(a.body)
+	return buf.Bytes()
+}
+
+// api serves one route: it counts the request, applies any fault, checks
+// the envelope and runs the route's handler.
+func (s *Server) api(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.counts[rt.method]++
+		s.mu.Unlock()
+		f := s.takeFault(rt.method)
+		if f != nil && f.Latency > 0 {
+			sleep(r.Context(), f.Latency)
+		}
+		if f != nil && f.misbehaves() && !f.Processed {
+			s.misbehave(w, f, s.envelope(nil, nil))
+			return
+		}
+		a := s.serve(rt, r)
+		if f != nil && f.misbehaves() {
+			s.misbehave(w, f, a)
+			return
+		}
+		a.write(w)
+	})
+}
+
+// serve checks a request as XPay does, in this order: method and JSON,
+// alias, MAC present, MAC right, timestamp fresh; then runs the handler.
+func (s *Server) serve(rt *route, r *http.Request) *answer {
+	if r.Method != rt.httpMethod() {
+		return s.envelope(nil, ko(xpay.CodeInvalidParameter, "metodo %s non supportato, usare %s", r.Method, rt.httpMethod()))
+	}
+	req, err := parseRequest(r, rt)
+	if err != nil {
+		return s.envelope(nil, ko(xpay.CodeMACNotComputable, "%v", err))
+	}
+	switch alias := req.get("apiKey"); {
+	case alias == "":
+		return s.envelope(nil, ko(xpay.CodeInvalidAlias2, "apiKey mancante"))
+	case alias != s.Alias:
+		return s.envelope(nil, ko(xpay.CodeInvalidAlias, ""))
+	}
+	if !req.has("mac") {
+		return s.envelope(nil, ko(xpay.CodeMissingMAC, ""))
+	}
+	fields := make([]xpay.Field, len(rt.mac))
+	for i, name := range rt.mac {
+		fields[i] = xpay.Field{Name: name, Value: req.get(name)}
+	}
+	if !strings.EqualFold(req.get("mac"), xpay.Sign(s.Secret, fields...)) {
+		return s.envelope(nil, ko(xpay.CodeInvalidMAC, ""))
+	}
+	ts, err := strconv.ParseInt(req.get("timeStamp"), 10, 64)
+	if err != nil {
+		return s.envelope(nil, ko(xpay.CodeInvalidParameter, "timeStamp"))
+	}
+	if age := s.now().Sub(time.UnixMilli(ts)); age > 5*time.Minute || age < -5*time.Minute {
+		return s.envelope(nil, ko(xpay.CodeTimestampExpired, ""))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rt.file != nil {
+		if a, e := rt.file(s, req); e == nil {
+			return a
+		} else {
+			return s.envelope(nil, e)
+		}
+	}
+	return s.envelope(rt.handle(s, req))
+}
+
+// request is a parsed request: scalar values as text, the nested contratto
+// object flattened, arrays and objects kept.
+type request struct {
+	fields  map[string]string
+	arrays  map[string][]string
+	objects map[string]map[string]string
+}
+
+func (r *request) get(name string) string { return r.fields[name] }
+
+func (r *request) has(name string) bool { _, ok := r.fields[name]; return ok }
+
+func parseRequest(hr *http.Request, rt *route) (*request, error) {
+	req := &request{fields: map[string]string{}, arrays: map[string][]string{}, objects: map[string]map[string]string{}}
+	if hr.Method == http.MethodGet {
+		for k, v := range hr.URL.Query() {
+			req.fields[k] = v[0]
+		}
+		return req, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(hr.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, fmt.Errorf("il corpo non è un oggetto JSON")
+	}
+	for k, v := range m {
+		switch v := v.(type) {
+		case map[string]any:
+			obj := map[string]string{}
+			for kk, vv := range v {
+				obj[kk] = text(vv)
+			}
+			if k == "contratto" && rt.nested {
+				for kk, vv := range obj {
+					req.fields[kk] = vv
+				}
+				continue
+			}
+			req.objects[k] = obj
+		case []any:
+			for _, e := range v {
+				req.arrays[k] = append(req.arrays[k], text(e))
+			}
+		default:
+			req.fields[k] = text(v)
+		}
+	}
+	return req, nil
+}
+
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
