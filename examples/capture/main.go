@@ -1,0 +1,46 @@
+// Command capture captures (contabilizza) all or part of an authorized
+// payment:
+//
+//	go run ./examples/capture -code ORD-DEMO-0001 -amount 2000
+//
+// Amounts are in cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
+// an in-process sandbox with demo orders.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/examples/internal/cli"
+)
+
+func main() {
+	code := flag.String("code", "", "order code (codiceTransazione)")
+	amount := flag.Int64("amount", 0, "amount to capture, in cents")
+	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
+	asJSON := flag.Bool("json", false, "print the result as JSON")
+	flag.Parse()
+
+	t := cli.Connect()
+	defer t.Close()
+	res, err := t.Client.Capture(context.Background(), &xpay.CaptureRequest{
+		TransactionCode: *code,
+		Amount:          xpay.Amount(*amount),
+		Currency:        xpay.Currency(*currency),
+	})
+	if errors.Is(err, xpay.ErrOutcomeUnknown) {
+		fmt.Fprintln(os.Stderr, "the answer was lost: check the order (go run ./examples/order -code "+*code+") before capturing again")
+	}
+	if err != nil {
+		t.Close()
+		cli.Fail(err)
+	}
+	cli.Output(*asJSON, res, func(w io.Writer) {
+		fmt.Fprintf(w, "captured %s of %s (idOperazione %s)\n", cli.Money(xpay.Amount(*amount)), *code, res.OperationID)
+	})
+}

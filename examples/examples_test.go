@@ -1,0 +1,193 @@
+package examples_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay/xpaytest"
+)
+
+// bin holds every example and the sandbox command, built once.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "xpay-examples")
+	if err != nil {
+		panic(err)
+	}
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/xpaygo/xpay/examples/...", "github.com/xpaygo/xpay/cmd/...")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("building the examples: " + err.Error() + "\n" + string(out))
+	}
+	bin = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs a built program with env as its whole XPAY_ configuration.
+func run(t *testing.T, dir string, env []string, name string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(dir, name), args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "XPAY_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+func TestExamples(t *testing.T) {
+	dir := bin
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias, "XPAY_SECRET=" + srv.Secret}
+
+	// Each step runs against the same sandbox, so later steps see the
+	// effect of earlier ones.
+	steps := []struct {
+		program string
+		args    []string
+		code    int
+		stdout  []string // substrings of standard output
+		stderr  string   // substring of standard error
+	}{
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "2000"}, 0, []string{"captured €20.00 of " + xpaytest.DemoAuthorized}, ""},
+		{"order", []string{"-code", xpaytest.DemoAuthorized}, 0, []string{"Contabilizzato Parz.", "CONTAB.", "€20.00"}, ""},
+		{"capture", []string{"-code", xpaytest.DemoDenied, "-amount", "100"}, 1, nil, "error: xpay: Capture: KO 16"},
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "0"}, 1, nil, "invalid Amount (importo)"},
+		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "500"}, 0, []string{"refunded €5.00 of " + xpaytest.DemoCaptured}, ""},
+		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "999999"}, 1, nil, "KO 17"},
+		{"orders", nil, 0, []string{"3 orders", xpaytest.DemoAuthorized, "Rimborsato Parz."}, ""},
+		{"orders", []string{"-state", "Negato"}, 0, []string{"1 orders", xpaytest.DemoDenied}, ""},
+		{"orders", []string{"-warnings"}, 0, []string{"1 warnings", xpaytest.DemoDenied}, ""},
+		{"orders", []string{"-from", "31/02/2024"}, 2, nil, "want dd/mm/yyyy"},
+		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "1000", "-hours", "2"}, 0, []string{"link for PBL-EX-1: " + srv.URL + "/paybylink/"}, ""},
+		{"paybylink", []string{"regenerate", "-code", "PBL-EX-1"}, 0, []string{"link for PBL-EX-1: " + srv.URL}, ""},
+		{"paybylink", []string{"report"}, 0, []string{"1 links", "PBL-EX-1", "Da pagare"}, ""},
+		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "1000"}, 1, nil, "KO 9"},
+		{"paybylink", nil, 2, nil, "usage: paybylink create|regenerate|report"},
+		{"reports", []string{"list"}, 0, []string{"CSV  Transazioni giornaliere"}, ""},
+		{"reports", []string{"download", "-id", "1"}, 0, []string{"codiceTransazione;importo;divisa", xpaytest.DemoAuthorized}, ""},
+		{"reports", []string{"url", "-id", "1"}, 0, []string{srv.URL + "/ecomm/api/bo/downloadReport?", "mac="}, ""},
+		{"reports", []string{"download", "-id", "42"}, 1, nil, "KO 2"},
+		{"contracts", []string{"list", "-taxcode", xpaytest.DemoTaxCode}, 0, []string{"1 contracts", xpaytest.DemoContract}, ""},
+		{"contracts", []string{"details", "-number", xpaytest.DemoContract}, 0, []string{xpaytest.DemoContract, "VISA"}, ""},
+		{"contracts", []string{"create", "-number", "CNT-EX-1", "-pos", "POS00001", "-auth", "A1B2C3", "-amount", "5000"}, 0, []string{"created CNT-EX-1"}, ""},
+		{"contracts", []string{"disable", "-number", "CNT-EX-1"}, 0, []string{"disabled CNT-EX-1"}, ""},
+		{"contracts", []string{"status", "-number", "CNT-EX-1"}, 0, []string{"DISABILITATO"}, ""},
+		{"contracts", []string{"enable", "-number", "CNT-EX-1"}, 0, []string{"enabled CNT-EX-1"}, ""},
+		{"contracts", []string{"delete", "-number", "CNT-EX-1"}, 0, []string{"deleted CNT-EX-1"}, ""},
+		{"contracts", []string{"details", "-number", "CNT-EX-1"}, 1, nil, "KO 8"},
+		{"controls", []string{"blacklist-check", "-type", "CodiceFiscale", "-value", xpaytest.DemoBlacklisted}, 0, []string{"listed: true"}, ""},
+		{"controls", []string{"blacklist-add", "-type", "CodiceContratto", "-value", "CNT-FRODE-9", "-reason", "Frode"}, 0, []string{"blacklisted CNT-FRODE-9"}, ""},
+		{"controls", []string{"blacklist-list", "-type", "CodiceContratto"}, 0, []string{"CNT-FRODE-9", "Frode"}, ""},
+		{"controls", []string{"blacklist-remove", "-type", "CodiceContratto", "-value", "CNT-FRODE-9"}, 0, []string{"removed CNT-FRODE-9"}, ""},
+		{"controls", []string{"blacklist-add", "-type", "Email", "-value", "x"}, 1, nil, "invalid Type (tipo)"},
+		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group}, 0, []string{"1 pairs"}, ""},
+		{"controls", []string{"cfpan-list", "-type", "CodiceContratto", "-value", xpaytest.DemoContract, "-group", srv.Group}, 0, []string{"1 pairs", xpaytest.DemoHashPAN}, ""},
+		{"controls", []string{"cfpan-delete", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group}, 0, []string{"deleted the pair"}, ""},
+		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", "GRP_ALTRO"}, 1, nil, "KO 12"},
+	}
+	for _, s := range steps {
+		r := run(t, dir, env, s.program, s.args...)
+		label := s.program + " " + strings.Join(s.args, " ")
+		assert.Equal(t, s.code, r.code, "%s\nstdout: %s\nstderr: %s", label, r.stdout, r.stderr)
+		for _, want := range s.stdout {
+			assert.Contains(t, r.stdout, want, label)
+		}
+		assert.Contains(t, r.stderr, s.stderr, label)
+		if s.code == 1 {
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "%s: one line on failure: %q", label, r.stderr)
+		}
+	}
+
+	// -json prints the typed response for scripts.
+	r := run(t, dir, env, "order", "-code", xpaytest.DemoAuthorized, "-json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var order struct {
+		Esito  string `json:"esito"`
+		Report []struct {
+			Stato string `json:"stato"`
+		} `json:"report"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &order), r.stdout)
+	assert.Equal(t, "OK", order.Esito)
+	assert.Equal(t, "Contabilizzato Parz.", order.Report[0].Stato)
+
+	// Requests the programs made really reached the sandbox.
+	assert.Equal(t, 2, srv.Requests("Capture"), "two captures sent; the one that failed validation was not")
+}
+
+// The README's main command: with no credentials, a narrated life cycle
+// against the in-process sandbox.
+func TestQuickstart(t *testing.T) {
+	dir := bin
+	r := run(t, dir, nil, "quickstart")
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	for _, want := range []string{
+		"running against an in-process XPay sandbox",
+		"1. Create a Pay-by-Link link", "/paybylink/",
+		"esito=OK", "Autorizzato, €125.00",
+		"the order is now Contabilizzato Parz.", "the order is now Rimborsato Parz.",
+		"CONTAB.  €80.00", "STORNO   €30.00", "Done.",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
+
+	// With credentials for an unreachable host it says where it goes, and
+	// fails in one line.
+	r = run(t, dir, []string{"XPAY_ALIAS=ALIAS_WEB_1", "XPAY_SECRET=x", "XPAY_BASE_URL=http://127.0.0.1:1"}, "quickstart")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "Running against http://127.0.0.1:1")
+	assert.Contains(t, r.stderr, "error: xpay: CreatePayByLink")
+}
+
+// cmd/xpay-sandbox serves the sandbox to other processes.
+func TestSandboxCommand(t *testing.T) {
+	dir := bin
+	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+
+	var env []string
+	lines := bufio.NewScanner(stdout)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(env) < 3 && time.Now().Before(deadline) && lines.Scan() {
+		if v, ok := strings.CutPrefix(lines.Text(), "export "); ok {
+			env = append(env, v)
+		}
+	}
+	require.Len(t, env, 3, "the command prints XPAY_BASE_URL, XPAY_ALIAS and XPAY_SECRET")
+	r := run(t, dir, env, "order", "-code", xpaytest.DemoCaptured)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Contabilizzato")
+}

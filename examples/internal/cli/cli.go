@@ -1,0 +1,135 @@
+// Package cli holds what the example programs share: choosing the XPay
+// host, printing results for people or as JSON, and failing in one line.
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
+)
+
+// Target is where a program sends its requests.
+type Target struct {
+	Client *xpay.Client
+	// Sandbox is the in-process sandbox, when no credentials are set.
+	Sandbox *xpaytest.Server
+	// Where describes the host, for people.
+	Where string
+}
+
+// Close stops the in-process sandbox, if any.
+func (t *Target) Close() {
+	if t.Sandbox != nil {
+		t.Sandbox.Close()
+	}
+}
+
+// Connect reads XPAY_ALIAS and XPAY_SECRET, with XPAY_ENV (test or
+// production) or XPAY_BASE_URL. Without credentials it starts an
+// in-process sandbox seeded with demo data.
+func Connect() *Target {
+	alias, secret := os.Getenv("XPAY_ALIAS"), os.Getenv("XPAY_SECRET")
+	if alias == "" && secret == "" {
+		srv := xpaytest.NewServer(xpaytest.WithDemoData())
+		return &Target{Client: srv.Client(), Sandbox: srv, Where: "an in-process XPay sandbox at " + srv.URL}
+	}
+	opts := []xpay.Option{}
+	where := "XPay test (" + xpay.EnvironmentTest.BaseURL() + ")"
+	switch env := os.Getenv("XPAY_ENV"); env {
+	case "", "test":
+	case "production":
+		opts = append(opts, xpay.WithEnvironment(xpay.EnvironmentProduction))
+		where = "XPay PRODUCTION (" + xpay.EnvironmentProduction.BaseURL() + ")"
+	default:
+		Fail(fmt.Errorf("XPAY_ENV=%q: want test or production", env))
+	}
+	if u := os.Getenv("XPAY_BASE_URL"); u != "" {
+		opts = append(opts, xpay.WithBaseURL(u))
+		where = u
+	}
+	c, err := xpay.NewClient(alias, secret, opts...)
+	if err != nil {
+		Fail(err)
+	}
+	return &Target{Client: c, Where: where}
+}
+
+// Fail prints err on one line to standard error and exits with status 1.
+func Fail(err error) {
+	fmt.Fprintln(os.Stderr, "error:", strings.ReplaceAll(err.Error(), "\n", " "))
+	os.Exit(1)
+}
+
+// Output prints v as JSON when asJSON is set, or calls human.
+func Output(asJSON bool, v any, human func(w io.Writer)) {
+	if !asJSON {
+		human(os.Stdout)
+		return
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		Fail(err)
+	}
+}
+
+// Money formats cents as euro, for people: 12050 is "€120.50".
+func Money(a xpay.Amount) string {
+	sign := ""
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return fmt.Sprintf("%s€%d.%02d", sign, a/100, a%100)
+}
+
+// DateFlag is a flag holding a day as dd/mm/yyyy.
+type DateFlag struct{ xpay.Date }
+
+func (d *DateFlag) String() string { return d.Date.String() }
+
+// Set parses dd/mm/yyyy.
+func (d *DateFlag) Set(s string) error {
+	t, err := time.Parse("02/01/2006", s)
+	if err != nil {
+		return fmt.Errorf("want dd/mm/yyyy")
+	}
+	d.Date = xpay.DateOf(t)
+	return nil
+}
+
+// Commands runs the subcommand named by the first argument. Each command
+// receives a flag set of its own, with -json already defined, and returns
+// the function that does the work.
+func Commands(usage string, cmds map[string]func(fs *flag.FlagSet, asJSON *bool) func(*Target) error) {
+	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage:", usage)
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	run := cmds[os.Args[1]](fs, asJSON)
+	_ = fs.Parse(os.Args[2:])
+	t := Connect()
+	defer t.Close()
+	if err := run(t); err != nil {
+		t.Close()
+		Fail(err)
+	}
+}
+
+// Require fails unless every named flag value is set.
+func Require(flags map[string]string) {
+	for name, v := range flags {
+		if v == "" {
+			Fail(fmt.Errorf("-%s is required", name))
+		}
+	}
+}

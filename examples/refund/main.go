@@ -1,0 +1,48 @@
+// Command refund voids an uncaptured payment or refunds captured money
+// (storna):
+//
+//	go run ./examples/refund -code ORD-DEMO-0002 -amount 500
+//
+// Amounts are in cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
+// an in-process sandbox with demo orders.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/examples/internal/cli"
+)
+
+func main() {
+	code := flag.String("code", "", "order code (codiceTransazione)")
+	amount := flag.Int64("amount", 0, "amount to refund or void, in cents")
+	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
+	paypal := flag.String("paypal-capture", "", "PayPal only: idContabParzialePayPal of the capture to refund")
+	asJSON := flag.Bool("json", false, "print the result as JSON")
+	flag.Parse()
+
+	t := cli.Connect()
+	defer t.Close()
+	res, err := t.Client.Refund(context.Background(), &xpay.RefundRequest{
+		TransactionCode:        *code,
+		Amount:                 xpay.Amount(*amount),
+		Currency:               xpay.Currency(*currency),
+		PayPalPartialCaptureID: *paypal,
+	})
+	if errors.Is(err, xpay.ErrOutcomeUnknown) {
+		fmt.Fprintln(os.Stderr, "the answer was lost: check the order (go run ./examples/order -code "+*code+") before refunding again")
+	}
+	if err != nil {
+		t.Close()
+		cli.Fail(err)
+	}
+	cli.Output(*asJSON, res, func(w io.Writer) {
+		fmt.Fprintf(w, "refunded %s of %s (idOperazione %s)\n", cli.Money(xpay.Amount(*amount)), *code, res.OperationID)
+	})
+}
