@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -79,6 +80,7 @@ type Client struct {
 	baseURL   string
 	http      *http.Client
 	timeout   time.Duration
+	retry     retryPolicy
 	maxBody   int64
 	userAgent string
 	logger    *slog.Logger
@@ -210,6 +212,42 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// retryPolicy says how reads are retried. The zero value never retries.
+type retryPolicy struct {
+	max       int
+	base, cap time.Duration
+}
+
+// WithRetry retries operations that change nothing at XPay (order detail
+// and list, reports, Pay-by-Link report, contract queries, blacklist and
+// CF/PAN checks and lists, warnings) up to maxRetries more times when the
+// network fails, the client timeout expires, or a proxy answers 5xx or 429
+// without an XPay envelope. The n-th retry waits a random time between half
+// and all of min(baseDelay·2ⁿ, maxDelay), and stops at once if the
+// context ends. Every attempt has a fresh timeStamp and MAC.
+//
+// Writes (capture, refund, Pay-by-Link creation and regeneration, contract
+// and blacklist changes) are never retried, and neither are KO answers,
+// answers with a bad MAC, or DownloadReport. Retries are off by default.
+func WithRetry(maxRetries int, baseDelay, maxDelay time.Duration) Option {
+	return func(c *Client) error {
+		if maxRetries < 0 || baseDelay <= 0 || maxDelay < baseDelay {
+			return fmt.Errorf("retry: want maxRetries >= 0 and 0 < baseDelay <= maxDelay, got %d, %v, %v", maxRetries, baseDelay, maxDelay)
+		}
+		c.retry = retryPolicy{max: maxRetries, base: baseDelay, cap: maxDelay}
+		return nil
+	}
+}
+
+// delay is the wait before retry n (0 for the first retry).
+func (p retryPolicy) delay(n int) time.Duration {
+	d := p.cap
+	if n < 30 && p.base<<n < p.cap {
+		d = p.base << n
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
 // WithMaxResponseSize caps the size of an answer's body in bytes
 // (DefaultMaxResponseSize unless set). A larger answer fails with a
 // *ResponseError.
@@ -335,30 +373,78 @@ func invoke[T any, PT interface {
 	return res, nil
 }
 
-// call is the one request path: it validates req, stamps and signs it,
-// POSTs it, reads a capped body, decodes it into out, verifies the
-// response MAC and turns esito KO into an *APIError.
+// call is the one request path: it validates req, then, once or more for
+// retried reads, stamps and signs it, POSTs it, reads a capped body,
+// decodes it into out, verifies the response MAC and turns esito KO into
+// an *APIError.
 func (c *Client) call(ctx context.Context, op *service, req request, out envelope) error {
 	start := time.Now()
-	status, err := c.do(ctx, op, req, out)
+	err := check(op, req)
+	status := 0
+	for retry := 0; err == nil; retry++ {
+		status, err = c.attempt(ctx, op, req, out)
+		if err == nil || retry >= c.retry.max || !c.retryable(ctx, op, err) {
+			break
+		}
+		wait := c.retry.delay(retry)
+		c.logRetry(ctx, op, retry+1, wait, err)
+		if err = sleep(ctx, wait); err != nil {
+			break
+		}
+	}
 	c.log(ctx, op, status, out.response(), err, time.Since(start))
 	return err
 }
 
-func (c *Client) do(ctx context.Context, op *service, req request, out envelope) (status int, err error) {
+// check validates req, before anything is sent.
+func check(op *service, req request) error {
 	if v := reflect.ValueOf(req); v.Kind() == reflect.Pointer && v.IsNil() {
-		return 0, &ValidationError{Operation: op.name, Field: "request", WireName: "-", Rule: "must not be nil"}
+		return &ValidationError{Operation: op.name, Field: "request", WireName: "-", Rule: "must not be nil"}
 	}
-	if err := req.validate(); err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			ve.Operation = op.name
-		}
-		return 0, err
+	err := req.validate()
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		ve.Operation = op.name
 	}
+	return err
+}
+
+// retryable reports whether a failed read may be tried again: the network
+// failed or timed out, or a proxy answered 5xx or 429 with no envelope.
+func (c *Client) retryable(ctx context.Context, op *service, err error) bool {
+	if op.write || ctx.Err() != nil {
+		return false
+	}
+	var apiErr *APIError
+	var respErr *ResponseError
+	switch {
+	case errors.As(err, &apiErr):
+		return false
+	case errors.As(err, &respErr):
+		s := respErr.HTTPStatus
+		return errors.Is(respErr.Err, errNotEnvelope) && (s >= 500 || s == http.StatusTooManyRequests)
+	}
+	return true
+}
+
+// sleep waits d, or returns the context's error as soon as it is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// attempt sends req once, with a fresh timestamp and MAC.
+func (c *Client) attempt(ctx context.Context, op *service, req request, out envelope) (status int, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	reflect.ValueOf(out).Elem().SetZero() // nothing from an earlier attempt survives
 	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
 	mac := Sign(string(c.secret), req.macFields(Field{"apiKey", c.alias}, Field{"timeStamp", ts})...)
 	body, err := c.encode(req, ts, mac)
@@ -641,3 +727,15 @@ func (c *Client) log(ctx context.Context, op *service, status int, r *Response, 
 	}
 	c.logger.LogAttrs(ctx, level, "xpay call", attrs...)
 }
+
+func (c *Client) logRetry(ctx context.Context, op *service, n int, wait time.Duration, err error) {
+	if c.logger == nil {
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelInfo, "xpay retry",
+		slog.String("operation", op.name), slog.Int("retry", n), slog.Duration("wait", wait), slog.String("error", err.Error()))
+}
+
+// CloseIdleConnections closes the connections the Client keeps open for
+// reuse. The Client stays usable.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }

@@ -99,16 +99,18 @@ func (si *structInfo) collect(t reflect.Type, parent []int) {
 	}
 }
 
-func (si *structInfo) lookup(key string) (int, bool) {
+// lookup finds the field a key names; exact is false when only the letter
+// case differs.
+func (si *structInfo) lookup(key string) (i int, exact, ok bool) {
 	if i, ok := si.byName[key]; ok {
-		return i, true
+		return i, true, true
 	}
 	for i := range si.fields {
 		if strings.EqualFold(si.fields[i].name, key) {
-			return i, true
+			return i, false, true
 		}
 	}
-	return 0, false
+	return 0, false, false
 }
 
 func decodeStruct(rv reflect.Value, data []byte) error {
@@ -119,32 +121,44 @@ func decodeStruct(rv reflect.Value, data []byte) error {
 		return errNotObject
 	}
 	si := infoOf(rv.Type())
-	var seen uint64 // fields already set, so that "Importo" cannot overwrite "importo"
+	var seen uint64 // fields already set, so that a key cannot be overwritten
 	var extra map[string]json.RawMessage
-	keep := func(key string, raw []byte) {
-		if extra == nil {
-			extra = map[string]json.RawMessage{}
-		}
-		extra[key] = append(json.RawMessage(nil), raw...)
+	type member struct {
+		key string
+		raw []byte
+		i   int
 	}
-	err := eachMember(data, func(key string, raw []byte) error {
-		i, ok := si.lookup(key)
-		if !ok || (i < 64 && seen&(1<<i) != 0) {
-			keep(key, raw)
-			return nil
-		}
-		f := &si.fields[i]
-		if err := setField(fieldByIndex(rv, f.index), f.unmarshaler, raw); err != nil {
-			keep(key, raw)
-			return nil
+	var folded []member // keys that differ from a field's only in case: after the exact ones
+	// set decodes raw into field i, or keeps it in extra when there is no
+	// such field (i < 0), the field is taken, or the value does not fit.
+	set := func(key string, raw []byte, i int) {
+		if i < 0 || i < 64 && seen&(1<<i) != 0 || setField(fieldByIndex(rv, si.fields[i].index), si.fields[i].unmarshaler, raw) != nil {
+			if extra == nil {
+				extra = map[string]json.RawMessage{}
+			}
+			extra[key] = append(json.RawMessage(nil), raw...)
+			return
 		}
 		if i < 64 {
 			seen |= 1 << i
+		}
+	}
+	err := eachMember(data, func(key string, raw []byte) error {
+		switch i, exact, ok := si.lookup(key); {
+		case !ok:
+			set(key, raw, -1)
+		case exact:
+			set(key, raw, i)
+		default:
+			folded = append(folded, member{key, raw, i})
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	for _, m := range folded {
+		set(m.key, m.raw, m.i)
 	}
 	if si.extra != nil {
 		fieldByIndex(rv, si.extra).Set(reflect.ValueOf(extra))

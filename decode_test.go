@@ -97,3 +97,14 @@ func TestAmountJSON(t *testing.T) {
 	assert.JSONEq(t, `{"importo":5000}`, string(b))
 	assert.Equal(t, "5000", Amount(5000).String())
 }
+
+// The key spelled exactly like the field wins, wherever it stands.
+func TestDecodeExactKeyWinsInAnyOrder(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{`{"Codice":"variant","codice":"exact"}`, `{"codice":"exact","Codice":"variant"}`} {
+		var got decodeItem
+		require.NoError(t, unmarshalLenient([]byte(in), &got))
+		assert.Equal(t, "exact", got.Code, in)
+		assert.JSONEq(t, `"variant"`, string(got.Extra["Codice"]), in)
+	}
+}

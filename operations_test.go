@@ -3,6 +3,7 @@ package xpay_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -44,7 +45,18 @@ type invalidCase struct {
 	field, wireName string
 }
 
-func opCases() []opCase { return append(coreOpCases(), serviceOpCases()...) }
+func opCases() []opCase {
+	cases := append(coreOpCases(), serviceOpCases()...)
+	more := moreInvalid()
+	for i := range cases {
+		cases[i].invalid = append(cases[i].invalid, more[cases[i].name]...)
+		delete(more, cases[i].name)
+	}
+	if len(more) > 0 {
+		panic(fmt.Sprintf("bad-input cases for unknown operations: %v", more))
+	}
+	return cases
+}
 
 func coreOpCases() []opCase {
 	capture := func(r xpay.CaptureRequest) func(context.Context, *xpay.Client) (any, error) {

@@ -115,6 +115,27 @@ func (o *Order) Operations() []Operation {
 	return ops
 }
 
+// Captured returns the sum of the order's capture rows (CONTAB.).
+//
+// With Refunded, it settles a write that failed with ErrOutcomeUnknown:
+// read the order before the write and again after the failure; if Captured
+// grew by the amount, the capture happened and must not be sent again.
+func (o *Order) Captured() Amount { return o.sum(OperationTypeCapture) }
+
+// Refunded returns the sum of the order's STORNO rows: refunds, and voids
+// of uncaptured authorizations.
+func (o *Order) Refunded() Amount { return o.sum(OperationTypeRefund) }
+
+func (o *Order) sum(t OperationType) Amount {
+	var total Amount
+	for _, op := range o.Operations() {
+		if op.Type == t {
+			total += op.Amount
+		}
+	}
+	return total
+}
+
 // OrderDetail is a dettaglio record of an order: the customer, the
 // amounts and the operations.
 type OrderDetail struct {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
@@ -193,4 +195,22 @@ func TestDownloadReportTransportError(t *testing.T) {
 	_, err := c.DownloadReport(context.Background(), "1045", io.Discard)
 	require.ErrorContains(t, err, "connection reset by peer")
 	assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a download changes nothing")
+}
+
+// The download URL carries a MAC: a failed download must not show it, in
+// the error or the logs.
+func TestDownloadReportErrorsHideTheSignedURL(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	c, mock := newTestClient(t, xpay.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	mock.RegisterResponder(http.MethodGet, downloadURL, httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+	_, err := c.DownloadReport(context.Background(), "1045", io.Discard)
+	require.Error(t, err)
+	const mac = "73e981f5d36e13ae412e95b4ff2fe6ec5b112c12" // the URL's MAC under fixedClock
+	for _, s := range []string{err.Error(), fmt.Sprintf("%+v %#v", err, err), logs.String()} {
+		assert.NotContains(t, s, mac)
+		assert.NotContains(t, s, "mac=")
+		assert.NotContains(t, s, testSecret)
+	}
+	assert.Contains(t, logs.String(), "DownloadReport")
 }

@@ -148,19 +148,20 @@ func checkEmail(field, wire, v string) error {
 // checkTaxCode checks an optional Italian codice fiscale: 16 letters and
 // digits for a person, 11 digits for a company.
 func checkTaxCode(field, wire, v string) error {
-	if v == "" {
+	switch {
+	case v == "":
+		return nil
+	case len(v) == 11 && isDigits(v):
+		return nil
+	case len(v) == 16:
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+				return invalid(field, wire, "must be letters and digits only, found %q at position %d", c, i)
+			}
+		}
 		return nil
 	}
-	if len(v) != 16 && len(v) != 11 {
-		return invalid(field, wire, "must be 16 letters and digits (11 digits for a company), got %d characters", len(v))
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return invalid(field, wire, "must be letters and digits only, found %q at position %d", c, i)
-		}
-	}
-	return nil
+	return invalid(field, wire, "must be 16 letters and digits, or 11 digits for a company, got %d characters", len(v))
 }
 
 // checkDate checks a Date; the zero Date passes unless required.

@@ -169,6 +169,20 @@ func TestQuickstart(t *testing.T) {
 	assert.Contains(t, r.stderr, "error: xpay: CreatePayByLink")
 }
 
+// The reconciliation recipe settles a lost capture either way.
+func TestReconcile(t *testing.T) {
+	r := run(t, bin, nil, "reconcile")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "unknown outcome")
+	assert.Contains(t, r.stdout, "captured before: €0.00, now: €20.00")
+	assert.Contains(t, r.stdout, "the capture DID happen")
+
+	r = run(t, bin, nil, "reconcile", "-processed=false")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "captured before: €0.00, now: €0.00")
+	assert.Contains(t, r.stdout, "the capture did NOT happen")
+}
+
 // cmd/xpay-sandbox serves the sandbox to other processes.
 func TestSandboxCommand(t *testing.T) {
 	dir := bin
