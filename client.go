@@ -402,8 +402,7 @@ func check(op *service, req request) error {
 		return &ValidationError{Operation: op.name, Field: "request", WireName: "-", Rule: "must not be nil"}
 	}
 	err := req.validate()
-	var ve *ValidationError
-	if errors.As(err, &ve) {
+	if ve, ok := err.(*ValidationError); ok {
 		ve.Operation = op.name
 	}
 	return err
@@ -445,11 +444,9 @@ func (c *Client) attempt(ctx context.Context, op *service, req request, out enve
 		return 0, err
 	}
 	reflect.ValueOf(out).Elem().SetZero() // nothing from an earlier attempt survives
-	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
-	mac := Sign(string(c.secret), req.macFields(Field{"apiKey", c.alias}, Field{"timeStamp", ts})...)
-	body, err := c.encode(req, ts, mac)
+	body, err := c.signedBody(op, req)
 	if err != nil {
-		return 0, fmt.Errorf("xpay: %s: encoding request: %w", op.name, err)
+		return 0, err
 	}
 	raw, status, err := c.post(ctx, op, body)
 	if err != nil {
@@ -458,9 +455,20 @@ func (c *Client) attempt(ctx context.Context, op *service, req request, out enve
 	return status, c.decode(op, status, raw, out)
 }
 
+// signedBody stamps req with a fresh timeStamp, signs it and encodes it.
+func (c *Client) signedBody(op *service, req request) ([]byte, error) {
+	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
+	mac := macHex(string(c.secret), req.macFields(Field{"apiKey", c.alias}, Field{"timeStamp", ts}))
+	body, err := c.encode(req, ts, mac[:])
+	if err != nil {
+		return nil, fmt.Errorf("xpay: %s: encoding request: %w", op.name, err)
+	}
+	return body, nil
+}
+
 // encode writes the request body: apiKey, timeStamp and mac, then the
 // fields of req.
-func (c *Client) encode(req request, ts, mac string) ([]byte, error) {
+func (c *Client) encode(req request, ts string, mac []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(256)
 	buf.WriteString(`{"apiKey":`)
@@ -468,7 +476,7 @@ func (c *Client) encode(req request, ts, mac string) ([]byte, error) {
 	buf.WriteString(`,"timeStamp":`)
 	buf.WriteString(ts)
 	buf.WriteString(`,"mac":"`)
-	buf.WriteString(mac)
+	buf.Write(mac)
 	buf.WriteByte('"')
 	start := buf.Len()
 	enc := json.NewEncoder(&buf)
@@ -521,18 +529,22 @@ func (c *Client) send(ctx context.Context, op *service, method, url string, body
 			x.cancel(fmt.Errorf("no answer within %v: %w", c.timeout, context.DeadlineExceeded))
 		})
 	}
-	// A request that never got a connection cannot have reached XPay.
-	// Transports that do not report these events count as having sent it.
+	// A request that never got a connection cannot have reached XPay; only
+	// a write needs to know. Transports that do not report these events
+	// count as having sent it.
 	var gotConnAsked, wroteHeaders atomic.Bool
-	trace := &httptrace.ClientTrace{
-		GetConn:      func(string) { gotConnAsked.Store(true) },
-		WroteHeaders: func() { wroteHeaders.Store(true) },
+	reqCtx := x.ctx
+	if op.write {
+		reqCtx = httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{
+			GetConn:      func(string) { gotConnAsked.Store(true) },
+			WroteHeaders: func() { wroteHeaders.Store(true) },
+		})
 	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(x.ctx, trace), method, url, rd)
+	hreq, err := http.NewRequestWithContext(reqCtx, method, url, rd)
 	if err != nil {
 		x.end()
 		return nil, fmt.Errorf("xpay: %s: %w", op.name, err)
@@ -566,7 +578,7 @@ func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, in
 func (c *Client) readBody(ctx context.Context, op *service, x *exchange) ([]byte, int, error) {
 	defer x.resp.Body.Close()
 	status := x.resp.StatusCode
-	raw, err := io.ReadAll(io.LimitReader(x.resp.Body, c.maxBody+1))
+	raw, err := readAll(x.resp.Body, x.resp.ContentLength, c.maxBody+1)
 	if err != nil {
 		return nil, status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 	}
@@ -621,6 +633,20 @@ func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Wri
 	return n, status, nil
 }
 
+// readAll reads r up to limit bytes, in one allocation when the length is
+// announced.
+func readAll(r io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length >= limit {
+		return io.ReadAll(io.LimitReader(r, limit))
+	}
+	b := make([]byte, length)
+	n, err := io.ReadFull(r, b)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) && n < len(b) {
+		err = io.ErrUnexpectedEOF
+	}
+	return b[:n], err
+}
+
 // lost builds the error for an answer that never arrived whole. The
 // caller's context comes first; a write that may have been sent is
 // ErrOutcomeUnknown.
@@ -664,6 +690,12 @@ func (c *Client) decode(op *service, status int, raw []byte, out envelope) error
 	}
 	r := out.response()
 	r.HTTPStatus, r.RawBody = status, raw
+	return c.judge(op, status, raw, r)
+}
+
+// judge decides whether a decoded envelope can be trusted: a verified OK
+// is nil, a verified KO an *APIError, anything else a *ResponseError.
+func (c *Client) judge(op *service, status int, raw []byte, r *Response) error {
 	if r.Outcome == "" {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}

@@ -30,7 +30,21 @@ func unmarshalLenient(data []byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return errors.New("xpay: internal: decode target must be a pointer to a struct")
 	}
-	return decodeStruct(rv.Elem(), bytes.TrimSpace(data))
+	i := skipSpace(data, 0)
+	if i < len(data) && isNull(data[i:skipLiteral(data, i)]) {
+		return nil
+	}
+	if i >= len(data) || data[i] != '{' {
+		return errNotObject
+	}
+	end, err := decodeStruct(rv.Elem(), data, i)
+	if err != nil {
+		return err
+	}
+	if skipSpace(data, end) != len(data) {
+		return errSyntax
+	}
+	return nil
 }
 
 var errNotObject = errors.New("not a JSON object")
@@ -52,6 +66,7 @@ var structInfos sync.Map // reflect.Type → *structInfo
 var (
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	extraType       = reflect.TypeFor[map[string]json.RawMessage]()
+	thisPackage     = reflect.TypeFor[Response]().PkgPath()
 )
 
 func infoOf(t reflect.Type) *structInfo {
@@ -100,70 +115,121 @@ func (si *structInfo) collect(t reflect.Type, parent []int) {
 }
 
 // lookup finds the field a key names; exact is false when only the letter
-// case differs.
-func (si *structInfo) lookup(key string) (i int, exact, ok bool) {
-	if i, ok := si.byName[key]; ok {
+// case differs. key is the key's text.
+func (si *structInfo) lookup(key []byte) (i int, exact, ok bool) {
+	if i, ok := si.byName[string(key)]; ok { // no allocation for a map index
 		return i, true, true
 	}
 	for i := range si.fields {
-		if strings.EqualFold(si.fields[i].name, key) {
+		if bytes.EqualFold([]byte(si.fields[i].name), key) {
 			return i, false, true
 		}
 	}
 	return 0, false, false
 }
 
-func decodeStruct(rv reflect.Value, data []byte) error {
-	if len(data) == 0 || data[0] != '{' {
-		if isNull(data) {
-			return nil
-		}
-		return errNotObject
-	}
+// decodeStruct decodes the object that starts at data[i] into rv, in one
+// pass, and returns the index just past it.
+func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
 	si := infoOf(rv.Type())
 	var seen uint64 // fields already set, so that a key cannot be overwritten
 	var extra map[string]json.RawMessage
 	type member struct {
-		key string
-		raw []byte
-		i   int
+		key        []byte
+		start, end int
+		field      int
 	}
 	var folded []member // keys that differ from a field's only in case: after the exact ones
-	// set decodes raw into field i, or keeps it in extra when there is no
-	// such field (i < 0), the field is taken, or the value does not fit.
-	set := func(key string, raw []byte, i int) {
-		if i < 0 || i < 64 && seen&(1<<i) != 0 || setField(fieldByIndex(rv, si.fields[i].index), si.fields[i].unmarshaler, raw) != nil {
-			if extra == nil {
-				extra = map[string]json.RawMessage{}
+	keep := func(key []byte, raw []byte) {
+		if extra == nil {
+			extra = map[string]json.RawMessage{}
+		}
+		extra[string(key)] = append(json.RawMessage(nil), raw...)
+	}
+	// set decodes the value at data[start] into field f, or keeps it in
+	// extra when the field is taken or the value does not fit.
+	set := func(key []byte, start, f int) (int, error) {
+		if f < 64 && seen&(1<<f) != 0 {
+			end, err := skipValue(data, start)
+			if err == nil {
+				keep(key, data[start:end])
 			}
-			extra[key] = append(json.RawMessage(nil), raw...)
-			return
+			return end, err
 		}
-		if i < 64 {
-			seen |= 1 << i
+		sf := &si.fields[f]
+		end, err := decodeValue(fieldByIndex(rv, sf.index), sf.unmarshaler, data, start)
+		if err != nil {
+			if end, err = skipValue(data, start); err == nil {
+				keep(key, data[start:end])
+			}
+			return end, err
 		}
+		if f < 64 {
+			seen |= 1 << f
+		}
+		return end, nil
 	}
-	err := eachMember(data, func(key string, raw []byte) error {
-		switch i, exact, ok := si.lookup(key); {
-		case !ok:
-			set(key, raw, -1)
-		case exact:
-			set(key, raw, i)
+
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return i + 1, nil
+	}
+	for i < len(data) && data[i] == '"' {
+		keyEnd, err := skipString(data, i)
+		if err != nil {
+			return 0, err
+		}
+		key := data[i+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 { // an escaped key: use its text
+			name, err := unquoteKey(key)
+			if err != nil {
+				return 0, err
+			}
+			key = []byte(name)
+		}
+		i = skipSpace(data, keyEnd)
+		if i >= len(data) || data[i] != ':' {
+			return 0, errSyntax
+		}
+		start := skipSpace(data, i+1)
+		var end int
+		switch f, exact, ok := si.lookup(key); {
+		case ok && exact:
+			end, err = set(key, start, f)
 		default:
-			folded = append(folded, member{key, raw, i})
+			if end, err = skipValue(data, start); err == nil {
+				if ok {
+					folded = append(folded, member{key, start, end, f})
+				} else {
+					keep(key, data[start:end])
+				}
+			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return 0, err
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return 0, errSyntax
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+			continue
+		case '}':
+			for _, m := range folded {
+				if _, err := set(m.key, m.start, m.field); err != nil {
+					return 0, err
+				}
+			}
+			if si.extra != nil {
+				fieldByIndex(rv, si.extra).Set(reflect.ValueOf(extra))
+			}
+			return i + 1, nil
+		}
+		return 0, errSyntax
 	}
-	for _, m := range folded {
-		set(m.key, m.raw, m.i)
-	}
-	if si.extra != nil {
-		fieldByIndex(rv, si.extra).Set(reflect.ValueOf(extra))
-	}
-	return nil
+	return 0, errSyntax
 }
 
 // fieldByIndex is reflect.Value.FieldByIndex for structs embedded by value.
@@ -174,12 +240,90 @@ func fieldByIndex(v reflect.Value, index []int) reflect.Value {
 	return v
 }
 
-// setField decodes raw into fv, leniently. On error fv may be left
-// partly set; the caller keeps raw in Extra.
-func setField(fv reflect.Value, unmarshaler bool, raw []byte) error {
-	if isNull(raw) {
-		return nil
+// decodeValue decodes the value that starts at data[i] into fv, leniently,
+// and returns the index just past it. On error fv may be partly set, and
+// the caller keeps the value in Extra.
+func decodeValue(fv reflect.Value, unmarshaler bool, data []byte, i int) (int, error) {
+	if i >= len(data) {
+		return 0, errSyntax
 	}
+	switch c := data[i]; {
+	case c == 'n':
+		end := skipLiteral(data, i)
+		if !isNull(data[i:end]) {
+			return 0, errSyntax
+		}
+		return end, nil
+	case fv.Kind() == reflect.Struct && fv.Type().PkgPath() == thisPackage:
+		// This package's structs decode with these rules, whatever
+		// UnmarshalJSON they offer to others.
+		if c != '{' {
+			return 0, errNotObject
+		}
+		return decodeStruct(fv, data, i)
+	case fv.Kind() == reflect.Pointer && !unmarshaler:
+		p := reflect.New(fv.Type().Elem())
+		end, err := decodeValue(p.Elem(), reflect.PointerTo(p.Type().Elem()).Implements(unmarshalerType), data, i)
+		if err == nil {
+			fv.Set(p)
+		}
+		return end, err
+	case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() != reflect.Uint8 && !unmarshaler:
+		return decodeSlice(fv, data, i)
+	}
+	end, err := skipValue(data, i)
+	if err != nil {
+		return 0, err
+	}
+	return end, setScalar(fv, unmarshaler, data[i:end])
+}
+
+// decodeSlice decodes a JSON array, or a single value as a one-element
+// slice, into fv.
+func decodeSlice(fv reflect.Value, data []byte, i int) (int, error) {
+	et := fv.Type().Elem()
+	um := reflect.PointerTo(et).Implements(unmarshalerType)
+	s := reflect.MakeSlice(fv.Type(), 0, 0)
+	add := func(j int) (int, error) {
+		s = reflect.Append(s, reflect.Zero(et))
+		return decodeValue(s.Index(s.Len()-1), um, data, j)
+	}
+	if data[i] != '[' {
+		end, err := add(i)
+		if err == nil {
+			fv.Set(s)
+		}
+		return end, err
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		fv.Set(s)
+		return i + 1, nil
+	}
+	for i < len(data) {
+		end, err := add(i)
+		if err != nil {
+			return 0, err
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return 0, errSyntax
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			fv.Set(s)
+			return i + 1, nil
+		default:
+			return 0, errSyntax
+		}
+	}
+	return 0, errSyntax
+}
+
+// setScalar decodes the scalar (or foreign) value raw into fv.
+func setScalar(fv reflect.Value, unmarshaler bool, raw []byte) error {
 	if unmarshaler {
 		return fv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
 	}
@@ -212,45 +356,8 @@ func setField(fv reflect.Value, unmarshaler bool, raw []byte) error {
 			return errors.New("not a boolean")
 		}
 		return nil
-	case reflect.Pointer:
-		p := reflect.New(fv.Type().Elem())
-		if err := setField(p.Elem(), reflect.PointerTo(p.Type().Elem()).Implements(unmarshalerType), raw); err != nil {
-			return err
-		}
-		fv.Set(p)
-		return nil
-	case reflect.Struct:
-		return decodeStruct(fv, raw)
-	case reflect.Slice:
-		if fv.Type().Elem().Kind() != reflect.Uint8 {
-			return setSlice(fv, raw)
-		}
 	}
 	return json.Unmarshal(raw, fv.Addr().Interface())
-}
-
-// setSlice decodes a JSON array, or a single value as a one-element slice.
-func setSlice(fv reflect.Value, raw []byte) error {
-	et := fv.Type().Elem()
-	um := reflect.PointerTo(et).Implements(unmarshalerType)
-	if raw[0] != '[' {
-		elem := reflect.New(et).Elem()
-		if err := setField(elem, um, raw); err != nil {
-			return err
-		}
-		fv.Set(reflect.Append(reflect.MakeSlice(fv.Type(), 0, 1), elem))
-		return nil
-	}
-	s := reflect.MakeSlice(fv.Type(), 0, countElements(raw))
-	err := eachElement(raw, func(v []byte) error {
-		s = reflect.Append(s, reflect.Zero(et))
-		return setField(s.Index(s.Len()-1), um, v)
-	})
-	if err != nil {
-		return err
-	}
-	fv.Set(s)
-	return nil
 }
 
 // scalarText returns a JSON string's content, or the text of a number or
@@ -276,94 +383,13 @@ func isNull(b []byte) bool { return len(b) == 4 && string(b) == "null" }
 // with json.Valid before decoding, so it shows only on direct misuse.
 var errSyntax = errors.New("malformed JSON")
 
-// eachMember calls fn with every key (unquoted) and raw value of the JSON
-// object obj, in order. The raw values alias obj.
-func eachMember(obj []byte, fn func(key string, raw []byte) error) error {
-	i := skipSpace(obj, 1)
-	if i < len(obj) && obj[i] == '}' {
-		return nil
-	}
-	for i < len(obj) && obj[i] == '"' {
-		end, err := skipString(obj, i)
-		if err != nil {
-			return err
-		}
-		key, err := unquoteKey(obj[i:end])
-		if err != nil {
-			return err
-		}
-		i = skipSpace(obj, end)
-		if i >= len(obj) || obj[i] != ':' {
-			return errSyntax
-		}
-		i = skipSpace(obj, i+1)
-		end, err = skipValue(obj, i)
-		if err != nil {
-			return err
-		}
-		if err := fn(key, obj[i:end]); err != nil {
-			return err
-		}
-		i = skipSpace(obj, end)
-		if i >= len(obj) {
-			return errSyntax
-		}
-		switch obj[i] {
-		case ',':
-			i = skipSpace(obj, i+1)
-		case '}':
-			return nil
-		default:
-			return errSyntax
-		}
-	}
-	return errSyntax
-}
-
-// eachElement calls fn with every raw element of the JSON array arr.
-func eachElement(arr []byte, fn func(raw []byte) error) error {
-	i := skipSpace(arr, 1)
-	if i < len(arr) && arr[i] == ']' {
-		return nil
-	}
-	for i < len(arr) {
-		end, err := skipValue(arr, i)
-		if err != nil {
-			return err
-		}
-		if err := fn(arr[i:end]); err != nil {
-			return err
-		}
-		i = skipSpace(arr, end)
-		if i >= len(arr) {
-			return errSyntax
-		}
-		switch arr[i] {
-		case ',':
-			i = skipSpace(arr, i+1)
-		case ']':
-			return nil
-		default:
-			return errSyntax
-		}
-	}
-	return errSyntax
-}
-
-// countElements counts the top-level elements of the array arr, so that a
-// slice is allocated once.
-func countElements(arr []byte) int {
-	n := 0
-	_ = eachElement(arr, func([]byte) error { n++; return nil })
-	return n
-}
-
-func unquoteKey(q []byte) (string, error) {
-	if bytes.IndexByte(q, '\\') < 0 {
-		return string(q[1 : len(q)-1]), nil
+// unquoteKey returns the text of a key given as it appears between quotes.
+func unquoteKey(k []byte) (string, error) {
+	if bytes.IndexByte(k, '\\') < 0 {
+		return string(k), nil
 	}
 	var s string
-	err := json.Unmarshal(q, &s)
+	err := json.Unmarshal(append(append([]byte{'"'}, k...), '"'), &s)
 	return s, err
 }
 
@@ -403,14 +429,20 @@ func skipValue(b []byte, i int) (int, error) {
 		}
 		return 0, errSyntax
 	}
-	j := i
-	for j < len(b) && !isDelimiter(b[j]) {
-		j++
-	}
+	j := skipLiteral(b, i)
 	if j == i {
 		return 0, errSyntax
 	}
 	return j, nil
+}
+
+// skipLiteral returns the index just past the number, true, false or null
+// that starts at b[i].
+func skipLiteral(b []byte, i int) int {
+	for i < len(b) && !isDelimiter(b[i]) {
+		i++
+	}
+	return i
 }
 
 func isDelimiter(c byte) bool {

@@ -350,6 +350,16 @@ func TestE2EOrderLifeCycle(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list.Orders, 1)
 	assert.Equal(t, xpay.OrderStateRefunded, list.Orders[0].State)
+
+	all, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll})
+	require.NoError(t, err)
+	var streamed []xpay.Order
+	for o, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+		require.NoError(t, err)
+		streamed = append(streamed, o)
+	}
+	assert.Len(t, streamed, 4)
+	assert.Equal(t, all.Orders, streamed, "the stream yields what ListOrders returns")
 }
 
 // noRedirects is a browser that stops at the redirect to the merchant.

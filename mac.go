@@ -4,7 +4,6 @@ import (
 	"crypto/sha1" // XPay defines its MAC as SHA-1.
 	"crypto/subtle"
 	"encoding/hex"
-	"io"
 )
 
 // Field is one name=value pair of a MAC string. Name is the wire name,
@@ -21,20 +20,28 @@ type Field struct {
 // The Client signs every request itself; Sign is exported for code that
 // needs the same primitive, such as a test server or a payment-page check.
 func Sign(secret string, fields ...Field) string {
-	sum := macSum(secret, fields)
-	return hex.EncodeToString(sum[:])
+	h := macHex(secret, fields)
+	return string(h[:])
 }
 
-func macSum(secret string, fields []Field) (sum [sha1.Size]byte) {
-	h := sha1.New()
+// macSum hashes the MAC input, built in one buffer that stays on the stack
+// for ordinary requests.
+func macSum(secret string, fields []Field) [sha1.Size]byte {
+	var stack [512]byte
+	b := stack[:0]
 	for _, f := range fields {
-		_, _ = io.WriteString(h, f.Name)
-		_, _ = io.WriteString(h, "=")
-		_, _ = io.WriteString(h, f.Value)
+		b = append(b, f.Name...)
+		b = append(b, '=')
+		b = append(b, f.Value...)
 	}
-	_, _ = io.WriteString(h, secret)
-	h.Sum(sum[:0])
-	return sum
+	return sha1.Sum(append(b, secret...))
+}
+
+// macHex is macSum as 40 lowercase hexadecimal digits.
+func macHex(secret string, fields []Field) (h [2 * sha1.Size]byte) {
+	sum := macSum(secret, fields)
+	hex.Encode(h[:], sum[:])
+	return h
 }
 
 // responseMACFields are the fields of every response MAC, in order.
@@ -47,10 +54,17 @@ func responseMACFields(esito, operationID, timeStamp string) []Field {
 // exactly as received; mac may be in either letter case. The comparison
 // takes the same time wherever the first difference is.
 func verifyResponseMAC(secret, esito, operationID, timeStamp, mac string) bool {
-	got, err := hex.DecodeString(mac)
-	if err != nil || len(got) != sha1.Size {
+	var got [2 * sha1.Size]byte
+	if len(mac) != len(got) {
 		return false
 	}
-	want := macSum(secret, responseMACFields(esito, operationID, timeStamp))
-	return subtle.ConstantTimeCompare(got, want[:]) == 1
+	for i := range got {
+		c := mac[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	want := macHex(secret, responseMACFields(esito, operationID, timeStamp))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }

@@ -3,6 +3,8 @@ package xpay
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"iter"
 )
 
 var svcGetOrder = service{name: "GetOrder", path: "ecomm/api/bo/situazioneOrdine"}
@@ -318,4 +320,37 @@ func (w *Warning) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, w) 
 // whenever it is present.
 func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsResponse, error) {
 	return invoke[WarningsResponse](ctx, c, &svcWarnings, req)
+}
+
+// ListOrdersSeq is ListOrders for answers of any size: it yields the
+// orders one by one as they arrive, decoding report[] with a token-level
+// decoder, and never holds the whole answer (ListOrders does, up to
+// WithMaxResponseSize). Break out of the loop to stop early.
+//
+// What the MAC protects: XPay's response MAC covers esito, idOperazione and
+// timeStamp only, never the orders, and XPay writes it after the list. So
+// the orders are yielded before the answer can be judged; when the answer
+// ends, a missing or wrong MAC is yielded as an error matching
+// ErrInvalidMAC, and a KO as an *APIError. If that last error comes,
+// discard what was yielded. Even with a good MAC the orders themselves are
+// not authenticated, by ListOrders or by this method.
+//
+// The client timeout bounds the wait for the answer to start; ctx bounds
+// the rest. It is not retried.
+func (c *Client) ListOrdersSeq(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
+	return func(yield func(Order, error) bool) {
+		stopped := false
+		err := c.streamList(ctx, &svcListOrders, req, "report", func(raw []byte) bool {
+			var o Order
+			if err := unmarshalLenient(raw, &o); err != nil {
+				stopped = !yield(Order{}, fmt.Errorf("xpay: ListOrders: order: %w", err))
+				return !stopped
+			}
+			stopped = !yield(o, nil)
+			return !stopped
+		})
+		if err != nil && !stopped {
+			yield(Order{}, err)
+		}
+	}
 }

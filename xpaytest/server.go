@@ -57,6 +57,7 @@ type Server struct {
 	loc  *time.Location
 
 	opSeq atomic.Int64
+	conns atomic.Int64
 
 	mu     sync.Mutex
 	state  state
@@ -135,6 +136,11 @@ func start(l net.Listener, opts []Option) *Server {
 	mux.HandleFunc("/paybylink/", s.payPage)
 	mux.HandleFunc("/{$}", s.index)
 	s.http = httptest.NewUnstartedServer(mux)
+	s.http.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
 	s.http.Listener.Close()
 	s.http.Listener = l
 	s.http.Start()
@@ -173,6 +179,10 @@ func (s *Server) Requests(op string) int {
 	defer s.mu.Unlock()
 	return s.counts[rt.method]
 }
+
+// Connections returns how many TCP connections clients have opened to the
+// Server since it started.
+func (s *Server) Connections() int { return int(s.conns.Load()) }
 
 // index describes the Server to a browser.
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {

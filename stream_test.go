@@ -1,0 +1,184 @@
+package xpay_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xpaygo/xpay"
+)
+
+var listReq = &xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1, To: june17}, Channel: xpay.ChannelAll}
+
+// collect runs ListOrdersSeq against body and returns what it yields.
+func collect(t *testing.T, status int, body []byte, opts ...xpay.Option) ([]xpay.Order, []error) {
+	t.Helper()
+	c, mock := newTestClient(t, opts...)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(status, body))
+	var orders []xpay.Order
+	var errs []error
+	for o, err := range c.ListOrdersSeq(context.Background(), listReq) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		orders = append(orders, o)
+	}
+	return orders, errs
+}
+
+func TestListOrdersSeqMatchesListOrders(t *testing.T) {
+	t.Parallel()
+	orders, errs := collect(t, http.StatusOK, fixture(t, "reportOrdini-ok.json"))
+	require.Empty(t, errs)
+	c, mock := newTestClient(t)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(http.StatusOK, fixture(t, "reportOrdini-ok.json")))
+	full, err := c.ListOrders(context.Background(), listReq)
+	require.NoError(t, err)
+	assert.Equal(t, full.Orders, orders)
+}
+
+func TestListOrdersSeqJudgesTheEnvelopeLast(t *testing.T) {
+	t.Parallel()
+	t.Run("tampered MAC", func(t *testing.T) {
+		t.Parallel()
+		body := editJSON(t, fixture(t, "reportOrdini-ok.json"), func(m map[string]any) { m["idOperazione"] = "1" })
+		orders, errs := collect(t, http.StatusOK, body)
+		assert.Len(t, orders, 2, "the orders come before the MAC can be checked")
+		require.Len(t, errs, 1)
+		assert.ErrorIs(t, errs[0], xpay.ErrInvalidMAC)
+	})
+	t.Run("KO", func(t *testing.T) {
+		t.Parallel()
+		orders, errs := collect(t, http.StatusOK, fixture(t, "reportOrdini-ko.json"))
+		assert.Empty(t, orders)
+		require.Len(t, errs, 1)
+		requireCode(t, errs[0], xpay.CodeInvalidParameter)
+	})
+	t.Run("HTML 502", func(t *testing.T) {
+		t.Parallel()
+		_, errs := collect(t, http.StatusBadGateway, []byte("<html>502</html>"))
+		require.Len(t, errs, 1)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, errs[0], &respErr)
+		assert.Equal(t, http.StatusBadGateway, respErr.HTTPStatus)
+	})
+	t.Run("cut short", func(t *testing.T) {
+		t.Parallel()
+		b := fixture(t, "reportOrdini-ok.json")
+		orders, errs := collect(t, http.StatusOK, b[:len(b)*2/3])
+		assert.Len(t, orders, 1)
+		require.Len(t, errs, 1)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, errs[0], &respErr)
+	})
+	t.Run("lone object and a validation error", func(t *testing.T) {
+		t.Parallel()
+		body := signedBody(t, "7", map[string]any{"report": map[string]any{"codiceTransazione": "ORD-1", "importo": "10"}})
+		orders, errs := collect(t, http.StatusOK, body)
+		require.Empty(t, errs)
+		require.Len(t, orders, 1)
+		assert.Equal(t, xpay.Amount(10), orders[0].Amount)
+
+		c, mock := newTestClient(t)
+		for _, err := range c.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{}) {
+			var ve *xpay.ValidationError
+			assert.ErrorAs(t, err, &ve)
+		}
+		assert.Zero(t, mock.GetTotalCallCount())
+	})
+}
+
+func TestListOrdersSeqStopsWhenTheCallerDoes(t *testing.T) {
+	t.Parallel()
+	body := ordersBody(t, 1000)
+	c, mock := newTestClient(t)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(http.StatusOK, body))
+	n := 0
+	for _, err := range c.ListOrdersSeq(context.Background(), listReq) {
+		require.NoError(t, err)
+		if n++; n == 3 {
+			break
+		}
+	}
+	assert.Equal(t, 3, n)
+}
+
+// An answer far larger than the size cap streams, because only one order
+// is held at a time; ListOrders refuses it. A single order over the cap
+// is refused by both.
+func TestListOrdersSeqHoldsOneOrderAtATime(t *testing.T) {
+	t.Parallel()
+	body := ordersBody(t, 5000)
+	require.Greater(t, len(body), 2<<20)
+	capped := xpay.WithMaxResponseSize(64 << 10)
+	orders, errs := collect(t, http.StatusOK, body, capped)
+	require.Empty(t, errs)
+	assert.Len(t, orders, 5000)
+	assert.Equal(t, "ORD-100K-0004999", orders[4999].TransactionCode)
+
+	c, mock := newTestClient(t, capped)
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(http.StatusOK, body))
+	_, err := c.ListOrders(context.Background(), listReq)
+	assert.ErrorContains(t, err, "limit")
+
+	huge := signedBody(t, "8", map[string]any{"report": []any{map[string]any{"codiceTransazione": strings.Repeat("X", 70<<10)}}})
+	_, errs = collect(t, http.StatusOK, huge, capped)
+	require.Len(t, errs, 1)
+	assert.ErrorContains(t, errs[0], "exceeds the 65536-byte limit")
+}
+
+// ordersBody is a signed reportOrdini answer with n orders, MAC last.
+func ordersBody(t testing.TB, n int) []byte {
+	t.Helper()
+	b, err := io.ReadAll(newOrdersReader(n))
+	require.NoError(t, err)
+	return b
+}
+
+// ordersReader produces a signed reportOrdini answer with n orders as it is
+// read, without holding it: the MAC comes last, as XPay writes it.
+type ordersReader struct {
+	n, i    int
+	pending []byte
+	done    bool
+}
+
+func newOrdersReader(n int) *ordersReader {
+	return &ordersReader{n: n, pending: []byte(`{"esito":"OK","idOperazione":"80310247","timeStamp":1718611207819,"report":[`)}
+}
+
+const orderTemplate = `{"numeroMerchant":"0000000012345678","codiceTransazione":"ORD-100K-%07d","importo":%d,"divisa":"EUR",` +
+	`"codiceAutorizzazione":"A1B2C3","brand":"MasterCard","tipoPagamento":"3D-Secure","tipoTransazione":"3DS_FULL",` +
+	`"transactionTypeExtended":"","nazione":"ITA","tipoProdotto":"MASTERCARD STANDARD - DEBIT - N","pan":"525599******1234",` +
+	`"parametri":"","stato":"Autorizzato","dataTransazione":"2024-06-16 09:01:10","operationDate":"2024-06-16 09:01:10",` +
+	`"serviceType":"","name":"Giulia","surname":"Bianchi","mail":"giulia.bianchi@example.com"}`
+
+func (r *ordersReader) Read(p []byte) (int, error) {
+	for len(r.pending) < len(p) && !r.done {
+		switch {
+		case r.i < r.n:
+			if r.i > 0 {
+				r.pending = append(r.pending, ',')
+			}
+			r.pending = fmt.Appendf(r.pending, orderTemplate, r.i, 1000+r.i%9000)
+			r.i++
+		default:
+			r.pending = append(r.pending, `],"mac":"3343ce76bdea20089cddb0d81c58c2e7990f1d05"}`...)
+			r.done = true
+		}
+	}
+	if len(r.pending) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.pending)
+	r.pending = r.pending[:copy(r.pending, r.pending[n:])]
+	return n, nil
+}
