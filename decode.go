@@ -208,15 +208,11 @@ func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		i = skipSpace(data, end)
-		if i >= len(data) {
-			return 0, errSyntax
+		var done bool
+		if i, done, err = afterValue(data, end, '}'); err != nil {
+			return 0, err
 		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-			continue
-		case '}':
+		if done {
 			for _, m := range folded {
 				if _, err := set(m.key, m.start, m.field); err != nil {
 					return 0, err
@@ -225,11 +221,24 @@ func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
 			if si.extra != nil {
 				fieldByIndex(rv, si.extra).Set(reflect.ValueOf(extra))
 			}
-			return i + 1, nil
+			return i, nil
 		}
-		return 0, errSyntax
 	}
 	return 0, errSyntax
+}
+
+// afterValue moves past the value that ended at end: to the next member
+// or element, or, done, past the closer of its object or array.
+func afterValue(data []byte, end int, closer byte) (i int, done bool, err error) {
+	i = skipSpace(data, end)
+	switch {
+	case i >= len(data):
+	case data[i] == ',':
+		return skipSpace(data, i+1), false, nil
+	case data[i] == closer:
+		return i + 1, true, nil
+	}
+	return 0, false, errSyntax
 }
 
 // fieldByIndex is reflect.Value.FieldByIndex for structs embedded by value.
@@ -305,18 +314,13 @@ func decodeSlice(fv reflect.Value, data []byte, i int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		i = skipSpace(data, end)
-		if i >= len(data) {
-			return 0, errSyntax
+		var done bool
+		if i, done, err = afterValue(data, end, ']'); err != nil {
+			return 0, err
 		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case ']':
+		if done {
 			fv.Set(s)
-			return i + 1, nil
-		default:
-			return 0, errSyntax
+			return i, nil
 		}
 	}
 	return 0, errSyntax

@@ -342,14 +342,14 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if rt.file != nil {
-		if a, e := rt.file(s, req); e == nil {
-			return a
-		} else {
-			return s.envelope(nil, e)
-		}
+	if rt.file == nil {
+		return s.envelope(rt.handle(s, req))
 	}
-	return s.envelope(rt.handle(s, req))
+	a, e := rt.file(s, req)
+	if e != nil {
+		return s.envelope(nil, e)
+	}
+	return a
 }
 
 // request is a parsed request: scalar values as text, the nested contratto
