@@ -17,14 +17,14 @@ import (
 	"github.com/xpaygo/xpay"
 )
 
-// The spec's example credentials: testdata is signed with this secret.
+// The example credentials of XPay's API reference: testdata is signed with this secret.
 const (
 	testAlias  = "ALIAS_WEB_00000000"
 	testSecret = "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA"
 	testBase   = "https://int-ecommerce.nexi.it/"
 )
 
-// fixedClock is the spec §15 timeStamp, 1718611200000.
+// fixedClock is the timeStamp of the reference's MAC test vectors, 1718611200000.
 func fixedClock() time.Time { return time.UnixMilli(1718611200000) }
 
 // newTestClient returns a Client with a fixed clock whose requests go to

@@ -17,8 +17,8 @@ const (
 	testTS     = "1718611200000"
 )
 
-// parseMACString splits a spec §15 string to sign back into fields, given
-// the field names in order. Keeping the vectors as the spec prints them
+// parseMACString splits a test vector's string to sign back into fields, given
+// the field names in order. Keeping the vectors as the reference prints them
 // makes a typo in either place show up.
 func parseMACString(t *testing.T, s string, names ...string) []Field {
 	t.Helper()
@@ -39,7 +39,7 @@ func parseMACString(t *testing.T, s string, names ...string) []Field {
 
 func TestSignSpecVectors(t *testing.T) {
 	t.Parallel()
-	// Spec §15: every request-MAC vector, and the response vector.
+	// The API reference's MAC test vectors: every request, and a response.
 	vectors := []struct {
 		service string
 		input   string
@@ -106,7 +106,7 @@ func TestVerifyResponseMAC(t *testing.T) {
 		esito, id, ts, mac string
 		want               bool
 	}{
-		{"spec vector", "OK", "80310241", "1718611201117", good, true},
+		{"reference vector", "OK", "80310241", "1718611201117", good, true},
 		{"upper-case hex", "OK", "80310241", "1718611201117", strings.ToUpper(good), true},
 		{"esito flipped", "KO", "80310241", "1718611201117", good, false},
 		{"other operation id", "OK", "80310242", "1718611201117", good, false},
@@ -124,7 +124,7 @@ func TestVerifyResponseMAC(t *testing.T) {
 	}
 }
 
-// Every fixture that carries a MAC is signed with the spec's example secret.
+// Every fixture that carries a MAC is signed with the reference's example secret.
 // This keeps hand-made fixtures honest.
 func TestFixtureMACs(t *testing.T) {
 	t.Parallel()

@@ -53,7 +53,7 @@ var (
 )
 
 // serviceOpCases covers the operations beyond capture, refund and order
-// detail, with the spec §15 MACs.
+// detail, with the MACs of the reference's test vectors.
 func serviceOpCases() []opCase {
 	contractCase := func(name, uri string, m func(*xpay.Client, context.Context, *xpay.ContractRequest) (*xpay.ContractChangeResponse, error), file string, opID string) opCase {
 		return opCase{
@@ -99,7 +99,7 @@ func serviceOpCases() []opCase {
 				Period: xpay.DateRange{From: june1, To: june17}, Channel: xpay.ChannelAll,
 				States: []xpay.OrderState{xpay.OrderStateAuthorized, xpay.OrderStateDenied},
 			}),
-			// stato is sent, not signed: the MAC is the spec's vector.
+			// stato is sent, not signed: the MAC is the reference's vector.
 			body: body("b7391f0de46c5b5000b72630a732522b41af6424",
 				`"codiceTransazione":"","periodo":"01/06/2024 - 17/06/2024","canale":"All","stato":["Autorizzato","Negato"]`),
 			ok: "reportOrdini-ok.json", ko: "reportOrdini-ko.json", koCode: xpay.CodeInvalidParameter, koMessage: msgParameter,

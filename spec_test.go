@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// specTable is the spec's list of services: URI, MAC field order, and
+// specTable is the API reference's list of services: URI, MAC field order, and
 // whether the service changes state. Every operation must match it.
 var specTable = []struct {
 	svc   *service
@@ -81,7 +81,7 @@ func TestReportDownloadURL(t *testing.T) {
 		"apiKey":    {testAlias},
 		"idReport":  {"1045"},
 		"timeStamp": {testTS},
-		// Spec §15: apiKey, timeStamp, then idReport.
+		// The reference's vector: apiKey, timeStamp, then idReport.
 		"mac": {"73e981f5d36e13ae412e95b4ff2fe6ec5b112c12"},
 	}, u.Query())
 

@@ -130,7 +130,7 @@ func TestEveryServiceChecksItsMACOrder(t *testing.T) {
 
 			good := raw(t, srv, svc.path, svc.fields, svc.mac, nil)
 			assert.NotContains(t, []int{xpay.CodeInvalidMAC, xpay.CodeMissingMAC, xpay.CodeMACNotComputable}, code(good),
-				"the spec's order is accepted: %v", good)
+				"the specified order is accepted: %v", good)
 
 			reversed := slices.Clone(svc.mac)
 			slices.Reverse(reversed)
