@@ -143,6 +143,14 @@ func TestExamples(t *testing.T) {
 
 	// Requests the programs made really reached the sandbox.
 	assert.Equal(t, 2, srv.Requests("Capture"), "two captures sent; the one that failed validation was not")
+
+	// A capture whose answer is lost: one line, saying how to check.
+	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
+	r = run(t, dir, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "100")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
+	assert.Contains(t, r.stderr, "outcome unknown")
+	assert.Contains(t, r.stderr, "examples/reconcile")
 }
 
 // The README's main command: with no credentials, a narrated life cycle

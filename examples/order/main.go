@@ -26,8 +26,7 @@ func main() {
 	defer t.Close()
 	res, err := t.Client.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: *code})
 	if err != nil {
-		t.Close()
-		cli.Fail(err)
+		t.Fail(err)
 	}
 	cli.Output(*asJSON, res, func(w io.Writer) {
 		o := res.Order()

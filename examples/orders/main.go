@@ -39,8 +39,7 @@ func main() {
 	if *warnings {
 		res, err := t.Client.Warnings(ctx, &xpay.WarningsRequest{TransactionCode: *code})
 		if err != nil {
-			t.Close()
-			cli.Fail(err)
+			t.Fail(err)
 		}
 		cli.Output(*asJSON, res, func(w io.Writer) {
 			fmt.Fprintf(w, "%d warnings\n", len(res.Warnings))
@@ -62,8 +61,7 @@ func main() {
 	}
 	res, err := t.Client.ListOrders(ctx, req)
 	if err != nil {
-		t.Close()
-		cli.Fail(err)
+		t.Fail(err)
 	}
 	cli.Output(*asJSON, res, func(w io.Writer) {
 		fmt.Fprintf(w, "%d orders from %s to %s\n", len(res.Orders), from.Date, to.Date)

@@ -32,8 +32,7 @@ func main() {
 	t := cli.Connect()
 	defer t.Close()
 	if err := run(t, *wait); err != nil {
-		t.Close()
-		cli.Fail(err)
+		t.Fail(err)
 	}
 }
 

@@ -34,8 +34,7 @@ func main() {
 	}
 	outcome, err := captureOnce(context.Background(), t.Client, *code, xpay.Amount(*amount))
 	if err != nil {
-		t.Close()
-		cli.Fail(err)
+		t.Fail(err)
 	}
 	fmt.Println(outcome)
 }

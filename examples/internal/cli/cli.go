@@ -4,6 +4,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +30,12 @@ func (t *Target) Close() {
 	if t.Sandbox != nil {
 		t.Sandbox.Close()
 	}
+}
+
+// Fail closes t and fails as Fail does: deferred calls do not run on exit.
+func (t *Target) Fail(err error) {
+	t.Close()
+	Fail(err)
 }
 
 // Connect reads XPAY_ALIAS and XPAY_SECRET, with XPAY_ENV (test or
@@ -62,8 +69,13 @@ func Connect() *Target {
 }
 
 // Fail prints err on one line to standard error and exits with status 1.
+// For a write whose outcome is unknown the line says what to do.
 func Fail(err error) {
-	fmt.Fprintln(os.Stderr, "error:", strings.ReplaceAll(err.Error(), "\n", " "))
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if errors.Is(err, xpay.ErrOutcomeUnknown) {
+		msg += "; check with examples/order or examples/reconcile"
+	}
+	fmt.Fprintln(os.Stderr, "error:", msg)
 	os.Exit(1)
 }
 
@@ -120,8 +132,7 @@ func Commands(usage string, cmds map[string]func(fs *flag.FlagSet, asJSON *bool)
 	t := Connect()
 	defer t.Close()
 	if err := run(t); err != nil {
-		t.Close()
-		Fail(err)
+		t.Fail(err)
 	}
 }
 
