@@ -19,6 +19,7 @@
 package xpay
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -46,9 +47,15 @@ const (
 	// the whole answer, unless WithTimeout says otherwise.
 	DefaultTimeout = 30 * time.Second
 
-	// DefaultMaxResponseSize caps the body of an answer, so that a runaway
-	// server or proxy cannot exhaust memory.
+	// DefaultMaxResponseSize caps the body of an answer, streamed or not,
+	// so that a runaway server or proxy cannot exhaust memory.
 	DefaultMaxResponseSize = 32 << 20
+
+	// DefaultFreshness is how far a signed answer's timeStamp may stand
+	// from the request's, unless WithFreshness says otherwise. XPay refuses
+	// requests more than 5 minutes old, so the clocks already agree that
+	// closely.
+	DefaultFreshness = 5 * time.Minute
 )
 
 // Environment is an XPay installation.
@@ -72,19 +79,31 @@ func (e Environment) BaseURL() string {
 }
 
 // Client calls the XPay back-office API for one alias. It is safe for
-// concurrent use, and holds no state that changes after NewClient.
+// concurrent use, and holds no state that changes after NewClient. Create
+// it with NewClient: the zero Client fails every call.
 type Client struct {
-	alias     string
-	aliasJSON []byte // the alias as a JSON string, for the request body
-	secret    secret
+	// creds is a func so that nothing that prints values field by field
+	// (fmt, which cannot ask an unexported field how to print itself, or a
+	// diff in a test) can reach the alias or the key: a func prints as an
+	// address, whatever the verb, inside a Client value or anything
+	// holding one.
+	creds     func() *credentials
 	baseURL   string
 	http      *http.Client
 	timeout   time.Duration
+	freshness time.Duration
 	retry     retryPolicy
 	maxBody   int64
 	userAgent string
 	logger    *slog.Logger
 	now       func() time.Time
+}
+
+// credentials are the alias and the MAC key.
+type credentials struct {
+	alias     string
+	aliasJSON []byte // the alias as a JSON string, for the request body
+	secret    secret
 }
 
 // secret holds the MAC key. It prints as a mask whatever the verb, so that
@@ -117,11 +136,10 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 	}
 	aliasJSON, _ := json.Marshal(alias)
 	c := &Client{
-		alias:     alias,
-		aliasJSON: aliasJSON,
-		secret:    secret(secretKey),
+		creds:     sealed(&credentials{alias: alias, aliasJSON: aliasJSON, secret: secret(secretKey)}),
 		baseURL:   EnvironmentTest.BaseURL(),
 		timeout:   DefaultTimeout,
+		freshness: DefaultFreshness,
 		maxBody:   DefaultMaxResponseSize,
 		userAgent: "xpay-go/" + version,
 		now:       time.Now,
@@ -137,7 +155,26 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Transport: newTransport()}
 	}
+	// XPay never redirects. Following one would resend a signed write, to
+	// another host or in clear, or take an old answer from elsewhere as
+	// this call's. c.http is the Client's own copy, so the caller's
+	// *http.Client keeps its policy.
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c, nil
+}
+
+// sealed returns a func that returns k.
+func sealed(k *credentials) func() *credentials { return func() *credentials { return k } }
+
+// errUnusable is the error of every call on a nil or zero Client.
+var errUnusable = errors.New("the Client is nil or was not made by NewClient")
+
+// usable reports an error unless c was made by NewClient.
+func (c *Client) usable(op string) error {
+	if c == nil || c.creds == nil {
+		return fmt.Errorf("xpay: %s: %w", op, errUnusable)
+	}
+	return nil
 }
 
 // newTransport is the default transport: TLS 1.2 or newer with certificate
@@ -187,7 +224,8 @@ func WithBaseURL(rawURL string) Option {
 
 // WithHTTPClient makes the Client send requests through a copy of hc, for
 // a proxy, custom TLS or instrumentation. hc itself is never changed, and
-// neither is http.DefaultClient.
+// neither is http.DefaultClient. The copy follows no redirects, whatever
+// hc.CheckRedirect says: a redirect answer is a *ResponseError.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
@@ -199,9 +237,14 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each call, from sending the request to reading the
-// whole answer (DefaultTimeout unless set). Zero leaves the bound to the
-// caller's context; a negative duration is an error.
+// WithTimeout bounds each call (DefaultTimeout unless set): from sending
+// the request to reading the whole answer or, for the calls that stream
+// (ListOrdersSeq, DownloadReport), to the answer's headers; after those,
+// a stream ends with an error once it has kept the Client waiting for d
+// without delivering 32 KiB, so that it can stall or crawl for no longer
+// than d per 32 KiB, while a fast transfer goes on as long as it lasts.
+// Time the caller spends with a streamed item does not count. Zero leaves
+// the bound to the caller's context; a negative duration is an error.
 func WithTimeout(d time.Duration) Option {
 	return func(c *Client) error {
 		if d < 0 {
@@ -249,8 +292,11 @@ func (p retryPolicy) delay(n int) time.Duration {
 }
 
 // WithMaxResponseSize caps the size of an answer's body in bytes
-// (DefaultMaxResponseSize unless set). A larger answer fails with a
-// *ResponseError.
+// (DefaultMaxResponseSize unless set), streamed or not: ListOrdersSeq
+// holds one order at a time, but refuses, like ListOrders, an answer over
+// the cap. A larger answer fails with a *ResponseError. DownloadReport
+// streams a report file of any size; the cap applies to an envelope in
+// its place.
 func WithMaxResponseSize(n int64) Option {
 	return func(c *Client) error {
 		if n <= 0 {
@@ -283,8 +329,24 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithClock replaces time.Now as the source of request timestamps, for
-// tests that need fixed MACs.
+// WithFreshness sets how far the timeStamp of a signed answer may stand
+// from the request's (DefaultFreshness unless set): an answer stamped more
+// than d before the request was signed, or more than d after the Client
+// reads it, is refused as a replay with an error matching
+// ErrStaleResponse. It must be positive.
+func WithFreshness(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("freshness %v is not positive", d)
+		}
+		c.freshness = d
+		return nil
+	}
+}
+
+// WithClock replaces time.Now as the source of request timestamps, and of
+// the time that answers' timestamps are checked against, for tests that
+// need fixed MACs.
 func WithClock(now func() time.Time) Option {
 	return func(c *Client) error {
 		if now == nil {
@@ -297,7 +359,10 @@ func WithClock(now func() time.Time) Option {
 
 // String describes the Client with its alias masked and without the key.
 func (c *Client) String() string {
-	return fmt.Sprintf("xpay.Client{alias: %s, baseURL: %s}", maskAlias(c.alias), c.baseURL)
+	if c.usable("") != nil {
+		return "xpay.Client{unusable: not made by NewClient}"
+	}
+	return fmt.Sprintf("xpay.Client{alias: %s, baseURL: %s}", maskAlias(c.creds().alias), c.baseURL)
 }
 
 // GoString is String, so that %#v shows no secret either.
@@ -378,6 +443,9 @@ func invoke[T any, PT interface {
 // decodes it into out, verifies the response MAC and turns esito KO into
 // an *APIError.
 func (c *Client) call(ctx context.Context, op *service, req request, out envelope) error {
+	if err := c.usable(op.name); err != nil {
+		return err
+	}
 	start := time.Now()
 	err := check(op, req)
 	status := 0
@@ -444,7 +512,7 @@ func (c *Client) attempt(ctx context.Context, op *service, req request, out enve
 		return 0, err
 	}
 	reflect.ValueOf(out).Elem().SetZero() // nothing from an earlier attempt survives
-	body, err := c.signedBody(op, req)
+	body, sent, err := c.signedBody(op, req)
 	if err != nil {
 		return 0, err
 	}
@@ -452,18 +520,20 @@ func (c *Client) attempt(ctx context.Context, op *service, req request, out enve
 	if err != nil {
 		return status, err
 	}
-	return status, c.decode(op, status, raw, out)
+	return status, c.decode(op, status, raw, out, sent)
 }
 
 // signedBody stamps req with a fresh timeStamp, signs it and encodes it.
-func (c *Client) signedBody(op *service, req request) ([]byte, error) {
-	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
-	mac := macHex(string(c.secret), req.macFields(Field{"apiKey", c.alias}, Field{"timeStamp", ts}))
-	body, err := c.encode(req, ts, mac[:])
+// sent is the timeStamp, which the answer's must stand near.
+func (c *Client) signedBody(op *service, req request) (body []byte, sent time.Time, err error) {
+	sent = c.now()
+	ts := strconv.FormatInt(sent.UnixMilli(), 10)
+	mac := macHex(string(c.creds().secret), req.macFields(Field{"apiKey", c.creds().alias}, Field{"timeStamp", ts}))
+	body, err = c.encode(req, ts, mac[:])
 	if err != nil {
-		return nil, fmt.Errorf("xpay: %s: encoding request: %w", op.name, err)
+		return nil, sent, fmt.Errorf("xpay: %s: encoding request: %w", op.name, err)
 	}
-	return body, nil
+	return body, sent, nil
 }
 
 // encode writes the request body: apiKey, timeStamp and mac, then the
@@ -472,7 +542,7 @@ func (c *Client) encode(req request, ts string, mac []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(256)
 	buf.WriteString(`{"apiKey":`)
-	buf.Write(c.aliasJSON)
+	buf.Write(c.creds().aliasJSON)
 	buf.WriteString(`,"timeStamp":`)
 	buf.WriteString(ts)
 	buf.WriteString(`,"mac":"`)
@@ -492,13 +562,21 @@ func (c *Client) encode(req request, ts string, mac []byte) ([]byte, error) {
 	return b, nil
 }
 
-// exchange is one HTTP request in flight, up to its response headers.
+// streamProgress is what a stream must deliver for each period of the
+// client timeout that it keeps the Client waiting.
+const streamProgress = 32 << 10
+
+// exchange is one HTTP request in flight. Its timer is the client
+// timeout: on the whole exchange, or, once body turns it into a stream's
+// watchdog, on the time spent waiting for the server.
 type exchange struct {
-	resp     *http.Response
-	ctx      context.Context // the call's context: the caller's, plus the client timeout
-	timer    *time.Timer     // the client timeout, nil if there is none
-	timedOut atomic.Bool
-	cancel   context.CancelCauseFunc
+	resp      *http.Response
+	ctx       context.Context // the call's context: the caller's, plus the client timeout
+	timeout   time.Duration
+	timer     *time.Timer // the client timeout, nil if there is none
+	timedOut  atomic.Bool
+	streaming atomic.Bool
+	cancel    context.CancelCauseFunc
 }
 
 // end releases the exchange.
@@ -517,17 +595,58 @@ func (x *exchange) cause(err error) error {
 	return err
 }
 
+// expire ends the exchange when its timer fires.
+func (x *exchange) expire() {
+	x.timedOut.Store(true)
+	if x.streaming.Load() {
+		x.cancel(fmt.Errorf("the answer stalled: less than %d KiB in %v of waiting: %w", streamProgress>>10, x.timeout, context.DeadlineExceeded))
+		return
+	}
+	x.cancel(fmt.Errorf("no answer within %v: %w", x.timeout, context.DeadlineExceeded))
+}
+
+// body returns the response body for reading as a stream: from now on the
+// client timeout bounds the time spent waiting in Read for each
+// streamProgress bytes, not the whole transfer.
+func (x *exchange) body() io.Reader {
+	if x.timer == nil {
+		return x.resp.Body
+	}
+	x.timer.Stop()
+	x.streaming.Store(true)
+	return &watchdog{x: x, left: x.timeout}
+}
+
+// watchdog arms the exchange's timer only while Read waits for the
+// server, with what is left of the timeout since the last streamProgress
+// bytes.
+type watchdog struct {
+	x    *exchange
+	left time.Duration
+	got  int
+}
+
+func (w *watchdog) Read(p []byte) (int, error) {
+	w.x.timer.Reset(w.left) // fires at once when nothing is left
+	start := time.Now()
+	n, err := w.x.resp.Body.Read(p)
+	w.x.timer.Stop()
+	w.left -= time.Since(start)
+	if w.got += n; w.got >= streamProgress {
+		w.got, w.left = 0, w.x.timeout
+	}
+	return n, err
+}
+
 // send sends one request and waits for the response headers. A failure
 // after the request may have been written is, for a write,
-// ErrOutcomeUnknown. The caller must call end on the exchange.
+// ErrOutcomeUnknown. A redirect is not followed: it is a *ResponseError.
+// The caller must call end on the exchange.
 func (c *Client) send(ctx context.Context, op *service, method, url string, body []byte) (*exchange, error) {
-	x := &exchange{}
+	x := &exchange{timeout: c.timeout}
 	x.ctx, x.cancel = context.WithCancelCause(ctx)
 	if c.timeout > 0 {
-		x.timer = time.AfterFunc(c.timeout, func() {
-			x.timedOut.Store(true)
-			x.cancel(fmt.Errorf("no answer within %v: %w", c.timeout, context.DeadlineExceeded))
-		})
+		x.timer = time.AfterFunc(c.timeout, x.expire)
 	}
 	// A request that never got a connection cannot have reached XPay; only
 	// a write needs to know. Transports that do not report these events
@@ -561,8 +680,18 @@ func (c *Client) send(ctx context.Context, op *service, method, url string, body
 		mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()
 		return nil, c.lost(ctx, op, x.cause(err), mayHaveSent)
 	}
+	if s := x.resp.StatusCode; s >= 300 && s < 400 {
+		defer x.end()
+		raw, _, err := c.readBody(ctx, op, x)
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.untrusted(op, s, raw, errRedirect)
+	}
 	return x, nil
 }
+
+var errRedirect = errors.New("a redirect, which XPay never sends: not followed")
 
 // post sends body and returns the answer's status and capped body.
 func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, int, error) {
@@ -583,54 +712,70 @@ func (c *Client) readBody(ctx context.Context, op *service, x *exchange) ([]byte
 		return nil, status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 	}
 	if int64(len(raw)) > c.maxBody {
-		return nil, status, c.untrusted(op, status, nil,
-			fmt.Errorf("response body exceeds the %d-byte limit (see WithMaxResponseSize)", c.maxBody))
+		return nil, status, c.untrusted(op, status, nil, c.tooLarge())
 	}
 	return raw, status, nil
 }
 
-// stream GETs url and copies a successful, non-JSON body to w as it
-// arrives, without holding it. The client timeout bounds the wait for the
-// headers only; the caller's context bounds the transfer. A JSON answer is
-// read as an envelope: a KO becomes an *APIError.
-func (c *Client) stream(ctx context.Context, op *service, url string, w io.Writer) (int64, error) {
+func (c *Client) tooLarge() error {
+	return fmt.Errorf("response body exceeds the %d-byte limit (see WithMaxResponseSize)", c.maxBody)
+}
+
+// stream GETs url and copies the report file it answers to w as it
+// arrives, without holding it. An answer that is an XPay envelope, or any
+// JSON object with esito, is an error and nothing is written: a verified
+// KO is an *APIError, anything else a *ResponseError.
+func (c *Client) stream(ctx context.Context, op *service, url string, w io.Writer, sent time.Time) (int64, error) {
 	start := time.Now()
 	var r Response
-	n, status, err := c.doStream(ctx, op, url, w, &r)
+	n, status, err := c.doStream(ctx, op, url, w, &r, sent)
 	c.log(ctx, op, status, &r, err, time.Since(start))
 	return n, err
 }
 
-func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Writer, r *Response) (int64, int, error) {
+func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Writer, r *Response, sent time.Time) (int64, int, error) {
 	x, err := c.send(ctx, op, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer x.end()
-	status := x.resp.StatusCode
-	if strings.Contains(x.resp.Header.Get("Content-Type"), "json") || status/100 != 2 {
-		raw, status, err := c.readBody(ctx, op, x)
-		if err != nil {
-			return 0, status, err
-		}
-		switch err = c.decode(op, status, raw, r); {
-		case err == nil:
-			err = c.untrusted(op, status, raw, errors.New("an XPay envelope instead of the file"))
-		case status/100 == 2 && errors.Is(err, errNotEnvelope):
-			n, err := w.Write(raw) // a report whose format is JSON
-			return int64(n), status, err
-		}
-		return 0, status, err
-	}
-	if x.timer != nil {
-		x.timer.Stop()
-	}
 	defer x.resp.Body.Close()
-	n, err := io.Copy(w, x.resp.Body)
+	status := x.resp.StatusCode
+	body := bufio.NewReaderSize(x.body(), 4096)
+	// A file that starts like a JSON object may be an envelope in the
+	// report's place, whatever its Content-Type says: read it whole, up to
+	// the size cap, to tell.
+	var head []byte
+	if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {
+		head, err = readAll(body, -1, c.maxBody+1)
+		if err != nil {
+			return 0, status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), false)
+		}
+		switch {
+		case int64(len(head)) > c.maxBody && status/100 != 2:
+			return 0, status, c.untrusted(op, status, nil, c.tooLarge())
+		case int64(len(head)) <= c.maxBody:
+			switch err := c.decode(op, status, head, r, sent); {
+			case err == nil:
+				return 0, status, c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))
+			case status/100 != 2 || !errors.Is(err, errNotEnvelope):
+				return 0, status, err
+			}
+		}
+	}
+	n, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), body))
 	if err != nil {
-		return n, status, c.lost(ctx, op, fmt.Errorf("after %d bytes: %w", n, err), false)
+		return n, status, c.lost(ctx, op, x.cause(fmt.Errorf("after %d bytes: %w", n, err)), false)
 	}
 	return n, status, nil
+}
+
+// firstByte returns the first byte of b that is not JSON white space, or 0.
+func firstByte(b []byte) byte {
+	if i := skipSpace(b, 0); i < len(b) {
+		return b[i]
+	}
+	return 0
 }
 
 // readAll reads r up to limit bytes, in one allocation when the length is
@@ -679,60 +824,101 @@ func (c *Client) untrusted(op *service, status int, raw []byte, cause error) err
 
 var errNotEnvelope = errors.New("body is not an XPay JSON envelope")
 
+// decodeFailure says why a body that is valid JSON did not decode.
+func decodeFailure(err error) error {
+	if err == errMemoryBudget {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errNotEnvelope, err)
+}
+
 // decode reads an answer into out, whatever its HTTP status: XPay sends
 // KO bodies with 200 as well as with 4xx and 5xx.
-func (c *Client) decode(op *service, status int, raw []byte, out envelope) error {
+func (c *Client) decode(op *service, status int, raw []byte, out envelope, sent time.Time) error {
 	if !json.Valid(raw) {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}
 	if err := unmarshalLenient(raw, out); err != nil {
-		return c.untrusted(op, status, raw, errNotEnvelope)
+		return c.untrusted(op, status, raw, decodeFailure(err))
 	}
 	r := out.response()
 	r.HTTPStatus, r.RawBody = status, raw
-	return c.judge(op, status, raw, r)
+	return c.judge(op, status, raw, r, sent)
 }
 
-// judge decides whether a decoded envelope can be trusted: a verified OK
-// is nil, a verified KO an *APIError, anything else a *ResponseError.
-func (c *Client) judge(op *service, status int, raw []byte, r *Response) error {
+// judge decides whether a decoded envelope can be trusted: a verified,
+// fresh OK is nil, a verified, fresh KO an *APIError, anything else a
+// *ResponseError. sent is when the request was signed.
+func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent time.Time) error {
 	if r.Outcome == "" {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}
-	macOK := (op.macOptional && r.MAC == "") ||
-		verifyResponseMAC(string(c.secret), r.Outcome, r.OperationID, string(r.Timestamp), r.MAC)
-	switch r.Outcome {
-	case "OK":
-		if !macOK {
-			return c.untrusted(op, status, raw, ErrInvalidMAC)
-		}
-		return nil
-	case "KO":
-		var detail ErrorDetail
-		if r.Error != nil {
-			detail = *r.Error
-		}
-		// XPay may leave these two codes unsigned: it could not compute a MAC.
-		unsignedAllowed := r.MAC == "" && (detail.Code == CodeMACNotComputable || detail.Code == CodeNotAllowed)
-		if !macOK && !unsignedAllowed {
-			return c.untrusted(op, status, raw, ErrInvalidMAC)
-		}
-		if op.notFoundEmpty && detail.Code == CodeNotFound && macOK {
-			return nil
-		}
-		return &APIError{
-			Operation:   op.name,
-			Code:        detail.Code,
-			Message:     detail.Message,
-			OperationID: r.OperationID,
-			HTTPStatus:  status,
-			Body:        raw,
-		}
+	var detail ErrorDetail
+	if r.Error != nil {
+		detail = *r.Error
 	}
-	if !macOK {
+	switch {
+	case r.MAC != "" && verifyResponseMAC(string(c.creds().secret), r.Outcome, r.OperationID, string(r.Timestamp), r.MAC):
+		if err := c.fresh(r.Timestamp, sent); err != nil {
+			if r.Outcome == "KO" { // XPay's word, for the reader, but no *APIError: it may be a replay
+				err = fmt.Errorf("%w; the answer is KO %d: %s", err, detail.Code, printable(detail.Message))
+			}
+			return c.untrusted(op, status, raw, err)
+		}
+	case r.MAC == "" && op.macOptional:
+	case r.MAC == "" && r.Outcome == "KO" && (detail.Code == CodeMACNotComputable || detail.Code == CodeNotAllowed):
+		// XPay may leave these two codes unsigned: it could not compute a
+		// MAC. Anyone on the path can forge one, so a write that gets it
+		// may still have happened.
+		err := c.refusal(op, status, raw, r, detail)
+		if op.write {
+			return &outcomeUnknownError{cause: err}
+		}
+		return err
+	default:
 		return c.untrusted(op, status, raw, ErrInvalidMAC)
 	}
+	switch r.Outcome {
+	case "OK":
+		return nil
+	case "KO":
+		if op.notFoundEmpty && detail.Code == CodeNotFound {
+			return nil
+		}
+		return c.refusal(op, status, raw, r, detail)
+	}
 	return c.untrusted(op, status, raw, fmt.Errorf("unexpected esito %q", r.Outcome))
+}
+
+func (c *Client) refusal(op *service, status int, raw []byte, r *Response, detail ErrorDetail) *APIError {
+	return &APIError{
+		Operation:   op.name,
+		Code:        detail.Code,
+		Message:     detail.Message,
+		OperationID: r.OperationID,
+		Unsigned:    r.MAC == "",
+		HTTPStatus:  status,
+		Body:        raw,
+	}
+}
+
+// fresh checks that a signed answer's timeStamp is no further from the
+// request's than the freshness window allows: an older one is a replay of
+// an answer to another request.
+func (c *Client) fresh(ts Timestamp, sent time.Time) error {
+	at, err := ts.Time()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrStaleResponse, err)
+	}
+	switch now := c.now(); {
+	case at.Before(sent.Add(-c.freshness)):
+		return fmt.Errorf("%w: its timeStamp is %v before the request's (the window is %v; see WithFreshness): a replay, or this machine's clock is wrong",
+			ErrStaleResponse, sent.Sub(at).Round(time.Second), c.freshness)
+	case at.After(now.Add(c.freshness)):
+		return fmt.Errorf("%w: its timeStamp is %v ahead of this machine's clock (the window is %v; see WithFreshness)",
+			ErrStaleResponse, at.Sub(now).Round(time.Second), c.freshness)
+	}
+	return nil
 }
 
 func (c *Client) log(ctx context.Context, op *service, status int, r *Response, err error, d time.Duration) {
@@ -748,7 +934,7 @@ func (c *Client) log(ctx context.Context, op *service, status int, r *Response, 
 	}
 	attrs := []slog.Attr{
 		slog.String("operation", op.name),
-		slog.String("alias", maskAlias(c.alias)),
+		slog.String("alias", maskAlias(c.creds().alias)),
 		slog.Int("http_status", status),
 		slog.String("esito", r.Outcome),
 		slog.String("idOperazione", r.OperationID),
@@ -769,5 +955,9 @@ func (c *Client) logRetry(ctx context.Context, op *service, n int, wait time.Dur
 }
 
 // CloseIdleConnections closes the connections the Client keeps open for
-// reuse. The Client stays usable.
-func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+// reuse. The Client stays usable. It does nothing on a nil or zero Client.
+func (c *Client) CloseIdleConnections() {
+	if c.usable("") == nil {
+		c.http.CloseIdleConnections()
+	}
+}

@@ -62,7 +62,7 @@ func requestURL(t *testing.T, opts ...xpay.Option) string {
 		got = r.URL.String()
 		return httpmock.NewBytesResponse(http.StatusOK, fixture(t, "situazioneOrdine-ok.json")), nil
 	})
-	c, err := xpay.NewClient(testAlias, testSecret, append([]xpay.Option{xpay.WithHTTPClient(&http.Client{Transport: mock})}, opts...)...)
+	c, err := xpay.NewClient(testAlias, testSecret, append([]xpay.Option{xpay.WithHTTPClient(&http.Client{Transport: mock}), xpay.WithClock(fixedClock)}, opts...)...)
 	require.NoError(t, err)
 	_, err = c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-2024-000123"})
 	require.NoError(t, err)
@@ -86,7 +86,7 @@ func TestWithHTTPClientCopiesAndNeverTouchesDefaultClient(t *testing.T) {
 	mock.RegisterNoResponder(httpmock.NewBytesResponder(http.StatusOK, fixture(t, "contabilizza-ok.json")))
 	mine := &http.Client{Transport: mock, Timeout: time.Minute}
 	mineBefore := *mine
-	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(mine), xpay.WithTimeout(time.Second))
+	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(mine), xpay.WithTimeout(time.Second), xpay.WithClock(fixedClock))
 	require.NoError(t, err)
 	_, err = c.Capture(context.Background(), &xpay.CaptureRequest{TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR})
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -20,9 +21,31 @@ import (
 //   - a slice field also takes a single object, as a one-element slice;
 //   - null leaves a field at its zero value;
 //   - a key with no field, or whose value does not fit its field, is kept
-//     in the struct's Extra map[string]json.RawMessage (when it has one).
+//     in the struct's Extra map[string]json.RawMessage (when it has one),
+//     and so is a second alias of a field that is already set.
+//
+// It is strict where two readings of one answer could differ, or where an
+// answer could cost far more memory than its size:
+//
+//   - an object that names the same key twice (in any letter case, for a
+//     key with a field) is rejected, since other JSON parsers would read
+//     the last one and this one the first;
+//   - an array of objects with an element that is not an object (or null)
+//     is rejected, not kept in Extra, so that the buffered and the
+//     streaming readers of a list always agree;
+//   - the values decoded from a body may take at most decodeBudgetFactor
+//     times its size in memory (plus decodeBudgetFloor), so that a small
+//     body of empty objects cannot expand into gigabytes.
 //
 // It never validates enumerations: unknown states and codes pass through.
+
+// The memory budget of one decode: a body of n bytes may decode into
+// decodeBudgetFloor + decodeBudgetFactor·n bytes of values. A real answer
+// takes about its own size.
+const (
+	decodeBudgetFactor = 16
+	decodeBudgetFloor  = 64 << 10
+)
 
 // unmarshalLenient decodes the JSON object data into the struct v points to.
 func unmarshalLenient(data []byte, v any) error {
@@ -37,7 +60,8 @@ func unmarshalLenient(data []byte, v any) error {
 	if i >= len(data) || data[i] != '{' {
 		return errNotObject
 	}
-	end, err := decodeStruct(rv.Elem(), data, i)
+	d := decoder{data: data, budget: decodeBudgetFloor + decodeBudgetFactor*int64(len(data))}
+	end, err := d.object(rv.Elem(), i)
 	if err != nil {
 		return err
 	}
@@ -47,16 +71,43 @@ func unmarshalLenient(data []byte, v any) error {
 	return nil
 }
 
-var errNotObject = errors.New("not a JSON object")
+var (
+	errNotObject = errors.New("not a JSON object")
+	// The errors below reject the whole answer: no Extra can keep it.
+	errDuplicateKey = errors.New("a key appears twice in one object")
+	errElement      = errors.New("an element of a list of objects is not an object")
+	errMemoryBudget = fmt.Errorf("the answer would take more than %d times its size in memory", decodeBudgetFactor)
+)
+
+// rejects reports whether err rejects the whole answer.
+func rejects(err error) bool {
+	return err == errDuplicateKey || err == errElement || err == errMemoryBudget || err == errSyntax
+}
+
+// decoder decodes one JSON body.
+type decoder struct {
+	data   []byte
+	budget int64 // bytes of decoded values still allowed
+}
+
+// charge counts n bytes of decoded values against the budget.
+func (d *decoder) charge(n uintptr) error {
+	if d.budget -= int64(n); d.budget < 0 {
+		return errMemoryBudget
+	}
+	return nil
+}
 
 type structField struct {
 	name        string
+	nameBytes   []byte // name, to compare keys with no conversion
 	index       []int
+	field       int  // the first entry of the same Go field: aliases share it
 	unmarshaler bool // *T implements json.Unmarshaler
 }
 
 type structInfo struct {
-	fields []structField
+	fields []structField // one per name a field answers to; at most 64
 	byName map[string]int
 	extra  []int // index of the Extra map, nil if the struct has none
 }
@@ -75,6 +126,9 @@ func infoOf(t reflect.Type) *structInfo {
 	}
 	si := &structInfo{byName: map[string]int{}}
 	si.collect(t, nil)
+	if len(si.fields) > 64 {
+		panic("xpay: internal: " + t.String() + " answers to more than 64 keys")
+	}
 	actual, _ := structInfos.LoadOrStore(t, si)
 	return actual.(*structInfo)
 }
@@ -106,9 +160,10 @@ func (si *structInfo) collect(t reflect.Type, parent []int) {
 			if alias := f.Tag.Get("xpay"); alias != "" {
 				names = append(names, strings.Split(alias, ",")...)
 			}
+			first := len(si.fields)
 			for _, n := range names {
 				si.byName[n] = len(si.fields)
-				si.fields = append(si.fields, structField{name: n, index: index, unmarshaler: um})
+				si.fields = append(si.fields, structField{name: n, nameBytes: []byte(n), index: index, field: first, unmarshaler: um})
 			}
 		}
 	}
@@ -121,18 +176,20 @@ func (si *structInfo) lookup(key []byte) (i int, exact, ok bool) {
 		return i, true, true
 	}
 	for i := range si.fields {
-		if bytes.EqualFold([]byte(si.fields[i].name), key) {
+		if bytes.EqualFold(si.fields[i].nameBytes, key) {
 			return i, false, true
 		}
 	}
 	return 0, false, false
 }
 
-// decodeStruct decodes the object that starts at data[i] into rv, in one
-// pass, and returns the index just past it.
-func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
+// object decodes the object that starts at data[i] into rv, in one pass,
+// and returns the index just past it.
+func (d *decoder) object(rv reflect.Value, i int) (int, error) {
+	data := d.data
 	si := infoOf(rv.Type())
-	var seen uint64 // fields already set, so that a key cannot be overwritten
+	var named uint64 // names a key has claimed: a second claim is a duplicate
+	var set uint64   // Go fields already set, by their first entry
 	var extra map[string]json.RawMessage
 	type member struct {
 		key        []byte
@@ -140,33 +197,52 @@ func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
 		field      int
 	}
 	var folded []member // keys that differ from a field's only in case: after the exact ones
-	keep := func(key []byte, raw []byte) {
+	keep := func(key []byte, raw []byte) error {
 		if extra == nil {
+			if err := d.charge(512); err != nil { // a map and its first group
+				return err
+			}
 			extra = map[string]json.RawMessage{}
 		}
+		if _, dup := extra[string(key)]; dup {
+			return errDuplicateKey
+		}
+		if err := d.charge(uintptr(384 + len(key) + len(raw))); err != nil { // a slot, with what growing the map allocates, a key, a copy
+			return err
+		}
 		extra[string(key)] = append(json.RawMessage(nil), raw...)
+		return nil
 	}
-	// set decodes the value at data[start] into field f, or keeps it in
-	// extra when the field is taken or the value does not fit.
-	set := func(key []byte, start, f int) (int, error) {
-		if f < 64 && seen&(1<<f) != 0 {
+	// claim records that a key named field f, failing on a second claim.
+	claim := func(f int) error {
+		if named&(1<<f) != 0 {
+			return errDuplicateKey
+		}
+		named |= 1 << f
+		return nil
+	}
+	// put decodes the value at data[start] into field f, or keeps it in
+	// extra when another alias set the field or the value does not fit.
+	put := func(key []byte, start, f int) (int, error) {
+		sf := &si.fields[f]
+		if set&(1<<sf.field) != 0 {
 			end, err := skipValue(data, start)
 			if err == nil {
-				keep(key, data[start:end])
+				err = keep(key, data[start:end])
 			}
 			return end, err
 		}
-		sf := &si.fields[f]
-		end, err := decodeValue(fieldByIndex(rv, sf.index), sf.unmarshaler, data, start)
+		end, err := d.value(fieldByIndex(rv, sf.index), sf.unmarshaler, start)
 		if err != nil {
+			if rejects(err) {
+				return 0, err
+			}
 			if end, err = skipValue(data, start); err == nil {
-				keep(key, data[start:end])
+				err = keep(key, data[start:end])
 			}
 			return end, err
 		}
-		if f < 64 {
-			seen |= 1 << f
-		}
+		set |= 1 << sf.field
 		return end, nil
 	}
 
@@ -195,14 +271,19 @@ func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
 		var end int
 		switch f, exact, ok := si.lookup(key); {
 		case ok && exact:
-			end, err = set(key, start, f)
+			if err = claim(f); err == nil {
+				end, err = put(key, start, f)
+			}
 		default:
-			if end, err = skipValue(data, start); err == nil {
-				if ok {
-					folded = append(folded, member{key, start, end, f})
-				} else {
-					keep(key, data[start:end])
-				}
+			if end, err = skipValue(data, start); err != nil {
+				break
+			}
+			if !ok {
+				err = keep(key, data[start:end])
+				break
+			}
+			if err = d.charge(48); err == nil { // a member
+				folded = append(folded, member{key, start, end, f})
 			}
 		}
 		if err != nil {
@@ -214,7 +295,10 @@ func decodeStruct(rv reflect.Value, data []byte, i int) (int, error) {
 		}
 		if done {
 			for _, m := range folded {
-				if _, err := set(m.key, m.start, m.field); err != nil {
+				if err := claim(m.field); err != nil {
+					return 0, err
+				}
+				if _, err := put(m.key, m.start, m.field); err != nil {
 					return 0, err
 				}
 			}
@@ -249,10 +333,11 @@ func fieldByIndex(v reflect.Value, index []int) reflect.Value {
 	return v
 }
 
-// decodeValue decodes the value that starts at data[i] into fv, leniently,
-// and returns the index just past it. On error fv may be partly set, and
-// the caller keeps the value in Extra.
-func decodeValue(fv reflect.Value, unmarshaler bool, data []byte, i int) (int, error) {
+// value decodes the value that starts at data[i] into fv, leniently, and
+// returns the index just past it. On error fv may be partly set, and the
+// caller keeps the value in Extra unless the error rejects the answer.
+func (d *decoder) value(fv reflect.Value, unmarshaler bool, i int) (int, error) {
+	data := d.data
 	if i >= len(data) {
 		return 0, errSyntax
 	}
@@ -269,16 +354,19 @@ func decodeValue(fv reflect.Value, unmarshaler bool, data []byte, i int) (int, e
 		if c != '{' {
 			return 0, errNotObject
 		}
-		return decodeStruct(fv, data, i)
+		return d.object(fv, i)
 	case fv.Kind() == reflect.Pointer && !unmarshaler:
+		if err := d.charge(fv.Type().Elem().Size()); err != nil {
+			return 0, err
+		}
 		p := reflect.New(fv.Type().Elem())
-		end, err := decodeValue(p.Elem(), reflect.PointerTo(p.Type().Elem()).Implements(unmarshalerType), data, i)
+		end, err := d.value(p.Elem(), reflect.PointerTo(p.Type().Elem()).Implements(unmarshalerType), i)
 		if err == nil {
 			fv.Set(p)
 		}
 		return end, err
 	case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() != reflect.Uint8 && !unmarshaler:
-		return decodeSlice(fv, data, i)
+		return d.slice(fv, i)
 	}
 	end, err := skipValue(data, i)
 	if err != nil {
@@ -287,15 +375,23 @@ func decodeValue(fv reflect.Value, unmarshaler bool, data []byte, i int) (int, e
 	return end, setScalar(fv, unmarshaler, data[i:end])
 }
 
-// decodeSlice decodes a JSON array, or a single value as a one-element
-// slice, into fv.
-func decodeSlice(fv reflect.Value, data []byte, i int) (int, error) {
+// slice decodes a JSON array, or a single value as a one-element slice,
+// into fv.
+func (d *decoder) slice(fv reflect.Value, i int) (int, error) {
+	data := d.data
 	et := fv.Type().Elem()
 	um := reflect.PointerTo(et).Implements(unmarshalerType)
 	s := reflect.MakeSlice(fv.Type(), 0, 0)
 	add := func(j int) (int, error) {
-		s = reflect.Append(s, reflect.Zero(et))
-		return decodeValue(s.Index(s.Len()-1), um, data, j)
+		if n := s.Len(); n == s.Cap() { // grow, counting what growing allocates
+			grown := max(4, 2*n)
+			if err := d.charge(uintptr(grown) * et.Size()); err != nil {
+				return 0, err
+			}
+			s = reflect.AppendSlice(reflect.MakeSlice(fv.Type(), 0, grown), s)
+		}
+		s = s.Slice(0, s.Len()+1)
+		return d.value(s.Index(s.Len()-1), um, j)
 	}
 	if data[i] != '[' {
 		end, err := add(i)
@@ -311,6 +407,9 @@ func decodeSlice(fv reflect.Value, data []byte, i int) (int, error) {
 	}
 	for i < len(data) {
 		end, err := add(i)
+		if err == errNotObject {
+			err = errElement
+		}
 		if err != nil {
 			return 0, err
 		}

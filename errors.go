@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors returned by the Client fall into four kinds. Use errors.As for the
@@ -13,7 +16,11 @@ import (
 //	var valErr *xpay.ValidationError   // bad input: nothing was sent
 //	var respErr *xpay.ResponseError    // an answer that is not a trustworthy envelope
 //	errors.Is(err, xpay.ErrInvalidMAC)     // the response MAC is missing or wrong
+//	errors.Is(err, xpay.ErrStaleResponse)  // a signed answer from another time: a replay
 //	errors.Is(err, xpay.ErrOutcomeUnknown) // a write may or may not have happened
+//
+// Check ErrOutcomeUnknown first: an unsigned KO to a write is an *APIError
+// that also matches it, because anyone on the path could have forged it.
 //
 // When the caller's context is done, the context's error comes first:
 // errors.Is(err, context.Canceled) holds even if the transport failed too.
@@ -23,9 +30,17 @@ var (
 	// returned. The error is a *ResponseError that keeps the raw body.
 	ErrInvalidMAC = errors.New("xpay: response MAC missing or invalid")
 
+	// ErrStaleResponse means a correctly signed answer carries a timeStamp
+	// too far from the request's (see WithFreshness): XPay's response MAC
+	// covers no request data, so an old answer replayed by anyone on the
+	// path would verify. The error is a *ResponseError that keeps the raw
+	// body.
+	ErrStaleResponse = errors.New("xpay: response timeStamp outside the freshness window")
+
 	// ErrOutcomeUnknown means a write (capture, refund, link creation,
 	// contract or blacklist change) may have reached XPay, but its answer was
-	// lost: a timeout, a reset connection, an unreadable or untrusted body.
+	// lost or cannot be trusted: a timeout, a reset connection, a redirect,
+	// an unreadable, unsigned or stale body.
 	// XPay may have carried it out. Never resend blindly: read the order (for
 	// example with GetOrder) to see whether the operation happened. The cause
 	// is wrapped, so errors.Is and errors.As see it too.
@@ -65,22 +80,46 @@ const (
 
 // APIError is XPay's answer esito=KO: the request was understood and
 // refused. The response MAC was verified, except for codes 50 and 99, which
-// XPay may send unsigned.
+// XPay may send unsigned (Unsigned is then true). An unsigned KO proves
+// nothing, since anyone on the path can forge one: to a write it also
+// matches ErrOutcomeUnknown, and the write may have happened.
 type APIError struct {
 	Operation   string // the Client method, e.g. "Capture"
 	Code        int    // errore.codice, e.g. CodeInvalidState
 	Message     string // errore.messaggio, in Italian, as sent
 	OperationID string // idOperazione, Nexi's reference for this call
+	Unsigned    bool   // the answer had no MAC: not verified
 	HTTPStatus  int
 	Body        []byte // the raw response body
 }
 
 func (e *APIError) Error() string {
-	s := "xpay: " + e.Operation + ": KO " + strconv.Itoa(e.Code) + ": " + e.Message
+	s := "xpay: " + e.Operation + ": KO " + strconv.Itoa(e.Code) + ": " + printable(e.Message)
 	if e.OperationID != "" {
-		s += " (idOperazione " + e.OperationID + ")"
+		s += " (idOperazione " + printable(e.OperationID) + ")"
+	}
+	if e.Unsigned {
+		s += " (unsigned answer: not verified)"
 	}
 	return s
+}
+
+// printable returns s with every control and bidi formatting character,
+// and every invalid byte, replaced by U+FFFD, so that text from the server
+// cannot forge lines or reorder what a terminal or log shows.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune { // invalid bytes come in as RuneError
+		if unsafeRune(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
+// unsafeRune reports whether r is a control or bidi formatting character:
+// one that can hide or reorder text on a screen or in a log.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // ValidationError reports a request value that breaks one of XPay's rules.
@@ -97,9 +136,12 @@ func (e *ValidationError) Error() string {
 }
 
 // ResponseError reports an answer that could not be used: not an XPay
-// envelope (an HTML error page, malformed or truncated JSON, an esito other
-// than OK or KO), a body over the size limit, or a missing or wrong response
-// MAC. Err says which; Body keeps what the server sent.
+// envelope (an HTML error page, malformed or truncated JSON, a key given
+// twice, an esito other than OK or KO), a redirect, a body over the size
+// limit or that would decode into far more memory than its size, a
+// missing or wrong response MAC, or a stale timeStamp. Err says which;
+// Body keeps what the server sent (nil when it was too large to hold or
+// was streamed).
 type ResponseError struct {
 	Operation  string
 	HTTPStatus int

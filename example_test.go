@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 
@@ -27,7 +28,10 @@ func exampleClient(answers map[string]string) *xpay.Client {
 		mock.RegisterResponder(http.MethodPost, "https://int-ecommerce.nexi.it/"+path, httpmock.NewBytesResponder(http.StatusOK, body))
 	}
 	c, err := xpay.NewClient("ALIAS_WEB_00000000", "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA",
-		xpay.WithHTTPClient(&http.Client{Transport: mock}))
+		xpay.WithHTTPClient(&http.Client{Transport: mock}),
+		// The recordings are from 17 June 2024: answers are checked
+		// against the request's time.
+		xpay.WithClock(func() time.Time { return time.UnixMilli(1718611200000) }))
 	if err != nil {
 		log.Fatal(err)
 	}

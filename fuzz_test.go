@@ -1,13 +1,19 @@
 package xpay
 
 import (
+	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Fuzz targets. CI runs each for a few seconds (.ci/run); a longer run:
@@ -16,7 +22,8 @@ import (
 //
 // Seeds are the recorded answers in testdata plus testdata/fuzz.
 
-func addFixtureSeeds(f *testing.F) {
+// addFixtureSeeds adds every fixture, followed by the arguments more.
+func addFixtureSeeds(f *testing.F, more ...any) {
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no fixtures: %v", err)
@@ -26,7 +33,7 @@ func addFixtureSeeds(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		f.Add(append([]any{b}, more...)...)
 	}
 }
 
@@ -35,14 +42,11 @@ func addFixtureSeeds(f *testing.F) {
 // must never return data, or a trusted KO, whose MAC does not verify.
 func FuzzDecodeEnvelope(f *testing.F) {
 	addFixtureSeeds(f)
-	c, err := NewClient(testAlias, testSecret)
-	if err != nil {
-		f.Fatal(err)
-	}
+	c := fuzzClient(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, svc := range []*service{&svcGetOrder, &svcCapture, &svcWarnings} {
 			var out GetOrderResponse
-			err := c.decode(svc, 200, body, &out)
+			err := c.decode(svc, 200, body, &out, fuzzSent)
 			signed := verifyResponseMAC(testSecret, out.Outcome, out.OperationID, string(out.Timestamp), out.MAC)
 			unsigned := out.MAC == ""
 			var apiErr *APIError
@@ -56,11 +60,94 @@ func FuzzDecodeEnvelope(f *testing.F) {
 				if !allowed {
 					t.Fatalf("%s trusted a KO whose MAC does not verify: %q", svc.name, body)
 				}
-			case err != nil && svc.write && apiErr == nil && !errors.Is(err, ErrOutcomeUnknown):
+			case err != nil && svc.write && (apiErr == nil || !signed) && !errors.Is(err, ErrOutcomeUnknown):
 				t.Fatalf("%s: an untrusted answer to a write is not ErrOutcomeUnknown: %v", svc.name, err)
+			case (err == nil || apiErr != nil) && signed && !fresh(out.Timestamp):
+				t.Fatalf("%s accepted a stale answer: %q", svc.name, body)
 			}
 		}
 	})
+}
+
+// The fuzz targets' client reads answers as if its request was signed at
+// fuzzSent, the time the fixtures were recorded.
+var fuzzSent = time.UnixMilli(1718611200000)
+
+func fuzzClient(f *testing.F) *Client {
+	c, err := NewClient(testAlias, testSecret, WithClock(func() time.Time { return fuzzSent }))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return c
+}
+
+func fresh(ts Timestamp) bool {
+	at, err := ts.Time()
+	return err == nil && at.Sub(fuzzSent).Abs() <= DefaultFreshness
+}
+
+// FuzzStreamMatchesBuffered feeds one body, under any HTTP status, to
+// ListOrders (which reads it whole) and to ListOrdersSeq (which walks it
+// as it arrives). They must agree: the same orders when both accept it,
+// an error from both otherwise, of the same kind. The one difference
+// allowed is the memory budget, which ListOrders applies to the whole
+// answer and ListOrdersSeq to each order.
+func FuzzStreamMatchesBuffered(f *testing.F) {
+	addFixtureSeeds(f, 200)
+	for _, s := range []string{
+		`{"esito":"OK","idOperazione":"80310247","timeStamp":1718611207819,"report":[{"codiceTransazione":"A"}],"mac":"3343ce76bdea20089cddb0d81c58c2e7990f1d05"} {}`,
+		`{"esito":"OK","idOperazione":"80310247","timeStamp":1718611207819,"REPORT":[{}],"report":[],"mac":"3343ce76bdea20089cddb0d81c58c2e7990f1d05"}`,
+		`{"esito":"OK","idOperazione":"80310247","timeStamp":1718611207819,"report":[{},1],"mac":"3343ce76bdea20089cddb0d81c58c2e7990f1d05","esito":"KO"}`,
+		`{"report":{"importo":"1"},"x":[1,{"a":"è"}],"report":null}`,
+	} {
+		f.Add([]byte(s), 200)
+	}
+	f.Add([]byte(`<html>502</html>`), 502)
+	c := fuzzClient(f)
+	req := &ListOrdersRequest{Period: DateRange{From: Date{2024, 6, 1}, To: Date{2024, 6, 17}}, Channel: ChannelAll}
+	f.Fuzz(func(t *testing.T, body []byte, status int) {
+		if status < 200 || status > 599 || status/100 == 3 {
+			status = 200
+		}
+		c := *c
+		c.http = &http.Client{Transport: bodyTransport{status, body}}
+		whole, bufErr := c.ListOrders(context.Background(), req)
+		var orders []Order
+		var seqErr error
+		for o, err := range c.ListOrdersSeq(context.Background(), req) {
+			if err != nil {
+				seqErr = err
+				break
+			}
+			orders = append(orders, o)
+		}
+		if errors.Is(bufErr, errMemoryBudget) || errors.Is(seqErr, errMemoryBudget) {
+			return
+		}
+		if (bufErr == nil) != (seqErr == nil) {
+			t.Fatalf("ListOrders: %v; ListOrdersSeq: %v; body %q", bufErr, seqErr, body)
+		}
+		if bufErr != nil {
+			var a1, a2 *APIError
+			if errors.As(bufErr, &a1) != errors.As(seqErr, &a2) || errors.Is(bufErr, ErrInvalidMAC) != errors.Is(seqErr, ErrInvalidMAC) {
+				t.Fatalf("different errors: ListOrders: %v; ListOrdersSeq: %v; body %q", bufErr, seqErr, body)
+			}
+			return
+		}
+		if !reflect.DeepEqual(whole.Orders, orders) && (len(whole.Orders) != 0 || len(orders) != 0) {
+			t.Fatalf("different orders:\n%+v\n%+v\nbody %q", whole.Orders, orders, body)
+		}
+	})
+}
+
+// bodyTransport answers every request with one status and body.
+type bodyTransport struct {
+	status int
+	body   []byte
+}
+
+func (b bodyTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: b.status, Body: io.NopCloser(bytes.NewReader(b.body)), ContentLength: -1, Header: http.Header{}}, nil
 }
 
 // FuzzDecodeLists decodes any body as every response type: no panic, and

@@ -3,7 +3,6 @@ package xpay
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
 )
 
@@ -322,34 +321,40 @@ func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsR
 	return invoke[WarningsResponse](ctx, c, &svcWarnings, req)
 }
 
-// ListOrdersSeq is ListOrders for answers of any size: it yields the
-// orders one by one as they arrive, decoding report[] with a token-level
-// decoder, and never holds the whole answer (ListOrders does, up to
-// WithMaxResponseSize). Break out of the loop to stop early.
+// ListOrdersSeq is ListOrders for answers of any size in memory: it yields
+// the orders one by one as they arrive, and never holds more than the
+// order it is reading (ListOrders holds the whole answer). It reads the
+// answer exactly as ListOrders does, and refuses what ListOrders refuses,
+// including an answer larger than WithMaxResponseSize: raise that for
+// very large answers, since memory no longer grows with them. Break out
+// of the loop to stop early.
 //
 // What the MAC protects: XPay's response MAC covers esito, idOperazione and
 // timeStamp only, never the orders, and XPay writes it after the list. So
 // the orders are yielded before the answer can be judged; when the answer
 // ends, a missing or wrong MAC is yielded as an error matching
-// ErrInvalidMAC, and a KO as an *APIError. If that last error comes,
-// discard what was yielded. Even with a good MAC the orders themselves are
-// not authenticated, by ListOrders or by this method.
+// ErrInvalidMAC, and a KO as an *APIError. An error is always the last
+// thing yielded: when it comes, discard what was yielded before. Even with
+// a good MAC the orders themselves are not authenticated, by ListOrders or
+// by this method.
 //
-// The client timeout bounds the wait for the answer to start; ctx bounds
-// the rest. It is not retried.
+// The client timeout bounds the wait for the answer to start and then how
+// long it may stall (see WithTimeout; the time the loop body takes does not
+// count); ctx bounds the rest. It is not retried.
 func (c *Client) ListOrdersSeq(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		stopped := false
-		err := c.streamList(ctx, &svcListOrders, req, "report", func(raw []byte) bool {
+		var envelope ListOrdersResponse
+		err := c.streamList(ctx, &svcListOrders, req, &envelope, "report", func(raw []byte) error {
 			var o Order
 			if err := unmarshalLenient(raw, &o); err != nil {
-				stopped = !yield(Order{}, fmt.Errorf("xpay: ListOrders: order: %w", err))
-				return !stopped
+				return err
 			}
-			stopped = !yield(o, nil)
-			return !stopped
+			if !yield(o, nil) {
+				return errStop
+			}
+			return nil
 		})
-		if err != nil && !stopped {
+		if err != nil {
 			yield(Order{}, err)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 // the top level, timeStamp as a string, a PayPal partial capture and DCC.
 func TestGetOrderLenientShapes(t *testing.T) {
 	t.Parallel()
-	c, mock := newTestClient(t)
+	c, mock := newTestClient(t, xpay.WithClock(func() time.Time { return time.UnixMilli(1718697600000) }))
 	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/situazioneOrdine",
 		httpmock.NewBytesResponder(http.StatusOK, fixture(t, "situazioneOrdine-variant-ok.json")))
 

@@ -68,8 +68,8 @@ func TestFaultMatrix(t *testing.T) {
 		{"truncated body", xpaytest.Fault{TruncatedBody: true}, contains("reading response"), true, true},
 		{"missing MAC", xpaytest.Fault{MissingMAC: true}, is(xpay.ErrInvalidMAC), false, true},
 		{"wrong MAC", xpaytest.Fault{WrongMAC: true}, is(xpay.ErrInvalidMAC), false, true},
-		{"KO 50 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeMACNotComputable}, isKO(xpay.CodeMACNotComputable), false, false},
-		{"KO 99 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeNotAllowed}, isKO(xpay.CodeNotAllowed), false, false},
+		{"KO 50 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeMACNotComputable}, isKO(xpay.CodeMACNotComputable), false, true},
+		{"KO 99 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeNotAllowed}, isKO(xpay.CodeNotAllowed), false, true},
 		{"esito neither OK nor KO", xpaytest.Fault{Outcome: "PEN"}, contains(`unexpected esito "PEN"`), false, true},
 	}
 	for _, row := range rows {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/google/go-querystring/query"
 )
@@ -70,36 +71,44 @@ type downloadQuery struct {
 // once its timestamp is more than 5 minutes old. The URL carries a MAC:
 // treat it as a credential and do not log it.
 func (c *Client) ReportDownloadURL(reportID string) (string, error) {
-	return c.downloadURL("ReportDownloadURL", reportID)
+	u, _, err := c.downloadURL("ReportDownloadURL", reportID)
+	return u, err
 }
 
-func (c *Client) downloadURL(op, reportID string) (string, error) {
+func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
+	if err := c.usable(op); err != nil {
+		return "", time.Time{}, err
+	}
 	if err := checkRequired("reportID", "idReport", reportID, 64); err != nil {
 		err.(*ValidationError).Operation = op
-		return "", err
+		return "", time.Time{}, err
 	}
-	ts := strconv.FormatInt(c.now().UnixMilli(), 10)
+	sent := c.now()
+	ts := strconv.FormatInt(sent.UnixMilli(), 10)
+	alias, key := c.creds().alias, string(c.creds().secret)
 	q, err := query.Values(downloadQuery{
-		APIKey:    c.alias,
+		APIKey:    alias,
 		ReportID:  reportID,
 		TimeStamp: ts,
 		// timeStamp comes before idReport in this MAC, unlike any other.
-		MAC: Sign(string(c.secret), Field{"apiKey", c.alias}, Field{"timeStamp", ts}, Field{"idReport", reportID}),
+		MAC: Sign(key, Field{"apiKey", alias}, Field{"timeStamp", ts}, Field{"idReport", reportID}),
 	})
 	if err != nil {
-		return "", fmt.Errorf("xpay: %s: %w", op, err)
+		return "", sent, fmt.Errorf("xpay: %s: %w", op, err)
 	}
-	return c.baseURL + svcDownloadReport.path + "?" + q.Encode(), nil
+	return c.baseURL + svcDownloadReport.path + "?" + q.Encode(), sent, nil
 }
 
 // DownloadReport streams a report file to w, as it arrives, and returns
 // the number of bytes written. The client timeout bounds the wait for the
-// answer to start; ctx bounds the whole transfer. An error answer from XPay
-// is an *APIError, as for any other call.
+// answer to start and then how long the transfer may stall (see
+// WithTimeout); ctx bounds the whole transfer. An XPay envelope in the
+// file's place is an error and nothing is written: a KO is an *APIError,
+// as for any other call. It is never retried.
 func (c *Client) DownloadReport(ctx context.Context, reportID string, w io.Writer) (int64, error) {
-	u, err := c.downloadURL(svcDownloadReport.name, reportID)
+	u, sent, err := c.downloadURL(svcDownloadReport.name, reportID)
 	if err != nil {
 		return 0, err
 	}
-	return c.stream(ctx, &svcDownloadReport, u, w)
+	return c.stream(ctx, &svcDownloadReport, u, w, sent)
 }

@@ -8,28 +8,38 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
+	"reflect"
 	"time"
 )
 
-// streamList sends req and decodes the answer as it arrives, calling each
-// with the raw JSON of every element of the list under key, one at a time,
-// without holding the whole answer. The envelope (esito, idOperazione,
-// timeStamp, mac, errore) is judged once the answer ends, since XPay writes
-// the MAC after the list: a bad MAC or a KO is the error returned then.
-// each returns false to stop early; streamList then returns nil.
+// streamList sends req and decodes the answer as it arrives: every element
+// of the list field named key goes to each, as raw JSON, one at a time,
+// without holding the whole answer. The rest of the answer is decoded into
+// out, and the envelope (esito, idOperazione, timeStamp, mac, errore) is
+// judged once the answer ends, since XPay writes the MAC after the list: a
+// bad MAC or a KO is the error returned then. If each returns errStop,
+// streamList stops and returns nil; any other error ends the answer as
+// one that cannot be used.
 //
-// The client timeout bounds the wait for the answer to start; ctx bounds
-// the transfer. No single element may exceed the response size cap.
-func (c *Client) streamList(ctx context.Context, op *service, req request, key string, each func(raw []byte) bool) (err error) {
+// It reads every answer as the buffered path (call) would: one JSON object
+// and nothing after it, whatever the HTTP status, with the same decoder
+// and the same judgement, and the size cap holds for the whole answer.
+// Only memory differs: each element is decoded on its own, so the memory
+// budget of decoding applies to each instead of to the answer.
+//
+// The client timeout bounds the wait for the answer to start and then how
+// long it may stall (see WithTimeout); ctx bounds the rest.
+func (c *Client) streamList(ctx context.Context, op *service, req request, out envelope, key string, each func(raw []byte) error) (err error) {
+	if err := c.usable(op.name); err != nil {
+		return err
+	}
 	start := time.Now()
-	var r Response
 	status := 0
-	defer func() { c.log(ctx, op, status, &r, err, time.Since(start)) }()
+	defer func() { c.log(ctx, op, status, out.response(), err, time.Since(start)) }()
 	if err := check(op, req); err != nil {
 		return err
 	}
-	body, err := c.signedBody(op, req)
+	body, sent, err := c.signedBody(op, req)
 	if err != nil {
 		return err
 	}
@@ -39,173 +49,338 @@ func (c *Client) streamList(ctx context.Context, op *service, req request, key s
 	}
 	defer x.end()
 	status = x.resp.StatusCode
+	var raw []byte // the body, when it is held: for an error status, to keep in the error
+	var src io.Reader
 	if status/100 != 2 {
-		raw, _, err := c.readBody(ctx, op, x)
-		if err != nil {
+		if raw, _, err = c.readBody(ctx, op, x); err != nil {
 			return err
 		}
-		return c.decode(op, status, raw, &r)
+		src = bytes.NewReader(raw)
+	} else {
+		defer x.resp.Body.Close()
+		src = x.body()
 	}
-	if x.timer != nil {
-		x.timer.Stop()
-	}
-	defer x.resp.Body.Close()
 
-	budget := &budgetReader{r: x.resp.Body, size: c.maxBody}
-	budget.reset()
-	dec := json.NewDecoder(budget)
-	stopped, envelope, err := walkList(dec, key, func(raw []byte) bool {
-		budget.reset()
-		return each(raw)
-	})
+	si := infoOf(reflect.TypeOf(out).Elem())
+	list := si.fields[si.byName[key]].field
+	isList := func(k []byte) bool {
+		f, _, ok := si.lookup(k)
+		return ok && si.fields[f].field == list
+	}
+	w := &walker{r: src, limit: c.maxBody}
+	env, err := w.object(isList, each)
 	switch {
-	case err != nil && ctx.Err() != nil:
-		return ctx.Err()
-	case errors.Is(err, errOverBudget):
-		return c.untrusted(op, status, nil, fmt.Errorf("a value of the answer exceeds the %d-byte limit (see WithMaxResponseSize)", c.maxBody))
-	case err != nil:
-		return c.untrusted(op, status, nil, fmt.Errorf("%w: %v", errNotEnvelope, err))
-	case stopped:
+	case err == nil:
+	case errors.Is(err, errStop):
 		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, errTooLarge):
+		return c.untrusted(op, status, raw, c.tooLarge())
+	case errors.Is(err, errBadJSON):
+		return c.untrusted(op, status, raw, fmt.Errorf("%w: %w", errNotEnvelope, err))
+	case errors.As(err, new(elementError)):
+		return c.untrusted(op, status, raw, decodeFailure(err.(elementError).err))
+	default:
+		return c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 	}
-	if err := unmarshalLenient(envelope, &r); err != nil {
-		return c.untrusted(op, status, nil, errNotEnvelope)
+	if err := unmarshalLenient(env, out); err != nil {
+		return c.untrusted(op, status, raw, decodeFailure(err))
 	}
-	r.HTTPStatus = status
-	return c.judge(op, status, nil, &r)
+	r := out.response()
+	r.HTTPStatus, r.RawBody = status, raw
+	return c.judge(op, status, raw, r, sent)
 }
 
-// walkList reads one JSON object from dec. The elements of the array
-// under key (or a lone object there) go to each; every other member is
-// gathered into envelope, as a JSON object. stopped reports that each
-// asked to stop.
-func walkList(dec *json.Decoder, key string, each func(raw []byte) bool) (stopped bool, envelope []byte, err error) {
-	dec.UseNumber() // scalars under key are kept with their exact text
-	if err := expectDelim(dec, '{'); err != nil {
-		return false, nil, err
-	}
-	var env bytes.Buffer
-	env.WriteByte('{')
-	member := func(name string, raw []byte) {
-		if env.Len() > 1 {
-			env.WriteByte(',')
-		}
-		quoted, _ := json.Marshal(name)
-		env.Write(quoted)
-		env.WriteByte(':')
-		env.Write(raw)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return false, nil, err
-		}
-		name, _ := tok.(string)
-		if !strings.EqualFold(name, key) {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return false, nil, err
-			}
-			member(name, raw)
-			continue
-		}
-		switch tok, err := dec.Token(); {
-		case err != nil:
-			return false, nil, err
-		case tok == json.Delim('['):
-			for dec.More() {
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					return false, nil, err
-				}
-				if !each(raw) {
-					return true, nil, nil
-				}
-			}
-			if err := expectDelim(dec, ']'); err != nil {
-				return false, nil, err
-			}
-		case tok == json.Delim('{'): // a lone object: one element
-			obj, err := restOfObject(dec)
-			if err != nil {
-				return false, nil, err
-			}
-			if !each(obj) {
-				return true, nil, nil
-			}
-		case tok == nil: // null: no elements
-		default: // a scalar where a list belongs: kept with the envelope
-			raw, _ := json.Marshal(tok)
-			member(name, raw)
-		}
-	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return false, nil, err
-	}
-	env.WriteByte('}')
-	return false, env.Bytes(), nil
+var (
+	// errStop is what each returns to stop early.
+	errStop     = errors.New("stopped by the caller")
+	errBadJSON  = errors.New("malformed JSON")
+	errTooLarge = errors.New("over the size cap")
+)
+
+// elementError is an answer whose content does not decode, found while
+// walking it.
+type elementError struct{ err error }
+
+func (e elementError) Error() string { return e.err.Error() }
+
+// walker reads one JSON object from r as it arrives, holding only the
+// value it is reading. It finds where values end with the rules of the
+// buffered decoder (skipValue) and checks each with json.Valid, so that
+// it accepts exactly the bodies the buffered path accepts.
+type walker struct {
+	r     io.Reader
+	buf   []byte // buf[off:] is read and not yet consumed
+	off   int
+	total int64 // bytes read from r
+	limit int64 // most bytes r may give
+	err   error // what ended reading: io.EOF or the read error
 }
 
-// restOfObject reads the members of an object whose '{' was consumed, up
-// to its '}', and returns the object as JSON.
-func restOfObject(dec *json.Decoder) ([]byte, error) {
-	var obj bytes.Buffer
-	obj.WriteByte('{')
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		if obj.Len() > 1 {
-			obj.WriteByte(',')
-		}
-		quoted, _ := json.Marshal(tok)
-		obj.Write(quoted)
-		obj.WriteByte(':')
-		obj.Write(raw)
-	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return nil, err
-	}
-	obj.WriteByte('}')
-	return obj.Bytes(), nil
-}
+// The walker reads at least this much at a time.
+const walkerChunk = 32 << 10
 
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
+// fill reads more of r into buf, keeping buf[off:].
+func (w *walker) fill() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.off > 0 && w.off >= len(w.buf)/2 { // amortized: each byte moves at most once per doubling
+		w.buf = w.buf[:copy(w.buf, w.buf[w.off:])]
+		w.off = 0
+	}
+	if cap(w.buf)-len(w.buf) < walkerChunk {
+		nb := make([]byte, len(w.buf), max(2*cap(w.buf), len(w.buf)+walkerChunk))
+		copy(nb, w.buf)
+		w.buf = nb
+	}
+	n, err := w.r.Read(w.buf[len(w.buf):cap(w.buf)])
+	w.buf = w.buf[:len(w.buf)+n]
+	if w.total += int64(n); w.total > w.limit {
+		err = errTooLarge
+	}
 	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("want %q, got %v", want, tok)
+		w.err = err
+		if n == 0 || err == errTooLarge {
+			return err
+		}
 	}
 	return nil
 }
 
-var errOverBudget = errors.New("over the size budget")
-
-// budgetReader fails once more than size bytes are read since the last
-// reset, so that no single element can exhaust memory.
-type budgetReader struct {
-	r    io.Reader
-	size int64
-	left int64
+// at returns the byte at p (relative to off), reading as needed; ok is
+// false at the end of the answer, with err io.EOF.
+func (w *walker) at(p int) (c byte, err error) {
+	for w.off+p >= len(w.buf) {
+		if err := w.fill(); err != nil {
+			return 0, err
+		}
+	}
+	return w.buf[w.off+p], nil
 }
 
-func (b *budgetReader) reset() { b.left = b.size }
+// space returns the first byte at or after the consumed point that is not
+// JSON white space, and consumes the white space.
+func (w *walker) space() (byte, error) {
+	for {
+		c, err := w.at(0)
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c, nil
+		}
+		w.off++
+	}
+}
 
-func (b *budgetReader) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, errOverBudget
+// value returns the JSON value that starts at the consumed point, and
+// consumes it. The slice is valid until the next read.
+func (w *walker) value() ([]byte, error) {
+	first, err := w.at(0)
+	if err != nil {
+		return nil, unexpected(err)
 	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
+	depth, inString, escaped, literal := 0, first == '"', false, false
+	switch first {
+	case '{', '[':
+		depth = 1
+	case '"':
+	default:
+		literal = true
 	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
+	for p := 1; ; p++ {
+		c, err := w.at(p)
+		switch {
+		case err == io.EOF && literal:
+			return w.take(p)
+		case err != nil:
+			return nil, unexpected(err)
+		case literal:
+			if isDelimiter(c) {
+				return w.take(p)
+			}
+		case escaped:
+			escaped = false
+		case inString:
+			if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+				if depth == 0 {
+					return w.take(p + 1)
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth == 0 {
+				return w.take(p + 1)
+			}
+		}
+	}
+}
+
+// take consumes n bytes and returns them, if they are valid JSON.
+func (w *walker) take(n int) ([]byte, error) {
+	v := w.buf[w.off : w.off+n]
+	w.off += n
+	if !json.Valid(v) {
+		return nil, errBadJSON
+	}
+	return v, nil
+}
+
+// expect consumes the byte want, after white space.
+func (w *walker) expect(want byte) error {
+	c, err := w.space()
+	if err != nil {
+		return unexpected(err)
+	}
+	if c != want {
+		return fmt.Errorf("%w: want %q, got %q", errBadJSON, want, c)
+	}
+	w.off++
+	return nil
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return fmt.Errorf("%w: %w", errBadJSON, io.ErrUnexpectedEOF)
+	}
+	return err
+}
+
+// object reads the answer: one JSON object, then nothing but white space.
+// The elements of the member that isList names go to each; a lone object
+// there is one element, and null or a scalar is left to the envelope.
+// Every other member is returned in env, exactly as it was sent.
+func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) error) (env []byte, err error) {
+	if err := w.expect('{'); err != nil {
+		return nil, err
+	}
+	env = []byte{'{'}
+	listSeen := false
+	for first := true; ; first = false {
+		c, err := w.space()
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		if c == '}' && first {
+			w.off++
+			break
+		}
+		rawKey, err := w.value()
+		if err != nil {
+			return nil, err
+		}
+		if rawKey[0] != '"' {
+			return nil, fmt.Errorf("%w: a key is not a string", errBadJSON)
+		}
+		key, err := unquoteKey(rawKey[1 : len(rawKey)-1])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", errBadJSON, err)
+		}
+		member := append(append([]byte(nil), rawKey...), ':')
+		if err := w.expect(':'); err != nil {
+			return nil, err
+		}
+		if c, err = w.space(); err != nil {
+			return nil, unexpected(err)
+		}
+		listKey := isList([]byte(key))
+		if listKey {
+			if listSeen {
+				return nil, elementError{errDuplicateKey}
+			}
+			listSeen = true
+		}
+		if listKey && (c == '[' || c == '{') {
+			if err := w.list(c, each); err != nil {
+				return nil, err
+			}
+		} else {
+			v, err := w.value()
+			if err != nil {
+				return nil, err
+			}
+			if len(env) > 1 {
+				env = append(env, ',')
+			}
+			env = append(append(env, member...), v...)
+		}
+		if c, err = w.space(); err != nil {
+			return nil, unexpected(err)
+		}
+		w.off++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return nil, fmt.Errorf("%w: want ',' or '}', got %q", errBadJSON, c)
+		}
+	}
+	switch _, err := w.space(); err {
+	case io.EOF:
+		return append(env, '}'), nil
+	case nil:
+		return nil, fmt.Errorf("%w: data after the answer", errBadJSON)
+	default:
+		return nil, err
+	}
+}
+
+// list reads a list (opening with c, '[' or '{') and hands each element
+// to each.
+func (w *walker) list(c byte, each func(raw []byte) error) error {
+	call := func(raw []byte) error {
+		if err := each(raw); err != nil {
+			if err == errStop {
+				return err
+			}
+			return elementError{err}
+		}
+		return nil
+	}
+	if c == '{' {
+		v, err := w.value()
+		if err != nil {
+			return err
+		}
+		return call(v)
+	}
+	w.off++ // [
+	if c, err := w.space(); err != nil {
+		return unexpected(err)
+	} else if c == ']' {
+		w.off++
+		return nil
+	}
+	for {
+		if _, err := w.space(); err != nil {
+			return unexpected(err)
+		}
+		v, err := w.value()
+		if err != nil {
+			return err
+		}
+		if err := call(v); err != nil {
+			return err
+		}
+		c, err := w.space()
+		if err != nil {
+			return unexpected(err)
+		}
+		w.off++
+		switch c {
+		case ']':
+			return nil
+		case ',':
+		default:
+			return fmt.Errorf("%w: want ',' or ']', got %q", errBadJSON, c)
+		}
+	}
 }

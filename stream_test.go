@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/jarcoal/httpmock"
@@ -109,30 +108,6 @@ func TestListOrdersSeqStopsWhenTheCallerDoes(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, n)
-}
-
-// An answer far larger than the size cap streams, because only one order
-// is held at a time; ListOrders refuses it. A single order over the cap
-// is refused by both.
-func TestListOrdersSeqHoldsOneOrderAtATime(t *testing.T) {
-	t.Parallel()
-	body := ordersBody(t, 5000)
-	require.Greater(t, len(body), 2<<20)
-	capped := xpay.WithMaxResponseSize(64 << 10)
-	orders, errs := collect(t, http.StatusOK, body, capped)
-	require.Empty(t, errs)
-	assert.Len(t, orders, 5000)
-	assert.Equal(t, "ORD-100K-0004999", orders[4999].TransactionCode)
-
-	c, mock := newTestClient(t, capped)
-	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(http.StatusOK, body))
-	_, err := c.ListOrders(context.Background(), listReq)
-	assert.ErrorContains(t, err, "limit")
-
-	huge := signedBody(t, "8", map[string]any{"report": []any{map[string]any{"codiceTransazione": strings.Repeat("X", 70<<10)}}})
-	_, errs = collect(t, http.StatusOK, huge, capped)
-	require.Len(t, errs, 1)
-	assert.ErrorContains(t, errs[0], "exceeds the 65536-byte limit")
 }
 
 // ordersBody is a signed reportOrdini answer with n orders, MAC last.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,7 +26,7 @@ func TestDefaultTransportRequiresVerifiedTLS12(t *testing.T) {
 	// client returns a Client with the default transport, trusting srv's
 	// certificate when trust is set.
 	client := func(srv *httptest.Server, trust bool) *Client {
-		c, err := NewClient(testAlias, testSecret, WithBaseURL(srv.URL))
+		c, err := NewClient(testAlias, testSecret, WithBaseURL(srv.URL), WithClock(func() time.Time { return time.UnixMilli(1718611200000) }))
 		require.NoError(t, err)
 		tr := c.http.Transport.(*http.Transport)
 		assert.Equal(t, uint16(tls.VersionTLS12), tr.TLSClientConfig.MinVersion)

@@ -85,8 +85,9 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// checkText checks free text: valid UTF-8, no control characters, at most
-// max characters.
+// checkText checks free text: valid UTF-8, no control or bidi formatting
+// characters (C0, DEL, C1 such as U+0085, and U+202E and its kin), at
+// most max characters.
 func checkText(field, wire, v string, max int) error {
 	if !utf8.ValidString(v) {
 		return invalid(field, wire, "must be valid UTF-8")
@@ -95,8 +96,8 @@ func checkText(field, wire, v string, max int) error {
 		return invalid(field, wire, "must be at most %d characters, got %d", max, n)
 	}
 	for i, r := range v {
-		if r < 0x20 || r == 0x7f {
-			return invalid(field, wire, "must not contain control characters, found %U at byte %d", r, i)
+		if unsafeRune(r) {
+			return invalid(field, wire, "must not contain control or bidi formatting characters, found %U at byte %d", r, i)
 		}
 	}
 	return nil

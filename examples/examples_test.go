@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -212,4 +215,34 @@ func TestSandboxCommand(t *testing.T) {
 	r := run(t, dir, env, "order", "-code", xpaytest.DemoCaptured)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Contabilizzato")
+}
+
+// The command closes connections that never finish their headers, after
+// -read-header-timeout. The minute is a hang guard: only the server can
+// end the read.
+func TestSandboxCommandClosesSlowConnections(t *testing.T) {
+	cmd := exec.Command(filepath.Join(bin, "xpay-sandbox"), "-addr", "127.0.0.1:0", "-read-header-timeout", "50ms")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var base string
+	lines := bufio.NewScanner(stdout)
+	for base == "" && lines.Scan() {
+		if v, ok := strings.CutPrefix(lines.Text(), "export XPAY_BASE_URL="); ok {
+			base = v
+		}
+	}
+	require.NotEmpty(t, base)
+	for range 20 {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: sandbox\r\n")
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Minute)))
+		_, err = io.Copy(io.Discard, c)
+		var ne net.Error
+		assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the connection stayed open")
+	}
 }

@@ -69,9 +69,24 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	alias, secret string
-	now           func() time.Time
-	demo          bool
+	alias, secret     string
+	now               func() time.Time
+	demo              bool
+	readHeaderTimeout time.Duration
+}
+
+// DefaultReadHeaderTimeout is how long the Server waits for a request's
+// headers before it closes the connection, unless WithReadHeaderTimeout
+// says otherwise.
+const DefaultReadHeaderTimeout = 5 * time.Second
+
+// maxRequestBody caps a request body; XPay's are a few hundred bytes.
+const maxRequestBody = 1 << 20
+
+// WithReadHeaderTimeout sets how long the Server waits for a request's
+// headers, so that connections that never finish them do not stay open.
+func WithReadHeaderTimeout(d time.Duration) Option {
+	return func(c *config) { c.readHeaderTimeout = d }
 }
 
 // WithCredentials sets the alias and secret key the Server accepts.
@@ -111,7 +126,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 }
 
 func start(l net.Listener, opts []Option) *Server {
-	cfg := config{alias: DefaultAlias, secret: DefaultSecret, now: time.Now}
+	cfg := config{alias: DefaultAlias, secret: DefaultSecret, now: time.Now, readHeaderTimeout: DefaultReadHeaderTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -136,6 +151,13 @@ func start(l net.Listener, opts []Option) *Server {
 	mux.HandleFunc("/paybylink/", s.payPage)
 	mux.HandleFunc("/{$}", s.index)
 	s.http = httptest.NewUnstartedServer(mux)
+	// A server anyone can reach (see cmd/xpay-sandbox) must not let idle,
+	// slow or oversized requests hold it: the latency fault waits in the
+	// handler, so there is no write timeout.
+	s.http.Config.ReadHeaderTimeout = cfg.readHeaderTimeout
+	s.http.Config.ReadTimeout = cfg.readHeaderTimeout + 10*time.Second
+	s.http.Config.IdleTimeout = time.Minute
+	s.http.Config.MaxHeaderBytes = 64 << 10
 	s.http.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
 			s.conns.Add(1)
@@ -287,6 +309,7 @@ func (a *answer) json() []byte {
 // the envelope and runs the route's handler.
 func (s *Server) api(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		s.mu.Lock()
 		s.counts[rt.method]++
 		s.mu.Unlock()
@@ -372,9 +395,9 @@ func parseRequest(hr *http.Request, rt *route) (*request, error) {
 		}
 		return req, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(hr.Body, 1<<20))
+	body, err := io.ReadAll(hr.Body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("il corpo non è leggibile: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

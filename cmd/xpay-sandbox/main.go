@@ -23,9 +23,10 @@ func main() {
 	alias := flag.String("alias", xpaytest.DefaultAlias, "alias (apiKey) the sandbox accepts")
 	secret := flag.String("secret", xpaytest.DefaultSecret, "secret key the sandbox signs with")
 	demo := flag.Bool("demo", true, "seed demo orders, a contract, a blacklist entry, a CF/PAN pair, a warning and a report")
+	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
 	flag.Parse()
 
-	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret)}
+	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithReadHeaderTimeout(*headerTimeout)}
 	if *demo {
 		opts = append(opts, xpaytest.WithDemoData())
 	}
