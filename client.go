@@ -517,10 +517,13 @@ func (c *Client) attempt(ctx context.Context, op *service, req request, out enve
 		return 0, err
 	}
 	raw, status, err := c.post(ctx, op, body)
-	if err != nil {
-		return status, err
+	if err == nil {
+		err = c.decode(op, status, raw, out, sent)
 	}
-	return status, c.decode(op, status, raw, out, sent)
+	if unknown := (*outcomeUnknownError)(nil); errors.As(err, &unknown) {
+		unknown.sent = sent // Settle waits for what XPay may still do with it
+	}
+	return status, err
 }
 
 // signedBody stamps req with a fresh timeStamp, signs it and encodes it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -156,7 +157,10 @@ func (e *ResponseError) Error() string {
 func (e *ResponseError) Unwrap() error { return e.Err }
 
 // outcomeUnknownError marks the failure of a write whose effect is unknown.
-type outcomeUnknownError struct{ cause error }
+type outcomeUnknownError struct {
+	cause error
+	sent  time.Time // the request's timeStamp, for Settle
+}
 
 func (e *outcomeUnknownError) Error() string {
 	return e.cause.Error() + " (outcome unknown: the request may have been carried out; read the order before retrying)"

@@ -218,3 +218,30 @@ func FuzzVerifyResponseMAC(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAmount: an amount a person typed that parses formats back to
+// text that parses to the same amount, never negative, and nothing
+// panics; any amount formats to text that parses back to it.
+func FuzzParseAmount(f *testing.F) {
+	for _, s := range []string{"20", "20.00", "20,00", "0.05", "-1", "1e3", "92233720368547758.07", "92233720368547758.08", ".5", "1.234,56", "007"} {
+		f.Add(s, "978", int64(2000))
+	}
+	f.Add("500", "392", int64(500))
+	f.Add("1.234", "414", int64(-1))
+	f.Fuzz(func(t *testing.T, s, cur string, n int64) {
+		c := Currency(cur)
+		if a, err := ParseAmount(s, c); err == nil {
+			if a < 0 {
+				t.Fatalf("%q parsed to a negative %d", s, a)
+			}
+			if back, err := ParseAmount(a.Decimal(c), c); err != nil || back != a {
+				t.Fatalf("%q parsed to %d, formatted %q, parsed back to %d (%v)", s, a, a.Decimal(c), back, err)
+			}
+		}
+		if n >= 0 {
+			if back, err := ParseAmount(Amount(n).Decimal(c), c); err != nil || back != Amount(n) {
+				t.Fatalf("%d formatted %q parsed back to %d (%v)", n, Amount(n).Decimal(c), back, err)
+			}
+		}
+	})
+}

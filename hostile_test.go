@@ -471,6 +471,23 @@ func TestStreamsThatStallOrCrawlEnd(t *testing.T) {
 	}
 }
 
+// The sandbox's Stall fault ends the streams the same way.
+func TestStreamsEndOnTheSandboxStallFault(t *testing.T) {
+	t.Parallel()
+	srv, _ := newSandbox(t)
+	c := srv.Client(xpay.WithTimeout(100 * time.Millisecond))
+	srv.InjectFault("ListOrders", xpaytest.Fault{Stall: true})
+	srv.InjectFault("DownloadReport", xpaytest.Fault{Stall: true, Processed: true})
+	var last error
+	for _, err := range c.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+		last = err
+	}
+	assert.ErrorContains(t, last, "stalled")
+	var file bytes.Buffer
+	_, err := c.DownloadReport(context.Background(), "1", &file)
+	assert.ErrorContains(t, err, "stalled")
+}
+
 // What the caller does with a streamed item is not the server's delay: a
 // loop body that takes longer than the client timeout does not end the
 // stream. The server has sent the whole answer before the loop starts.

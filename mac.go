@@ -54,6 +54,12 @@ func responseMACFields(esito, operationID, timeStamp string) []Field {
 // exactly as received; mac may be in either letter case. The comparison
 // takes the same time wherever the first difference is.
 func verifyResponseMAC(secret, esito, operationID, timeStamp, mac string) bool {
+	return verifyMAC(secret, responseMACFields(esito, operationID, timeStamp), mac)
+}
+
+// verifyMAC reports whether mac is the MAC of fields under secret, in
+// either letter case, in constant time.
+func verifyMAC(secret string, fields []Field, mac string) bool {
 	var got [2 * sha1.Size]byte
 	if len(mac) != len(got) {
 		return false
@@ -65,6 +71,6 @@ func verifyResponseMAC(secret, esito, operationID, timeStamp, mac string) bool {
 		}
 		got[i] = c
 	}
-	want := macHex(secret, responseMACFields(esito, operationID, timeStamp))
+	want := macHex(secret, fields)
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }

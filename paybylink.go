@@ -217,9 +217,9 @@ func (c *Client) payByLinks(ctx context.Context, from, to Date, yield func(PayBy
 	}
 	if res.Truncated() && from != to {
 		days := int(to.time().Sub(from.time()).Hours() / 24)
-		mid := DateOf(from.time().AddDate(0, 0, days/2))
+		mid := from.AddDays(days / 2)
 		return c.payByLinks(ctx, from, mid, yield) &&
-			c.payByLinks(ctx, DateOf(mid.time().AddDate(0, 0, 1)), to, yield)
+			c.payByLinks(ctx, mid.AddDays(1), to, yield)
 	}
 	for _, l := range res.Links {
 		if !yield(l, nil) {

@@ -161,7 +161,7 @@ func TestWarningsFiltersAreSentNotSigned(t *testing.T) {
 	_, err := c.Warnings(context.Background(), &xpay.WarningsRequest{
 		TransactionCode: "ORD-2024-000130",
 		From:            xpay.DateTime{Year: 2024, Month: 6, Day: 16},
-		To:              xpay.DateTimeOf(time.Date(2024, 6, 16, 23, 59, 59, 0, time.UTC)),
+		To:              xpay.DateTimeOf(time.Date(2024, 6, 16, 23, 59, 59, 0, xpay.Rome())),
 	})
 	require.NoError(t, err)
 	assert.JSONEq(t, body(macNoFields,

@@ -71,6 +71,9 @@ func TestFaultMatrix(t *testing.T) {
 		{"KO 50 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeMACNotComputable}, isKO(xpay.CodeMACNotComputable), false, true},
 		{"KO 99 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeNotAllowed}, isKO(xpay.CodeNotAllowed), false, true},
 		{"esito neither OK nor KO", xpaytest.Fault{Outcome: "PEN"}, contains(`unexpected esito "PEN"`), false, true},
+		{"a redirect", xpaytest.Fault{Redirect: http.StatusTemporaryRedirect}, isResponseErr(http.StatusTemporaryRedirect), false, true},
+		{"a signed answer an hour old", xpaytest.Fault{Stale: time.Hour}, is(xpay.ErrStaleResponse), false, true},
+		{"an answer that stalls", xpaytest.Fault{Stall: true}, is(context.DeadlineExceeded), true, true},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

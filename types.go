@@ -144,33 +144,57 @@ var timeLayouts = []string{
 // ParseTime parses a date or date-time as XPay writes it in responses
 // (dataTransazione, dataOperazione, ...): "2006-01-02 15:04:05",
 // "02/01/2006 15:04:05", "02/01/2006" and a few close variants. XPay writes
-// Italian local time without a zone, so the caller names the location; nil
-// means UTC. Responses keep dates as the strings received, so a layout this
-// function does not know never loses data.
+// Italian local time without a zone: nil loc means Rome(), which is right
+// for XPay's answers; pass another location only for text you know was
+// written in it. In the hour that repeats when summer time ends, the
+// earlier instant is taken. Responses keep dates as the strings received,
+// so a layout this function does not know never loses data.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
-		loc = time.UTC
+		loc = Rome()
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			// time leaves open which of a repeated hour's two instants it
+			// returns: take the earlier, always.
+			if earlier := t.Add(-time.Hour); sameClock(earlier, t) {
+				return earlier, nil
+			}
 			return t, nil
 		}
 	}
 	return time.Time{}, errors.New("xpay: unrecognised date " + strconv.Quote(s))
 }
 
-// Date is a calendar day in a request, written dd/mm/yyyy. The zero Date
-// means "not set". Use DateOf to take the day of a time.Time.
+// sameClock reports whether a and b show the same date and time on their
+// location's clock.
+func sameClock(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute() && a.Second() == b.Second()
+}
+
+// Date is a calendar day in a request, written dd/mm/yyyy, which XPay
+// reads as a day in Italy. The zero Date means "not set". Use DateOf to
+// take the day of a time.Time, and Today or Yesterday for the days a job
+// usually needs.
 type Date struct {
 	Year  int
 	Month time.Month
 	Day   int
 }
 
-// DateOf returns the calendar day of t, in t's location.
+// DateOf returns the calendar day in Italy at the instant t, whatever
+// t's location: DateOf(time.Now()) on a UTC server at 23:30 in June is
+// already tomorrow, as it is for XPay.
 func DateOf(t time.Time) Date {
-	y, m, d := t.Date()
+	y, m, d := t.In(Rome()).Date()
 	return Date{y, m, d}
+}
+
+// in returns the midnight that starts d in loc.
+func (d Date) in(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
 }
 
 // IsZero reports whether d is the zero Date.
@@ -187,12 +211,13 @@ func (d Date) String() string {
 // MarshalJSON writes d as a dd/mm/yyyy string ("" when zero).
 func (d Date) MarshalJSON() ([]byte, error) { return strconv.AppendQuote(nil, d.String()), nil }
 
-// time returns d at midnight UTC.
-func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+// time returns d at midnight UTC, for comparing and counting days.
+func (d Date) time() time.Time { return d.in(time.UTC) }
 
 // valid reports whether d is a real day with a four-digit year.
 func (d Date) valid() bool {
-	return d.Year >= 1000 && d.Year <= 9999 && DateOf(d.time()) == d
+	y, m, day := d.time().Date()
+	return d.Year >= 1000 && d.Year <= 9999 && (Date{y, m, day}) == d
 }
 
 // DateTime is a date and time in a request, written dd/mm/yyyy hh:mm:ss.
@@ -204,9 +229,10 @@ type DateTime struct {
 	Hour, Minute, Second int
 }
 
-// DateTimeOf returns the wall-clock date and time of t, in t's location;
-// pass t.In(rome) for Italian time.
+// DateTimeOf returns the date and time on an Italian clock at the
+// instant t, whatever t's location, as XPay reads a DateTime.
 func DateTimeOf(t time.Time) DateTime {
+	t = t.In(Rome())
 	y, m, d := t.Date()
 	return DateTime{y, m, d, t.Hour(), t.Minute(), t.Second()}
 }
@@ -230,7 +256,9 @@ func (dt DateTime) time() time.Time {
 }
 
 func (dt DateTime) valid() bool {
-	return dt.Year >= 1000 && dt.Year <= 9999 && DateTimeOf(dt.time()) == dt
+	t := dt.time()
+	y, m, d := t.Date()
+	return dt.Year >= 1000 && dt.Year <= 9999 && (DateTime{y, m, d, t.Hour(), t.Minute(), t.Second()}) == dt
 }
 
 // DateRange is an inclusive range of days, written

@@ -17,13 +17,15 @@ func TestDateRendering(t *testing.T) {
 	assert.True(t, d.valid())
 	assert.False(t, Date{2024, time.February, 30}.valid())
 	assert.False(t, Date{24, time.June, 1}.valid(), "the year must have four digits")
-	assert.Equal(t, d, DateOf(time.Date(2024, 6, 1, 23, 59, 0, 0, time.UTC)))
+	assert.Equal(t, d, DateOf(time.Date(2024, 6, 1, 23, 59, 0, 0, Rome())))
+	assert.Equal(t, Date{2024, time.June, 2}, DateOf(time.Date(2024, 6, 1, 23, 59, 0, 0, time.UTC)), "the day in Italy")
 
 	dt := DateTime{2024, time.June, 16, 9, 5, 7}
 	assert.Equal(t, "16/06/2024 09:05:07", dt.String())
 	assert.True(t, dt.valid())
 	assert.False(t, DateTime{2024, time.June, 16, 24, 0, 0}.valid())
-	assert.Equal(t, dt, DateTimeOf(time.Date(2024, 6, 16, 9, 5, 7, 999, time.UTC)))
+	assert.Equal(t, dt, DateTimeOf(time.Date(2024, 6, 16, 9, 5, 7, 999, Rome())))
+	assert.Equal(t, dt, DateTimeOf(time.Date(2024, 6, 16, 7, 5, 7, 999, time.UTC)), "the clock in Italy")
 
 	r := DateRange{From: d, To: Date{2024, time.June, 17}}
 	assert.Equal(t, "01/06/2024 - 17/06/2024", r.String())
@@ -50,4 +52,28 @@ func TestTimestamp(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{}`), &ts))
 	_, err = Timestamp("oggi").Time()
 	assert.Error(t, err)
+}
+
+// The embedded Europe/Rome zone, used where the system has none, agrees
+// with the EU rule: summer time from the last Sunday of March, 01:00 UTC,
+// to the last Sunday of October, 01:00 UTC, in years past and to come.
+func TestEmbeddedRomeZone(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocationFromTZData("Europe/Rome", romeTZif)
+	require.NoError(t, err)
+	lastSunday := func(year int, month time.Month) time.Time {
+		d := time.Date(year, month+1, 1, 1, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+		return d.AddDate(0, 0, -int(d.Weekday()))
+	}
+	for year := 2000; year <= 2060; year++ {
+		for _, change := range []struct {
+			at            time.Time
+			before, after int
+		}{{lastSunday(year, time.March), 3600, 7200}, {lastSunday(year, time.October), 7200, 3600}} {
+			_, off := change.at.Add(-time.Second).In(loc).Zone()
+			assert.Equal(t, change.before, off, "%v", change.at)
+			_, off = change.at.In(loc).Zone()
+			assert.Equal(t, change.after, off, "%v", change.at)
+		}
+	}
 }

@@ -81,28 +81,32 @@ func TestExamples(t *testing.T) {
 		stdout  []string // substrings of standard output
 		stderr  string   // substring of standard error
 	}{
-		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "2000"}, 0, []string{"captured €20.00 of " + xpaytest.DemoAuthorized}, ""},
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "20.00"}, 0, []string{"captured €20.00 of " + xpaytest.DemoAuthorized}, ""},
 		{"order", []string{"-code", xpaytest.DemoAuthorized}, 0, []string{"Contabilizzato Parz.", "CONTAB.", "€20.00"}, ""},
-		{"capture", []string{"-code", xpaytest.DemoDenied, "-amount", "100"}, 1, nil, "error: xpay: Capture: KO 16"},
-		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "0"}, 1, nil, "invalid Amount (importo)"},
-		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "500"}, 0, []string{"refunded €5.00 of " + xpaytest.DemoCaptured}, ""},
-		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "999999"}, 1, nil, "KO 17"},
+		{"capture", []string{"-code", xpaytest.DemoDenied, "-amount", "1.00"}, 1, nil, "error: xpay: Capture: KO 16"},
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "0.00"}, 1, nil, "invalid Amount (importo)"},
+		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "5.00"}, 0, []string{"refunded €5.00 of " + xpaytest.DemoCaptured}, ""},
+		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "9999,99"}, 1, nil, "KO 17"},
 		{"orders", nil, 0, []string{"3 orders", xpaytest.DemoAuthorized, "Rimborsato Parz."}, ""},
 		{"orders", []string{"-state", "Negato"}, 0, []string{"1 orders", xpaytest.DemoDenied}, ""},
 		{"orders", []string{"-warnings"}, 0, []string{"1 warnings", xpaytest.DemoDenied}, ""},
 		{"orders", []string{"-from", "31/02/2024"}, 2, nil, "want dd/mm/yyyy"},
-		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "1000", "-hours", "2"}, 0, []string{"link for PBL-EX-1: " + srv.URL + "/paybylink/"}, ""},
+		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "10.00", "-hours", "2"}, 0, []string{"link for PBL-EX-1: " + srv.URL + "/paybylink/"}, ""},
 		{"paybylink", []string{"regenerate", "-code", "PBL-EX-1"}, 0, []string{"link for PBL-EX-1: " + srv.URL}, ""},
 		{"paybylink", []string{"report"}, 0, []string{"1 links", "PBL-EX-1", "Da pagare"}, ""},
-		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "1000"}, 1, nil, "KO 9"},
+		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "10.00"}, 1, nil, "KO 9"},
 		{"paybylink", nil, 2, nil, "usage: paybylink create|regenerate|report"},
+		{"paybylink", []string{"verify", "-url", "https://shop.example/esito?codTrans=PBL-EX-1&esito=OK&importo=1000&divisa=EUR&data=20240617&orario=101010&codAut=X&mac=0"}, 1, nil, "response MAC missing or invalid"},
+		{"paybylink", []string{"loop"}, 1, nil, "loop needs the in-process sandbox"},
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "2000"}, 2, nil, "write euro with the cents, such as 2000.00 (not cents)"},
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "20.001"}, 2, nil, "has 3 decimals; the currency has 2"},
 		{"reports", []string{"list"}, 0, []string{"CSV  Transazioni giornaliere"}, ""},
 		{"reports", []string{"download", "-id", "1"}, 0, []string{"codiceTransazione;importo;divisa", xpaytest.DemoAuthorized}, ""},
 		{"reports", []string{"url", "-id", "1"}, 0, []string{srv.URL + "/ecomm/api/bo/downloadReport?", "mac="}, ""},
 		{"reports", []string{"download", "-id", "42"}, 1, nil, "KO 2"},
 		{"contracts", []string{"list", "-taxcode", xpaytest.DemoTaxCode}, 0, []string{"1 contracts", xpaytest.DemoContract}, ""},
 		{"contracts", []string{"details", "-number", xpaytest.DemoContract}, 0, []string{xpaytest.DemoContract, "VISA"}, ""},
-		{"contracts", []string{"create", "-number", "CNT-EX-1", "-pos", "POS00001", "-auth", "A1B2C3", "-amount", "5000"}, 0, []string{"created CNT-EX-1"}, ""},
+		{"contracts", []string{"create", "-number", "CNT-EX-1", "-pos", "POS00001", "-auth", "A1B2C3", "-amount", "50.00"}, 0, []string{"created CNT-EX-1"}, ""},
 		{"contracts", []string{"disable", "-number", "CNT-EX-1"}, 0, []string{"disabled CNT-EX-1"}, ""},
 		{"contracts", []string{"status", "-number", "CNT-EX-1"}, 0, []string{"DISABILITATO"}, ""},
 		{"contracts", []string{"enable", "-number", "CNT-EX-1"}, 0, []string{"enabled CNT-EX-1"}, ""},
@@ -149,7 +153,7 @@ func TestExamples(t *testing.T) {
 
 	// A capture whose answer is lost: one line, saying how to check.
 	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
-	r = run(t, dir, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "100")
+	r = run(t, dir, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
 	assert.Contains(t, r.stderr, "outcome unknown")
@@ -165,7 +169,7 @@ func TestQuickstart(t *testing.T) {
 	for _, want := range []string{
 		"running against an in-process XPay sandbox",
 		"1. Create a Pay-by-Link link", "/paybylink/",
-		"esito=OK", "Autorizzato, €125.00",
+		"esito=OK", "MAC verified, €125.00 paid at", "Autorizzato, €125.00",
 		"the order is now Contabilizzato Parz.", "the order is now Rimborsato Parz.",
 		"CONTAB.  €80.00", "STORNO   €30.00", "Done.",
 	} {
@@ -180,18 +184,39 @@ func TestQuickstart(t *testing.T) {
 	assert.Contains(t, r.stderr, "error: xpay: CreatePayByLink")
 }
 
-// The reconciliation recipe settles a lost capture either way.
+// The reconciliation recipe settles a lost capture either way, and says
+// it did not happen only once it no longer can.
 func TestReconcile(t *testing.T) {
 	r := run(t, bin, nil, "reconcile")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "unknown outcome")
-	assert.Contains(t, r.stdout, "captured before: €0.00, now: €20.00")
+	assert.Contains(t, r.stdout, "captured before: €0.00; settling")
 	assert.Contains(t, r.stdout, "the capture DID happen")
 
-	r = run(t, bin, nil, "reconcile", "-processed=false")
+	r = run(t, bin, nil, "reconcile", "-lost", "before")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "captured before: €0.00, now: €0.00")
-	assert.Contains(t, r.stdout, "the capture did NOT happen")
+	assert.Contains(t, r.stdout, "the capture did NOT happen, and no longer can")
+
+	r = run(t, bin, nil, "reconcile", "-lost", "sometime")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "want after, before or late")
+}
+
+// The payment loop, offline: link, payment, verified notification,
+// verified return, capture; and a refusal.
+func TestPayByLinkLoop(t *testing.T) {
+	r := run(t, bin, nil, "paybylink", "loop", "-code", "PBL-LOOP-9", "-amount", "120.00")
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, want := range []string{
+		"the shop's urlPost endpoint verified XPay's notification: PBL-LOOP-9 OK, 120.00 EUR",
+		"the return URL is verified: PBL-LOOP-9 OK, 120.00 EUR", "captured (idOperazione",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
+	r = run(t, bin, nil, "paybylink", "loop", "-refuse")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "message (not signed): Autorizzazione negata")
+	assert.Contains(t, r.stdout, "not paid: nothing to capture")
 }
 
 // cmd/xpay-sandbox serves the sandbox to other processes.

@@ -15,7 +15,9 @@ type Fault struct {
 	Latency time.Duration
 	// Processed carries the request out before misbehaving, as when a
 	// server does the work and the answer is lost on the way back. Without
-	// it, nothing changes at the Server.
+	// it, a misbehaving answer changes nothing at the Server. Latency alone
+	// is not a misbehaviour: the request is carried out after the delay,
+	// even if the client has given up by then, as a slow XPay would.
 	Processed bool
 
 	HTTPStatus    int    // answer with this status and an HTML page, as a proxy would
@@ -27,6 +29,10 @@ type Fault struct {
 	UnsignedKO    int    // answer KO with this code (50 or 99) and no MAC
 	Outcome       string // answer with this esito (not OK or KO), correctly signed
 
+	Redirect int           // answer with this 3xx status, pointing back at the same URL
+	Stale    time.Duration // answer correctly signed, with a timeStamp this much in the past
+	Stall    bool          // send the headers and half the answer, then nothing until the client gives up
+
 	// Times is how many requests the fault affects; zero means every one
 	// until ClearFaults.
 	Times int
@@ -34,7 +40,8 @@ type Fault struct {
 
 func (f *Fault) misbehaves() bool {
 	return f.HTTPStatus != 0 || f.Reset || f.MalformedJSON || f.TruncatedBody ||
-		f.WrongMAC || f.MissingMAC || f.UnsignedKO != 0 || f.Outcome != ""
+		f.WrongMAC || f.MissingMAC || f.UnsignedKO != 0 || f.Outcome != "" ||
+		f.Redirect != 0 || f.Stale != 0 || f.Stall
 }
 
 // InjectFault makes every following request to op misbehave as f says.
@@ -50,11 +57,12 @@ func (s *Server) InjectFault(op string, f Fault) {
 	s.faults[rt.method] = &f
 }
 
-// ClearFaults removes every injected fault.
+// ClearFaults removes every injected fault, notification faults too.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.faults)
+	s.notifyFault = nil
 }
 
 // takeFault returns the fault for a request to method, counting it.
@@ -74,9 +82,11 @@ func (s *Server) takeFault(method string) *Fault {
 	return &cp
 }
 
-// misbehave answers as f says, instead of with a.
-func (s *Server) misbehave(w http.ResponseWriter, f *Fault, a *answer) {
+// misbehave answers r as f says, instead of with a.
+func (s *Server) misbehave(w http.ResponseWriter, r *http.Request, f *Fault, a *answer) {
 	switch {
+	case f.Redirect != 0:
+		http.Redirect(w, r, r.URL.String(), f.Redirect)
 	case f.HTTPStatus != 0:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(f.HTTPStatus)
@@ -84,6 +94,17 @@ func (s *Server) misbehave(w http.ResponseWriter, f *Fault, a *answer) {
 			f.HTTPStatus, http.StatusText(f.HTTPStatus), f.HTTPStatus, http.StatusText(f.HTTPStatus))
 	case f.Reset:
 		reset(w)
+	case f.Stall:
+		body, contentType := a.json(), "application/json"
+		if a.body == nil {
+			body, contentType = a.file, "text/csv; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write(body[:len(body)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		<-r.Context().Done() // Close ends it too, by closing the connection
 	case f.MalformedJSON:
 		body := a.json()
 		w.Header().Set("Content-Type", "application/json")
@@ -97,16 +118,23 @@ func (s *Server) misbehave(w http.ResponseWriter, f *Fault, a *answer) {
 			fl.Flush()
 		}
 		reset(w)
+	case f.UnsignedKO != 0:
+		b := s.envelope(nil, ko(f.UnsignedKO, ""))
+		delete(b.body, "mac")
+		b.write(w)
+	case a.body == nil: // a file: the faults below are about envelopes
+		a.write(w)
+	case f.Stale != 0:
+		ts, _ := a.body["timeStamp"].(int64)
+		a.body["timeStamp"] = ts - f.Stale.Milliseconds()
+		s.seal(a.body)
+		a.write(w)
 	case f.WrongMAC:
 		a.body["mac"] = "0000000000000000000000000000000000000000"
 		a.write(w)
 	case f.MissingMAC:
 		delete(a.body, "mac")
 		a.write(w)
-	case f.UnsignedKO != 0:
-		b := s.envelope(nil, ko(f.UnsignedKO, ""))
-		delete(b.body, "mac")
-		b.write(w)
 	case f.Outcome != "":
 		a.body["esito"] = f.Outcome
 		s.seal(a.body)

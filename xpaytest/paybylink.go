@@ -194,16 +194,28 @@ func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
 
 // PayLink completes the payment of the link now tied to code, as a
 // customer on the payment page would: approved, the order is Autorizzato;
-// declined, it is Negato.
-func (s *Server) PayLink(code string, approve bool) error {
+// declined, it is Negato. It returns the signed return URL the customer's
+// browser is sent back to, for testing how a merchant reads it (see
+// xpay.Client.VerifyPaymentResult). When the link has a urlPost, the
+// notification is delivered before PayLink returns, unless a
+// NotificationFault delays or drops it.
+func (s *Server) PayLink(code string, approve bool) (returnURL string, err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	l := s.state.links[code]
 	if l == nil {
-		return fmt.Errorf("xpaytest: no link with code %s", code)
+		s.mu.Unlock()
+		return "", fmt.Errorf("xpaytest: no link with code %s", code)
 	}
-	_, err := s.pay(l, approve)
-	return err
+	o, err := s.pay(l, approve)
+	if err != nil {
+		s.mu.Unlock()
+		return "", err
+	}
+	result := s.outcome(o)
+	n := s.notification(l, result)
+	s.mu.Unlock()
+	s.deliver(n)
+	return withQuery(l.returnURL, result), nil
 }
 
 var (
@@ -247,28 +259,31 @@ var payTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
 </body></html>
 `))
 
-// payPage serves a link: GET shows the payment page, POST pays and sends
-// the customer back to the merchant's url with XPay's outcome parameters.
+// payPage serves a link: GET shows the payment page, POST pays, notifies
+// the link's urlPost and sends the customer back to the merchant's url
+// with XPay's outcome parameters.
 func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.URL.Path, "/paybylink/")
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	l := s.state.tokens[token]
 	if l == nil {
+		s.mu.Unlock()
 		http.NotFound(w, r)
 		return
 	}
 	page := map[string]any{
-		"Code": l.code, "Amount": fmt.Sprintf("%d.%02d", l.amount/100, l.amount%100),
+		"Code": l.code, "Amount": l.amount.Decimal(xpay.CurrencyEUR),
 		"Expires": l.expires.In(s.loc).Format(layoutDateTime),
 	}
 	problem := func(status int, err error) {
+		s.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)
 		page["Problem"] = err.Error()
 		_ = payTemplate.Execute(w, page)
 	}
-	if r.Method == http.MethodGet {
+	switch r.Method {
+	case http.MethodGet:
 		switch {
 		case l.replaced:
 			problem(http.StatusGone, errLinkReplaced)
@@ -277,12 +292,14 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 		case s.now().After(l.expires):
 			problem(http.StatusGone, errLinkExpired)
 		default:
+			s.mu.Unlock()
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_ = payTemplate.Execute(w, page)
 		}
 		return
-	}
-	if r.Method != http.MethodPost {
+	case http.MethodPost:
+	default:
+		s.mu.Unlock()
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
@@ -291,13 +308,17 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 		problem(http.StatusConflict, err)
 		return
 	}
-	http.Redirect(w, r, s.returnURL(l, o), http.StatusSeeOther)
+	result := s.outcome(o)
+	n := s.notification(l, result)
+	s.mu.Unlock()
+	s.deliver(n) // outside the lock: the merchant's handler may call back
+	http.Redirect(w, r, withQuery(l.returnURL, result), http.StatusSeeOther)
 }
 
-// returnURL is the merchant's url with the payment page's outcome
-// parameters and their MAC (codTrans, esito, importo, divisa, data,
-// orario, codAut).
-func (s *Server) returnURL(l *link, o *order) string {
+// outcome is the payment page's outcome parameters for o, with their MAC
+// (codTrans, esito, importo, divisa, data, orario, codAut), and the
+// unsigned ones XPay adds.
+func (s *Server) outcome(o *order) url.Values {
 	now := s.now().In(s.loc)
 	esito := "OK"
 	if o.state == xpay.OrderStateDenied {
@@ -316,9 +337,21 @@ func (s *Server) returnURL(l *link, o *order) string {
 	if esito == "KO" {
 		q.Set("messaggio", "Autorizzazione negata")
 	}
+	q.Set("alias", s.Alias)
+	if o.brand != "" {
+		q.Set("brand", o.brand)
+	}
+	if o.email != "" {
+		q.Set("mail", o.email)
+	}
+	return q
+}
+
+// withQuery returns base with q added to its query string.
+func withQuery(base string, q url.Values) string {
 	sep := "?"
-	if strings.Contains(l.returnURL, "?") {
+	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return l.returnURL + sep + q.Encode()
+	return base + sep + q.Encode()
 }

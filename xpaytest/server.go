@@ -59,10 +59,16 @@ type Server struct {
 	opSeq atomic.Int64
 	conns atomic.Int64
 
-	mu     sync.Mutex
-	state  state
-	faults map[string]*Fault
-	counts map[string]int
+	mu          sync.Mutex
+	state       state
+	faults      map[string]*Fault
+	counts      map[string]int
+	notifyFault *NotificationFault
+	notified    []Notification
+
+	pending   sync.WaitGroup // delayed notifications
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // Option configures a Server.
@@ -143,6 +149,7 @@ func start(l net.Listener, opts []Option) *Server {
 		state:  newState(),
 		faults: map[string]*Fault{},
 		counts: map[string]int{},
+		closed: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
@@ -173,8 +180,11 @@ func start(l net.Listener, opts []Option) *Server {
 	return s
 }
 
-// Close shuts the Server down, ending any request in flight.
+// Close shuts the Server down, ending any request in flight and dropping
+// notifications still waiting for their Delay.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.pending.Wait()
 	s.http.CloseClientConnections()
 	s.http.Close()
 }
@@ -318,12 +328,12 @@ func (s *Server) api(rt *route) http.Handler {
 			sleep(r.Context(), f.Latency)
 		}
 		if f != nil && f.misbehaves() && !f.Processed {
-			s.misbehave(w, f, s.envelope(nil, nil))
+			s.misbehave(w, r, f, s.envelope(nil, nil))
 			return
 		}
 		a := s.serve(rt, r)
 		if f != nil && f.misbehaves() {
-			s.misbehave(w, f, a)
+			s.misbehave(w, r, f, a)
 			return
 		}
 		a.write(w)

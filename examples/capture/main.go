@@ -1,7 +1,7 @@
 // Command capture captures (contabilizza) all or part of an authorized
 // payment:
 //
-//	go run ./examples/capture -code ORD-DEMO-0001 -amount 2000
+//	go run ./examples/capture -code ORD-DEMO-0001 -amount 20.00
 //
 // Amounts are in cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
 // an in-process sandbox with demo orders.
@@ -19,7 +19,8 @@ import (
 
 func main() {
 	code := flag.String("code", "", "order code (codiceTransazione)")
-	amount := flag.Int64("amount", 0, "amount to capture, in cents")
+	var amount cli.AmountFlag
+	flag.Var(&amount, "amount", "amount to capture in euro, with the cents: 20.00")
 	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
@@ -28,13 +29,13 @@ func main() {
 	defer t.Close()
 	res, err := t.Client.Capture(context.Background(), &xpay.CaptureRequest{
 		TransactionCode: *code,
-		Amount:          xpay.Amount(*amount),
+		Amount:          amount.Amount,
 		Currency:        xpay.Currency(*currency),
 	})
 	if err != nil {
 		t.Fail(err)
 	}
 	cli.Output(*asJSON, res, func(w io.Writer) {
-		fmt.Fprintf(w, "captured %s of %s (idOperazione %s)\n", cli.Money(xpay.Amount(*amount)), *code, res.OperationID)
+		fmt.Fprintf(w, "captured %s of %s (idOperazione %s)\n", cli.Money(amount.Amount), *code, res.OperationID)
 	})
 }

@@ -1,6 +1,6 @@
 // Command contracts manages contracts (stored cards):
 //
-//	go run ./examples/contracts create -number CNT-1 -pos POS00001 -auth A1B2C3 -amount 5000
+//	go run ./examples/contracts create -number CNT-1 -pos POS00001 -auth A1B2C3 -amount 50.00
 //	go run ./examples/contracts list -taxcode RSSMRA80A01H501U
 //	go run ./examples/contracts details -number CNT-DEMO-0001
 //	go run ./examples/contracts status
@@ -55,10 +55,11 @@ func main() {
 			fs.StringVar(&k.ContractNumber, "number", "", "new contract number")
 			fs.StringVar(&k.POSID, "pos", "", "physical POS id (idPOSFisico)")
 			fs.StringVar(&k.AuthorizationCode, "auth", "", "authorization code of the POS payment")
-			amount := fs.Int64("amount", 0, "amount of the POS payment, in cents")
+			var amount cli.AmountFlag
+			fs.Var(&amount, "amount", "amount of the POS payment in euro, with the cents: 50.00")
 			fs.StringVar(&k.Email, "mail", "", "customer e-mail (optional)")
 			return func(t *cli.Target) error {
-				k.Amount = xpay.Amount(*amount)
+				k.Amount = amount.Amount
 				res, err := t.Client.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: k})
 				if err != nil {
 					return err

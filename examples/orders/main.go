@@ -15,15 +15,14 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/examples/internal/cli"
 )
 
 func main() {
-	from := cli.DateFlag{Date: xpay.DateOf(time.Now().AddDate(0, 0, -7))}
-	to := cli.DateFlag{Date: xpay.DateOf(time.Now())}
+	from := cli.DateFlag{Date: xpay.Today().AddDays(-7)} // days in Italy, as XPay counts them
+	to := cli.DateFlag{Date: xpay.Today()}
 	flag.Var(&from, "from", "first day, dd/mm/yyyy (default a week ago)")
 	flag.Var(&to, "to", "last day, dd/mm/yyyy (default today)")
 	code := flag.String("code", "", "only this order code")

@@ -1,18 +1,30 @@
-// Command paybylink creates, regenerates and lists Pay-by-Link links:
+// Command paybylink creates, regenerates and lists Pay-by-Link links, and
+// checks what the payment page reports after the payment:
 //
-//	go run ./examples/paybylink create -code PBL-1 -amount 12000 -hours 48 -url https://shop.example/esito
+//	go run ./examples/paybylink create -code PBL-1 -amount 120.00 -hours 48 -url https://shop.example/esito
 //	go run ./examples/paybylink regenerate -code PBL-1 -hours 24
 //	go run ./examples/paybylink report -from 01/06/2024 -to 30/06/2024
+//	go run ./examples/paybylink verify -url 'https://shop.example/esito?codTrans=PBL-1&esito=OK&...'
+//	go run ./examples/paybylink loop -code PBL-1 -amount 120.00
 //
-// Amounts are in cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
-// an in-process sandbox.
+// Amounts are in euro, with the cents. Without XPAY_ALIAS and XPAY_SECRET
+// it runs against an in-process sandbox; loop runs only there: it creates
+// a link whose notifications go to a shop endpoint it serves itself, pays
+// it in the sandbox, has the endpoint verify XPay's notification, verifies
+// the customer's return URL, and captures the order.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/xpaygo/xpay"
@@ -21,16 +33,17 @@ import (
 
 func main() {
 	ctx := context.Background()
-	cli.Commands("paybylink create|regenerate|report [flags]", map[string]func(*flag.FlagSet, *bool) func(*cli.Target) error{
+	cli.Commands("paybylink create|regenerate|report|verify|loop [flags]", map[string]func(*flag.FlagSet, *bool) func(*cli.Target) error{
 		"create": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
 			code := fs.String("code", "", "new order code")
-			amount := fs.Int64("amount", 0, "amount in cents")
+			var amount cli.AmountFlag
+			fs.Var(&amount, "amount", "amount in euro, with the cents: 120.00")
 			hours := fs.Int("hours", 24, "link lifetime in hours")
 			returnURL := fs.String("url", "https://shop.example.com/esito", "where the customer returns")
 			notifyURL := fs.String("notify", "", "server-to-server notification URL (optional)")
 			return func(t *cli.Target) error {
 				res, err := t.Client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
-					TransactionCode: *code, Amount: xpay.Amount(*amount), TimeoutHours: *hours,
+					TransactionCode: *code, Amount: amount.Amount, TimeoutHours: *hours,
 					ReturnURL: *returnURL, NotifyURL: *notifyURL,
 				})
 				if err != nil {
@@ -61,8 +74,8 @@ func main() {
 			}
 		},
 		"report": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			from := cli.DateFlag{Date: xpay.DateOf(time.Now().AddDate(0, 0, -30))}
-			to := cli.DateFlag{Date: xpay.DateOf(time.Now())}
+			from := cli.DateFlag{Date: xpay.Today().AddDays(-30)}
+			to := cli.DateFlag{Date: xpay.Today()}
 			fs.Var(&from, "from", "first creation day, dd/mm/yyyy (default 30 days ago)")
 			fs.Var(&to, "to", "last creation day, dd/mm/yyyy (default today)")
 			return func(t *cli.Target) error {
@@ -82,5 +95,110 @@ func main() {
 				return nil
 			}
 		},
+		"verify": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
+			back := fs.String("url", "", "the URL the customer came back to, with XPay's parameters")
+			return func(t *cli.Target) error {
+				u, err := url.Parse(*back)
+				if err != nil {
+					return err
+				}
+				res, err := t.Client.VerifyPaymentResult(u.Query())
+				if err != nil {
+					return err
+				}
+				cli.Output(*asJSON, res, func(w io.Writer) { describe(w, "verified", res) })
+				return nil
+			}
+		},
+		"loop": func(fs *flag.FlagSet, _ *bool) func(*cli.Target) error {
+			code := fs.String("code", "PBL-LOOP-1", "new order code")
+			amount := cli.AmountFlag{Amount: 12000}
+			fs.Var(&amount, "amount", "amount in euro, with the cents")
+			refuse := fs.Bool("refuse", false, "the customer's payment is refused")
+			return func(t *cli.Target) error {
+				if t.Sandbox == nil {
+					return errors.New("loop needs the in-process sandbox, to pay the link: unset XPAY_ALIAS and XPAY_SECRET")
+				}
+				return loop(ctx, t, *code, amount.Amount, !*refuse)
+			}
+		},
 	})
+}
+
+// describe prints a payment result for people.
+func describe(w io.Writer, how string, res *xpay.PaymentResult) {
+	fmt.Fprintf(w, "%s: %s %s, %s %s, at %s (Italy), authorization %q\n", how, res.TransactionCode, res.Outcome,
+		res.Amount.Decimal(xpay.CurrencyEUR), res.Currency, res.Time.Format("02/01/2006 15:04:05"), res.AuthorizationCode)
+	if res.Message != "" {
+		fmt.Fprintf(w, "  message (not signed): %s\n", res.Message)
+	}
+}
+
+// shop is the merchant's side of the loop: the orders it has been told
+// about, each handled once however often XPay notifies it.
+type shop struct {
+	mu   sync.Mutex
+	paid map[string]*xpay.PaymentResult
+}
+
+// notified is the notification handler's work. XPay may notify more than
+// once: it records each order once, and does nothing for a repeat.
+func (s *shop) notified(_ context.Context, res *xpay.PaymentResult) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, seen := s.paid[res.TransactionCode]; seen {
+		fmt.Println("   (a repeated notification: already handled)")
+		return nil
+	}
+	s.paid[res.TransactionCode] = res
+	describe(os.Stdout, "   → the shop's urlPost endpoint verified XPay's notification", res)
+	return nil
+}
+
+func loop(ctx context.Context, t *cli.Target, code string, amount xpay.Amount, approve bool) error {
+	shop := &shop{paid: map[string]*xpay.PaymentResult{}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	endpoint := &http.Server{Handler: t.Client.PaymentNotificationHandler(shop.notified), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = endpoint.Serve(l) }()
+	defer endpoint.Close()
+	notifyURL := "http://" + l.Addr().String() + "/xpay/notify"
+
+	fmt.Printf("1. Create a link for %s, %s, notifying %s\n", code, cli.Money(amount), notifyURL)
+	link, err := t.Client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+		TransactionCode: code, Amount: amount, TimeoutHours: 2,
+		ReturnURL: "https://shop.example/esito", NotifyURL: notifyURL,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("   → %s\n", link.URL)
+	fmt.Println("2. The customer pays on the sandbox's payment page")
+	back, err := t.Sandbox.PayLink(code, approve)
+	if err != nil {
+		return err
+	}
+	fmt.Println("3. The customer comes back to the shop:", back)
+	u, err := url.Parse(back)
+	if err != nil {
+		return err
+	}
+	res, err := t.Client.VerifyPaymentResult(u.Query())
+	if err != nil {
+		return err
+	}
+	describe(os.Stdout, "   → the return URL is verified", res)
+	if !res.Paid() {
+		fmt.Println("   not paid: nothing to capture.")
+		return nil
+	}
+	fmt.Printf("4. Capture %s\n", cli.Money(res.Amount))
+	capture, err := t.Client.Capture(ctx, &xpay.CaptureRequest{TransactionCode: res.TransactionCode, Amount: res.Amount, Currency: xpay.CurrencyEUR})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("   → captured (idOperazione %s)\n", capture.OperationID)
+	return nil
 }

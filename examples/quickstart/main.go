@@ -61,7 +61,7 @@ func run(t *cli.Target, wait time.Duration) error {
 
 	fmt.Println("2. The customer opens the link and pays")
 	if t.Sandbox != nil {
-		if err := payOnPage(link.URL); err != nil {
+		if err := payOnPage(c, link.URL); err != nil {
 			return err
 		}
 	} else if err := waitForPayment(ctx, c, code, link.URL, wait); err != nil {
@@ -94,7 +94,7 @@ func run(t *cli.Target, wait time.Duration) error {
 	fmt.Printf("   → done (idOperazione %s); the order is now %s\n", refund.OperationID, state(ctx, c, code))
 
 	fmt.Println("6. List today's orders")
-	today := xpay.DateOf(time.Now())
+	today := xpay.Today()
 	list, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today, To: today}, Channel: xpay.ChannelAll})
 	if err != nil {
 		return err
@@ -130,8 +130,9 @@ func state(ctx context.Context, c *xpay.Client, code string) string {
 }
 
 // payOnPage pays a sandbox link as a browser would: it submits the payment
-// page's form and stops at the redirect back to the shop.
-func payOnPage(link string) error {
+// page's form and stops at the redirect back to the shop, whose outcome
+// parameters it verifies as the shop must.
+func payOnPage(c *xpay.Client, link string) error {
 	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := browser.PostForm(link, url.Values{"outcome": {"approve"}})
 	if err != nil {
@@ -142,8 +143,15 @@ func payOnPage(link string) error {
 	if err != nil || resp.StatusCode != http.StatusSeeOther {
 		return fmt.Errorf("payment page answered %s", resp.Status)
 	}
-	fmt.Printf("   → the payment page sends the customer back to the shop with esito=%s, codAut=%s\n",
-		back.Query().Get("esito"), back.Query().Get("codAut"))
+	res, err := c.VerifyPaymentResult(back.Query())
+	if err != nil {
+		return fmt.Errorf("the shop cannot trust the payment result: %w", err)
+	}
+	fmt.Printf("   → the payment page sends the customer back to the shop with esito=%s, codAut=%s: MAC verified, %s paid at %s (Italy)\n",
+		res.Outcome, res.AuthorizationCode, cli.Money(res.Amount), res.Time.Format("15:04:05"))
+	if !res.Paid() {
+		return fmt.Errorf("the payment was not made: esito %s", res.Outcome)
+	}
 	return nil
 }
 

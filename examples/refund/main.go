@@ -1,7 +1,7 @@
 // Command refund voids an uncaptured payment or refunds captured money
 // (storna):
 //
-//	go run ./examples/refund -code ORD-DEMO-0002 -amount 500
+//	go run ./examples/refund -code ORD-DEMO-0002 -amount 5.00
 //
 // Amounts are in cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
 // an in-process sandbox with demo orders.
@@ -19,7 +19,8 @@ import (
 
 func main() {
 	code := flag.String("code", "", "order code (codiceTransazione)")
-	amount := flag.Int64("amount", 0, "amount to refund or void, in cents")
+	var amount cli.AmountFlag
+	flag.Var(&amount, "amount", "amount to refund or void in euro, with the cents: 5.00")
 	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
 	paypal := flag.String("paypal-capture", "", "PayPal only: idContabParzialePayPal of the capture to refund")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
@@ -29,7 +30,7 @@ func main() {
 	defer t.Close()
 	res, err := t.Client.Refund(context.Background(), &xpay.RefundRequest{
 		TransactionCode:        *code,
-		Amount:                 xpay.Amount(*amount),
+		Amount:                 amount.Amount,
 		Currency:               xpay.Currency(*currency),
 		PayPalPartialCaptureID: *paypal,
 	})
@@ -37,6 +38,6 @@ func main() {
 		t.Fail(err)
 	}
 	cli.Output(*asJSON, res, func(w io.Writer) {
-		fmt.Fprintf(w, "refunded %s of %s (idOperazione %s)\n", cli.Money(xpay.Amount(*amount)), *code, res.OperationID)
+		fmt.Fprintf(w, "refunded %s of %s (idOperazione %s)\n", cli.Money(amount.Amount), *code, res.OperationID)
 	})
 }

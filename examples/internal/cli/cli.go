@@ -41,13 +41,16 @@ func (t *Target) Fail(err error) {
 // Connect reads XPAY_ALIAS and XPAY_SECRET, with XPAY_ENV (test or
 // production) or XPAY_BASE_URL. Without credentials it starts an
 // in-process sandbox seeded with demo data.
-func Connect() *Target {
+func Connect() *Target { return ConnectWith(nil, nil) }
+
+// ConnectWith is Connect with options for the Client and, when it starts
+// one, for the sandbox.
+func ConnectWith(opts []xpay.Option, sandbox []xpaytest.Option) *Target {
 	alias, secret := os.Getenv("XPAY_ALIAS"), os.Getenv("XPAY_SECRET")
 	if alias == "" && secret == "" {
-		srv := xpaytest.NewServer(xpaytest.WithDemoData())
-		return &Target{Client: srv.Client(), Sandbox: srv, Where: "an in-process XPay sandbox at " + srv.URL}
+		srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData()}, sandbox...)...)
+		return &Target{Client: srv.Client(opts...), Sandbox: srv, Where: "an in-process XPay sandbox at " + srv.URL}
 	}
-	opts := []xpay.Option{}
 	where := "XPay test (" + xpay.EnvironmentTest.BaseURL() + ")"
 	switch env := os.Getenv("XPAY_ENV"); env {
 	case "", "test":
@@ -93,13 +96,32 @@ func Output(asJSON bool, v any, human func(w io.Writer)) {
 	}
 }
 
-// Money formats cents as euro, for people: 12050 is "€120.50".
+// Money formats an amount in euro, for people: 12050 is "€120.50".
 func Money(a xpay.Amount) string {
-	sign := ""
 	if a < 0 {
-		sign, a = "-", -a
+		return "-€" + (-a).Decimal(xpay.CurrencyEUR)
 	}
-	return fmt.Sprintf("%s€%d.%02d", sign, a/100, a%100)
+	return "€" + a.Decimal(xpay.CurrencyEUR)
+}
+
+// AmountFlag is a flag holding an amount in euro, written with its cents
+// ("20.00" or "20,00"): a bare "2000" is refused, since it could mean
+// cents or euro.
+type AmountFlag struct{ xpay.Amount }
+
+func (a *AmountFlag) String() string { return a.Decimal(xpay.CurrencyEUR) }
+
+// Set parses euro with cents.
+func (a *AmountFlag) Set(s string) error {
+	if !strings.ContainsAny(s, ".,") {
+		return fmt.Errorf("write euro with the cents, such as %s.00 (not cents)", s)
+	}
+	v, err := xpay.ParseAmount(s, xpay.CurrencyEUR)
+	if err != nil {
+		return err
+	}
+	a.Amount = v
+	return nil
 }
 
 // DateFlag is a flag holding a day as dd/mm/yyyy.
@@ -113,7 +135,8 @@ func (d *DateFlag) Set(s string) error {
 	if err != nil {
 		return fmt.Errorf("want dd/mm/yyyy")
 	}
-	d.Date = xpay.DateOf(t)
+	y, m, day := t.Date()
+	d.Date = xpay.Date{Year: y, Month: m, Day: day}
 	return nil
 }
 

@@ -1,0 +1,220 @@
+package xpay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// A hosted payment (a Pay-by-Link link, or XPay's payment page) ends with
+// XPay reporting the outcome twice: the customer's browser comes back to
+// the merchant's url with the outcome in the query string, and XPay POSTs
+// the same parameters as a form to urlPost. Both are signed with the
+// secret key, and both can be forged by anyone who knows the URL: verify
+// them before fulfilling an order.
+
+// PaymentOutcome is the esito of a hosted payment. Values XPay adds later
+// are kept as received.
+type PaymentOutcome string
+
+// The outcomes of a hosted payment, as XPay's payment page and the public
+// integrations report them.
+const (
+	PaymentOutcomeOK        PaymentOutcome = "OK"      // paid (authorized)
+	PaymentOutcomeKO        PaymentOutcome = "KO"      // refused
+	PaymentOutcomeCancelled PaymentOutcome = "ANNULLO" // the customer gave up
+	PaymentOutcomeError     PaymentOutcome = "ERRORE"  // the payment could not be completed
+	PaymentOutcomePending   PaymentOutcome = "PEN"     // not final yet: wait for the notification
+)
+
+// PaymentResult is a verified payment outcome. The fields XPay signs are
+// typed; everything else it sent is in Extra, as sent, and is not
+// authenticated: the MAC does not cover it, so anyone could have changed
+// it. Message is unsigned too.
+type PaymentResult struct {
+	TransactionCode   string         // codTrans: the order code
+	Outcome           PaymentOutcome // esito
+	Amount            Amount         // importo, in minor units
+	Currency          string         // divisa, as sent: alphabetic, e.g. EUR
+	Time              time.Time      // data and orario, the payment's time in Italy (see Rome)
+	AuthorizationCode string         // codAut; empty when the payment was refused
+
+	Message string     // messaggio, on failure: NOT signed
+	Extra   url.Values // every other parameter (brand, pan, nome, mail, alias, num_contratto, ...): NOT signed
+}
+
+// Paid reports whether the customer paid: the outcome is OK.
+func (r *PaymentResult) Paid() bool { return r.Outcome == PaymentOutcomeOK }
+
+// paymentParams are the parameters the payment result's MAC covers, in
+// the MAC's order, with the Go field each fills.
+var paymentParams = []struct{ name, field string }{
+	{"codTrans", "TransactionCode"}, {"esito", "Outcome"}, {"importo", "Amount"}, {"divisa", "Currency"},
+	{"data", "Time"}, {"orario", "Time"}, {"codAut", "AuthorizationCode"},
+}
+
+const opVerifyPaymentResult = "VerifyPaymentResult"
+
+// VerifyPaymentResult checks the payment outcome XPay sends to the
+// merchant's url (the query string the browser brings back, r.URL.Query())
+// or to urlPost (the form, r.PostForm), and returns it typed. The MAC,
+// SHA-1 over codTrans, esito, importo, divisa, data, orario and codAut with
+// the secret key, is compared in constant time: when it is missing or
+// wrong the error matches ErrInvalidMAC and nothing is returned. A signed
+// parameter that is missing, given twice or malformed is a
+// *ValidationError naming it. codAut may be empty; the others may not.
+//
+// A verified result proves what XPay said about the order, not that the
+// browser's visit is the first: the same result can be shown again, so
+// act on it idempotently (see PaymentNotificationHandler).
+func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) {
+	if err := c.usable(opVerifyPaymentResult); err != nil {
+		return nil, err
+	}
+	invalid := func(param, rule string, args ...any) error {
+		field := "mac"
+		for _, p := range paymentParams {
+			if p.name == param {
+				field = p.field
+			}
+		}
+		return &ValidationError{Operation: opVerifyPaymentResult, Field: field, WireName: param, Rule: fmt.Sprintf(rule, args...)}
+	}
+	macs := values["mac"]
+	if len(macs) != 1 {
+		return nil, fmt.Errorf("xpay: %s: %w (the mac parameter is missing or given more than once)", opVerifyPaymentResult, ErrInvalidMAC)
+	}
+	fields := make([]Field, len(paymentParams))
+	for i, p := range paymentParams {
+		vs := values[p.name]
+		switch {
+		case len(vs) == 0:
+			return nil, invalid(p.name, "is missing")
+		case len(vs) > 1:
+			return nil, invalid(p.name, "is given %d times", len(vs))
+		case vs[0] == "" && p.name != "codAut":
+			return nil, invalid(p.name, "is empty")
+		}
+		fields[i] = Field{p.name, vs[0]}
+	}
+	if !verifyMAC(string(c.creds().secret), fields, macs[0]) {
+		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, ErrInvalidMAC)
+	}
+	get := func(name string) string { return values.Get(name) }
+	amount, err := strconv.ParseInt(get("importo"), 10, 64)
+	if err != nil || !isDigits(get("importo")) {
+		return nil, invalid("importo", "must be whole minor units, such as 5000, got %q", printable(get("importo")))
+	}
+	if len(get("data")) != 8 || !isDigits(get("data")) {
+		return nil, invalid("data", "must be yyyymmdd, got %q", printable(get("data")))
+	}
+	if len(get("orario")) != 6 || !isDigits(get("orario")) {
+		return nil, invalid("orario", "must be hhmmss, got %q", printable(get("orario")))
+	}
+	at, err := time.ParseInLocation("20060102150405", get("data")+get("orario"), Rome())
+	if err != nil {
+		return nil, invalid("data", "data and orario are not a time: %q %q", get("data"), get("orario"))
+	}
+	r := &PaymentResult{
+		TransactionCode:   get("codTrans"),
+		Outcome:           PaymentOutcome(get("esito")),
+		Amount:            Amount(amount),
+		Currency:          get("divisa"),
+		Time:              at,
+		AuthorizationCode: get("codAut"),
+		Message:           get("messaggio"),
+	}
+	for k, vs := range values {
+		if k == "mac" || k == "messaggio" || isPaymentParam(k) {
+			continue
+		}
+		if r.Extra == nil {
+			r.Extra = url.Values{}
+		}
+		r.Extra[k] = append([]string(nil), vs...)
+	}
+	return r, nil
+}
+
+func isPaymentParam(name string) bool {
+	for _, p := range paymentParams {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// maxNotification caps the body of a payment notification: XPay sends a
+// few hundred bytes of form.
+const maxNotification = 64 << 10
+
+// PaymentNotificationHandler returns the handler for urlPost, where XPay
+// POSTs the payment outcome as a form. It reads the form (at most 64 KiB),
+// verifies it with VerifyPaymentResult, and calls fn once for each valid
+// notification. It answers 200 when fn returns nil; 403 to a notification
+// whose MAC is missing or wrong and 400 to a malformed one, without
+// calling fn; 405 to anything but POST; and 500 when fn fails, so that
+// XPay can try again.
+//
+// XPay may deliver a notification more than once, and the customer's
+// return to url carries the same outcome: fn must be idempotent. Record
+// the result under its TransactionCode and do nothing for one already
+// recorded, in the same transaction as the order's update.
+//
+// It panics if fn is nil or c was not made by NewClient, as http.Handle
+// does for a nil handler: both are mistakes in the program.
+func (c *Client) PaymentNotificationHandler(fn func(context.Context, *PaymentResult) error) http.Handler {
+	if fn == nil {
+		panic("xpay: PaymentNotificationHandler: fn is nil")
+	}
+	if err := c.usable("PaymentNotificationHandler"); err != nil {
+		panic(err.Error())
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxNotification)
+		if err := r.ParseForm(); err != nil {
+			status := http.StatusBadRequest
+			if errors.As(err, new(*http.MaxBytesError)) {
+				status = http.StatusRequestEntityTooLarge
+			}
+			c.refuseNotification(w, r, status, err)
+			return
+		}
+		res, err := c.VerifyPaymentResult(r.PostForm)
+		switch {
+		case errors.Is(err, ErrInvalidMAC):
+			c.refuseNotification(w, r, http.StatusForbidden, err)
+			return
+		case err != nil:
+			c.refuseNotification(w, r, http.StatusBadRequest, err)
+			return
+		}
+		if err := fn(r.Context(), res); err != nil {
+			c.refuseNotification(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("OK\n"))
+	})
+}
+
+// refuseNotification answers a notification that was not handled, and
+// logs why at Warn.
+func (c *Client) refuseNotification(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if c.logger != nil {
+		c.logger.LogAttrs(r.Context(), slog.LevelWarn, "xpay notification refused",
+			slog.Int("status", status), slog.String("error", err.Error()))
+	}
+	http.Error(w, http.StatusText(status), status)
+}
