@@ -153,7 +153,7 @@ func BenchmarkCall(b *testing.B) {
 	for _, tc := range cases {
 		hc := &http.Client{Transport: memTransport{fixedBody(tc.body)}}
 		b.Run(tc.name+"/xpay", func(b *testing.B) {
-			c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc))
+			c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithClock(fixedClock))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -182,7 +182,7 @@ func BenchmarkCall(b *testing.B) {
 // Both clients start with an untimed round of one call per worker, held at
 // the server until all are in flight, so that each pool fills without the
 // cold-start race in which net/http keeps a connection it dialed for a
-// request that an idle one then served (see TestConnectionsNoMoreThanWorkers).
+// request that an idle one then served (see TestConnectionsAreReused).
 func BenchmarkLoopback(b *testing.B) {
 	for _, workers := range []int{1, 8, 32} {
 		for _, side := range []string{"xpay", "raw"} {
@@ -255,7 +255,7 @@ func BenchmarkListOrders100k(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
 	hc := &http.Client{Transport: memTransport{func() io.Reader { return newOrdersReader(n) }}}
-	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithMaxResponseSize(1<<30), xpay.WithTimeout(0))
+	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithMaxResponseSize(1<<30), xpay.WithTimeout(0), xpay.WithClock(fixedClock))
 	if err != nil {
 		b.Fatal(err)
 	}

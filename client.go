@@ -520,7 +520,7 @@ func (c *Client) attempt(ctx context.Context, op *service, req request, out enve
 	if err == nil {
 		err = c.decode(op, status, raw, out, sent)
 	}
-	if unknown := (*outcomeUnknownError)(nil); errors.As(err, &unknown) {
+	if unknown := (*outcomeUnknownError)(nil); err != nil && errors.As(err, &unknown) {
 		unknown.sent = sent // Settle waits for what XPay may still do with it
 	}
 	return status, err

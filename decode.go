@@ -376,33 +376,37 @@ func (d *decoder) value(fv reflect.Value, unmarshaler bool, i int) (int, error) 
 }
 
 // slice decodes a JSON array, or a single value as a one-element slice,
-// into fv.
-func (d *decoder) slice(fv reflect.Value, i int) (int, error) {
+// into fv, which is addressable. On error fv is left nil.
+func (d *decoder) slice(fv reflect.Value, i int) (end int, err error) {
 	data := d.data
 	et := fv.Type().Elem()
 	um := reflect.PointerTo(et).Implements(unmarshalerType)
-	s := reflect.MakeSlice(fv.Type(), 0, 0)
+	defer func() {
+		if err != nil {
+			fv.SetZero()
+		}
+	}()
 	add := func(j int) (int, error) {
-		if n := s.Len(); n == s.Cap() { // grow, counting what growing allocates
+		if n := fv.Len(); n == fv.Cap() { // grow, counting what growing allocates
 			grown := max(4, 2*n)
 			if err := d.charge(uintptr(grown) * et.Size()); err != nil {
 				return 0, err
 			}
-			s = reflect.AppendSlice(reflect.MakeSlice(fv.Type(), 0, grown), s)
-		}
-		s = s.Slice(0, s.Len()+1)
-		return d.value(s.Index(s.Len()-1), um, j)
-	}
-	if data[i] != '[' {
-		end, err := add(i)
-		if err == nil {
+			s := reflect.MakeSlice(fv.Type(), n, grown)
+			reflect.Copy(s, fv)
 			fv.Set(s)
 		}
-		return end, err
+		n := fv.Len()
+		fv.SetLen(n + 1)
+		return d.value(fv.Index(n), um, j)
+	}
+	fv.SetZero()
+	if data[i] != '[' {
+		return add(i)
 	}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
-		fv.Set(s)
+		fv.Set(reflect.MakeSlice(fv.Type(), 0, 0))
 		return i + 1, nil
 	}
 	for i < len(data) {
@@ -418,7 +422,6 @@ func (d *decoder) slice(fv reflect.Value, i int) (int, error) {
 			return 0, err
 		}
 		if done {
-			fv.Set(s)
 			return i, nil
 		}
 	}

@@ -28,7 +28,9 @@ import (
 var (
 	// ErrInvalidMAC means the response MAC was missing or did not match: the
 	// answer cannot be told apart from a forgery, and its payload is not
-	// returned. The error is a *ResponseError that keeps the raw body.
+	// returned. From a call, the error is a *ResponseError that keeps the
+	// raw body; from VerifyPaymentResult, a payment result whose MAC is
+	// missing or wrong: treat it as forged.
 	ErrInvalidMAC = errors.New("xpay: response MAC missing or invalid")
 
 	// ErrStaleResponse means a correctly signed answer carries a timeStamp
@@ -42,9 +44,11 @@ var (
 	// contract or blacklist change) may have reached XPay, but its answer was
 	// lost or cannot be trusted: a timeout, a reset connection, a redirect,
 	// an unreadable, unsigned or stale body.
-	// XPay may have carried it out. Never resend blindly: read the order (for
-	// example with GetOrder) to see whether the operation happened. The cause
-	// is wrapped, so errors.Is and errors.As see it too.
+	// XPay may have carried it out, and may still: never resend blindly. For
+	// a capture or a refund, Client.Settle reads the order until the write
+	// shows or can no longer happen; for the others, look the object up
+	// (PayByLinkReport, ContractDetails, CheckBlacklist). The cause is
+	// wrapped, so errors.Is and errors.As see it too.
 	ErrOutcomeUnknown = errors.New("xpay: outcome unknown")
 )
 
@@ -124,7 +128,8 @@ func unsafeRune(r rune) bool {
 }
 
 // ValidationError reports a request value that breaks one of XPay's rules.
-// It is returned before anything is sent.
+// It is returned before anything is sent. VerifyPaymentResult returns one
+// for a payment result parameter that is missing or malformed.
 type ValidationError struct {
 	Operation string // the Client method, e.g. "Capture"
 	Field     string // the Go field, e.g. "TransactionCode"

@@ -272,6 +272,23 @@ func TestE2EPaymentLoop(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, xpay.Amount(12000), order.Order().Captured())
 
+	t.Run("through the payment page, as a browser", func(t *testing.T) {
+		link, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+			TransactionCode: "PBL-LOOP-3", Amount: 700, TimeoutHours: 2, ReturnURL: "https://shop.example/esito", NotifyURL: notifyURL,
+		})
+		require.NoError(t, err)
+		browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := browser.PostForm(link.URL, url.Values{"outcome": {"approve"}})
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		rec.waitFor(t, "PBL-LOOP-3")
+		back, err := url.Parse(resp.Header.Get("Location"))
+		require.NoError(t, err)
+		res, err := c.VerifyPaymentResult(back.Query())
+		require.NoError(t, err)
+		assert.Equal(t, xpay.Amount(700), res.Amount)
+	})
 	t.Run("a refusal", func(t *testing.T) {
 		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
 			TransactionCode: "PBL-LOOP-2", Amount: 500, TimeoutHours: 2, ReturnURL: "https://shop.example/esito", NotifyURL: notifyURL,

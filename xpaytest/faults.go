@@ -11,13 +11,14 @@ import (
 // Fault makes the Server misbehave for one operation, to test how code
 // copes. Set one misbehaviour; Latency may go with any of them.
 type Fault struct {
-	// Latency delays the answer.
+	// Latency delays the answer: the request is read, then carried out
+	// once the delay has passed or the client has hung up, whichever comes
+	// first, as a slow XPay would finish a request whose client gave up.
 	Latency time.Duration
 	// Processed carries the request out before misbehaving, as when a
 	// server does the work and the answer is lost on the way back. Without
 	// it, a misbehaving answer changes nothing at the Server. Latency alone
-	// is not a misbehaviour: the request is carried out after the delay,
-	// even if the client has given up by then, as a slow XPay would.
+	// is not a misbehaviour: the request is carried out after it.
 	Processed bool
 
 	HTTPStatus    int    // answer with this status and an HTML page, as a proxy would

@@ -319,10 +319,18 @@ func (a *answer) json() []byte {
 // the envelope and runs the route's handler.
 func (s *Server) api(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		s.mu.Lock()
 		s.counts[rt.method]++
 		s.mu.Unlock()
+		// Read the request first: only then does net/http watch the
+		// connection, so that r.Context() ends when the client hangs up
+		// and a latency below does not outlive it.
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		if err != nil {
+			s.envelope(nil, ko(xpay.CodeMACNotComputable, "il corpo non è leggibile: %v", err)).write(w)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
 		f := s.takeFault(rt.method)
 		if f != nil && f.Latency > 0 {
 			sleep(r.Context(), f.Latency)
