@@ -14,10 +14,11 @@ import (
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
-// A capture that XPay carries out after the client gave up: the client's
-// timeout (100 ms) ends the call long before the sandbox, slowed by a
-// second of latency, carries it out. Reading the order at once would show
-// nothing captured and invite a second capture; Settle waits for it.
+// A capture that XPay carries out after the client gave up: the sandbox,
+// slowed by an hour of latency, answers nothing in time, so the client's
+// timeout always ends the call first; the sandbox carries the capture out
+// when the client hangs up. A read at once can miss it and invite a
+// second capture; Settle waits for it.
 func TestSettleWaitsForAWriteThatLandsLate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -25,7 +26,7 @@ func TestSettleWaitsForAWriteThatLandsLate(t *testing.T) {
 	c := srv.Client(xpay.WithTimeout(100 * time.Millisecond))
 	before, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 	require.NoError(t, err)
-	srv.InjectFault("Capture", xpaytest.Fault{Latency: time.Second, Times: 1})
+	srv.InjectFault("Capture", xpaytest.Fault{Latency: time.Hour, Times: 1})
 
 	_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 2000, Currency: eur})
 	require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
