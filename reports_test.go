@@ -134,7 +134,6 @@ func TestDownloadReportStopsWithTheContext(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
-
 // cancellingReader gives one byte, cancels the caller's context, then
 // fails as a transport does once its request's context is done.
 type cancellingReader struct {

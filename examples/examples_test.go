@@ -71,6 +71,7 @@ func TestExamples(t *testing.T) {
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	defer srv.Close()
 	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias, "XPAY_SECRET=" + srv.Secret}
+	reportFile := filepath.Join(t.TempDir(), "report.csv")
 
 	// Each step runs against the same sandbox, so later steps see the
 	// effect of earlier ones.
@@ -85,6 +86,11 @@ func TestExamples(t *testing.T) {
 		{"order", []string{"-code", xpaytest.DemoAuthorized}, 0, []string{"Contabilizzato Parz.", "CONTAB.", "€20.00"}, ""},
 		{"capture", []string{"-code", xpaytest.DemoDenied, "-amount", "1.00"}, 1, nil, "error: xpay: Capture: KO 16"},
 		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "0.00"}, 1, nil, "invalid Amount (importo)"},
+		{"capture", []string{"-amount", "1.00"}, 1, nil, "-code is required"},
+		{"order", nil, 1, nil, "-code is required"},
+		{"paybylink", []string{"create", "-code", "PBL-EX-9"}, 1, nil, "-amount is required"},
+		{"paybylink", []string{"create", "-code", "PBL-EX-9", "-amount", "1.00", "stray"}, 1, nil, `unexpected argument "stray"`},
+		{"controls", []string{"blacklist-check", "-type", "TaxCode", "-value", "x"}, 2, nil, "want CodiceFiscale or CodiceContratto"},
 		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "5.00"}, 0, []string{"refunded €5.00 of " + xpaytest.DemoCaptured}, ""},
 		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "9999,99"}, 1, nil, "KO 17"},
 		{"orders", nil, 0, []string{"3 orders", xpaytest.DemoAuthorized, "Rimborsato Parz."}, ""},
@@ -104,6 +110,7 @@ func TestExamples(t *testing.T) {
 		{"reports", []string{"download", "-id", "1"}, 0, []string{"codiceTransazione;importo;divisa", xpaytest.DemoAuthorized}, ""},
 		{"reports", []string{"url", "-id", "1"}, 0, []string{srv.URL + "/ecomm/api/bo/downloadReport?", "mac="}, ""},
 		{"reports", []string{"download", "-id", "42"}, 1, nil, "KO 2"},
+		{"reports", []string{"download", "-id", "999", "-o", reportFile}, 1, nil, "KO 2"},
 		{"contracts", []string{"list", "-taxcode", xpaytest.DemoTaxCode}, 0, []string{"1 contracts", xpaytest.DemoContract}, ""},
 		{"contracts", []string{"details", "-number", xpaytest.DemoContract}, 0, []string{xpaytest.DemoContract, "VISA"}, ""},
 		{"contracts", []string{"create", "-number", "CNT-EX-1", "-pos", "POS00001", "-auth", "A1B2C3", "-amount", "50.00"}, 0, []string{"created CNT-EX-1"}, ""},
@@ -116,7 +123,7 @@ func TestExamples(t *testing.T) {
 		{"controls", []string{"blacklist-add", "-type", "CodiceContratto", "-value", "CNT-FRODE-9", "-reason", "Frode"}, 0, []string{"blacklisted CNT-FRODE-9"}, ""},
 		{"controls", []string{"blacklist-list", "-type", "CodiceContratto"}, 0, []string{"CNT-FRODE-9", "Frode"}, ""},
 		{"controls", []string{"blacklist-remove", "-type", "CodiceContratto", "-value", "CNT-FRODE-9"}, 0, []string{"removed CNT-FRODE-9"}, ""},
-		{"controls", []string{"blacklist-add", "-type", "Email", "-value", "x"}, 1, nil, "invalid Type (tipo)"},
+		{"controls", []string{"blacklist-add", "-type", "Email", "-value", "x"}, 2, nil, "invalid value \"Email\" for flag -type: want CodiceFiscale or CodiceContratto"},
 		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group}, 0, []string{"1 pairs"}, ""},
 		{"controls", []string{"cfpan-list", "-type", "CodiceContratto", "-value", xpaytest.DemoContract, "-group", srv.Group}, 0, []string{"1 pairs", xpaytest.DemoHashPAN}, ""},
 		{"controls", []string{"cfpan-delete", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group}, 0, []string{"deleted the pair"}, ""},
@@ -134,6 +141,8 @@ func TestExamples(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "%s: one line on failure: %q", label, r.stderr)
 		}
 	}
+
+	assert.NoFileExists(t, reportFile, "a failed download leaves no file behind")
 
 	// -json prints the typed response for scripts.
 	r := run(t, dir, env, "order", "-code", xpaytest.DemoAuthorized, "-json")
@@ -219,10 +228,22 @@ func TestPayByLinkLoop(t *testing.T) {
 	assert.Contains(t, r.stdout, "not paid: nothing to capture")
 }
 
-// cmd/xpay-sandbox serves the sandbox to other processes.
+// cmd/xpay-sandbox serves the sandbox to other processes, with the faults
+// its flags inject, and refuses what it cannot use.
 func TestSandboxCommand(t *testing.T) {
 	dir := bin
-	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0")
+	for args, msg := range map[string][]string{
+		"unexpected argument": {"extra"}, "-alias must be": {"-alias", ""}, "-secret must not be empty": {"-secret", ""},
+		"unknown operation": {"-fault", "Captur:reset"},
+	} {
+		out, err := exec.Command(filepath.Join(dir, "xpay-sandbox"), append([]string{"-addr", "127.0.0.1:0"}, msg...)...).CombinedOutput()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, "%v", msg)
+		assert.Equal(t, 2, exit.ExitCode())
+		assert.Contains(t, string(out), args)
+	}
+
+	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0", "-fault", "Capture:unsignedko=50,times=1")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -240,6 +261,10 @@ func TestSandboxCommand(t *testing.T) {
 	r := run(t, dir, env, "order", "-code", xpaytest.DemoCaptured)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Contabilizzato")
+	r = run(t, dir, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "KO 50", "the -fault flag reached the sandbox")
+	assert.Contains(t, r.stderr, "outcome unknown")
 }
 
 // The command closes connections that never finish their headers, after

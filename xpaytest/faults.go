@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -47,12 +48,9 @@ func (f *Fault) misbehaves() bool {
 
 // InjectFault makes every following request to op misbehave as f says.
 // op is the xpay.Client method ("Capture") or XPay's service name
-// ("contabilizza"). It panics on an unknown op.
+// ("contabilizza"). It panics on an unknown op, naming the known ones.
 func (s *Server) InjectFault(op string, f Fault) {
-	rt := findRoute(op)
-	if rt == nil {
-		panic("xpaytest: unknown operation " + strconv.Quote(op))
-	}
+	rt := mustRoute(op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[rt.method] = &f
@@ -158,4 +156,66 @@ func reset(w http.ResponseWriter) {
 		_ = tc.SetLinger(0)
 	}
 	_ = conn.Close()
+}
+
+// ParseFault reads a fault written as OP:KIND[=VALUE],KIND[=VALUE]..., for
+// command lines and other languages' tests: for example
+// "Capture:reset,processed,times=1" or "GetOrder:latency=2s". The kinds are
+// the Fault's fields in lower case: latency=DURATION, processed,
+// status=CODE (HTTPStatus), reset, malformedjson, truncatedbody,
+// wrongmac, missingmac, unsignedko=CODE, outcome=ESITO, redirect=CODE,
+// stale=DURATION, stall and times=N. OP is checked as InjectFault checks
+// it, without panicking.
+func ParseFault(s string) (op string, f Fault, err error) {
+	op, kinds, ok := strings.Cut(s, ":")
+	if !ok || kinds == "" {
+		return "", f, fmt.Errorf("xpaytest: fault %q: want OP:KIND[=VALUE],..., such as Capture:reset,processed", s)
+	}
+	if findRoute(op) == nil {
+		return "", f, fmt.Errorf("xpaytest: fault %q: unknown operation %q; want one of %s", s, op, strings.Join(Operations(), ", "))
+	}
+	for _, kv := range strings.Split(kinds, ",") {
+		k, v, hasValue := strings.Cut(kv, "=")
+		fail := func(want string) (string, Fault, error) {
+			return "", Fault{}, fmt.Errorf("xpaytest: fault %q: %s %s", s, k, want)
+		}
+		number := func() (int, error) { return strconv.Atoi(v) }
+		duration := func() (time.Duration, error) { return time.ParseDuration(v) }
+		switch flagOnly := map[string]*bool{
+			"processed": &f.Processed, "reset": &f.Reset, "malformedjson": &f.MalformedJSON, "truncatedbody": &f.TruncatedBody,
+			"wrongmac": &f.WrongMAC, "missingmac": &f.MissingMAC, "stall": &f.Stall,
+		}[strings.ToLower(k)]; {
+		case flagOnly != nil:
+			if hasValue {
+				return fail("takes no value")
+			}
+			*flagOnly = true
+			continue
+		case !strings.Contains(" latency stale status unsignedko redirect times outcome ", " "+strings.ToLower(k)+" "):
+			return fail("is not a fault kind")
+		case !hasValue:
+			return fail("needs a value, as " + k + "=...")
+		}
+		var err error
+		switch strings.ToLower(k) {
+		case "latency":
+			f.Latency, err = duration()
+		case "stale":
+			f.Stale, err = duration()
+		case "status":
+			f.HTTPStatus, err = number()
+		case "unsignedko":
+			f.UnsignedKO, err = number()
+		case "redirect":
+			f.Redirect, err = number()
+		case "times":
+			f.Times, err = number()
+		case "outcome":
+			f.Outcome = v
+		}
+		if err != nil {
+			return fail("has a bad value: " + err.Error())
+		}
+	}
+	return op, f, nil
 }

@@ -1,6 +1,7 @@
 package xpaytest_test
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
@@ -69,4 +71,54 @@ func TestServerCapsRequestBodies(t *testing.T) {
 	assert.Contains(t, string(b), `"codice":50`)
 	assert.Contains(t, string(b), "request body too large")
 	assert.True(t, resp.Close, "the connection is closed")
+}
+
+func TestParseFault(t *testing.T) {
+	t.Parallel()
+	op, f, err := xpaytest.ParseFault("Capture:reset,processed,times=1")
+	require.NoError(t, err)
+	assert.Equal(t, "Capture", op)
+	assert.Equal(t, xpaytest.Fault{Reset: true, Processed: true, Times: 1}, f)
+	_, f, err = xpaytest.ParseFault("situazioneOrdine:latency=2s,stale=1h,status=503,unsignedko=50,redirect=307,outcome=PEN,stall,wrongmac,missingmac,malformedjson,truncatedbody")
+	require.NoError(t, err)
+	assert.Equal(t, xpaytest.Fault{Latency: 2 * time.Second, Stale: time.Hour, HTTPStatus: 503, UnsignedKO: 50, Redirect: 307, Outcome: "PEN",
+		Stall: true, WrongMAC: true, MissingMAC: true, MalformedJSON: true, TruncatedBody: true}, f)
+	for in, msg := range map[string]string{
+		"Capture":               "want OP:KIND",
+		"Captur:reset":          `unknown operation "Captur"; want one of Capture, Refund`,
+		"Capture:bogus":         "bogus is not a fault kind",
+		"Capture:reset=1":       "reset takes no value",
+		"Capture:latency":       "latency needs a value",
+		"Capture:latency=never": "latency has a bad value",
+	} {
+		_, _, err := xpaytest.ParseFault(in)
+		assert.ErrorContains(t, err, msg, in)
+	}
+}
+
+// An unknown operation name is a mistake in the test: counting and
+// injecting both say so, with the names that exist.
+func TestUnknownOperationsPanic(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer()
+	t.Cleanup(srv.Close)
+	assert.Equal(t, 0, srv.Requests("Capture"))
+	assert.Equal(t, 0, srv.Requests("contabilizza"))
+	for _, f := range []func(){
+		func() { srv.Requests("capture") },
+		func() { srv.InjectFault("capture", xpaytest.Fault{Reset: true}) },
+	} {
+		assert.PanicsWithValue(t, `xpaytest: unknown operation "capture"; want one of `+strings.Join(xpaytest.Operations(), ", "), f)
+	}
+}
+
+// The Client a Server returns keeps the Server's clock, so that a test
+// with a fake clock needs to set it once.
+func TestServerClientSharesTheClock(t *testing.T) {
+	t.Parallel()
+	past := time.Date(2024, 6, 17, 12, 0, 0, 0, time.UTC)
+	srv := xpaytest.NewServer(xpaytest.WithDemoData(), xpaytest.WithClock(func() time.Time { return past }))
+	t.Cleanup(srv.Close)
+	_, err := srv.Client().GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+	require.NoError(t, err, "no KO 5: the timestamps agree")
 }

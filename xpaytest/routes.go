@@ -1,6 +1,7 @@
 package xpaytest
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -81,6 +82,26 @@ func findRoute(op string) *route {
 		}
 	}
 	return nil
+}
+
+// mustRoute is findRoute for an operation named by the caller: an unknown
+// name is a mistake in the test, and panics with the names that exist.
+func mustRoute(op string) *route {
+	if rt := findRoute(op); rt != nil {
+		return rt
+	}
+	panic(fmt.Sprintf("xpaytest: unknown operation %q; want one of %s", op, strings.Join(Operations(), ", ")))
+}
+
+// Operations returns the names of the operations the Server serves: the
+// xpay.Client methods, such as "Capture". XPay's service names
+// ("contabilizza") and paths are accepted wherever an operation is named.
+func Operations() []string {
+	names := make([]string, len(routes))
+	for i, rt := range routes {
+		names[i] = rt.method
+	}
+	return names
 }
 
 // Request checks. Each returns the value, or error 1 naming the field.

@@ -52,9 +52,10 @@ type Server struct {
 	Secret string
 	Group  string // the codiceGruppo of CF/PAN calls
 
-	http *httptest.Server
-	now  func() time.Time
-	loc  *time.Location
+	http     *httptest.Server
+	now      func() time.Time
+	clockSet bool // WithClock was given
+	loc      *time.Location
 
 	opSeq atomic.Int64
 	conns atomic.Int64
@@ -77,6 +78,7 @@ type Option func(*config)
 type config struct {
 	alias, secret     string
 	now               func() time.Time
+	clockSet          bool
 	demo              bool
 	readHeaderTimeout time.Duration
 }
@@ -101,9 +103,10 @@ func WithCredentials(alias, secret string) Option {
 }
 
 // WithClock replaces time.Now for the Server's timestamps, link expiry
-// and request freshness checks.
+// and request freshness checks, and for the Client that Server.Client
+// returns.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.now = now }
+	return func(c *config) { c.now, c.clockSet = now, true }
 }
 
 // WithDemoData seeds the Server with a few orders, a contract, a blacklist
@@ -141,15 +144,16 @@ func start(l net.Listener, opts []Option) *Server {
 		loc = time.FixedZone("CET", 3600)
 	}
 	s := &Server{
-		Alias:  cfg.alias,
-		Secret: cfg.secret,
-		Group:  DefaultGroup,
-		now:    cfg.now,
-		loc:    loc,
-		state:  newState(),
-		faults: map[string]*Fault{},
-		counts: map[string]int{},
-		closed: make(chan struct{}),
+		Alias:    cfg.alias,
+		Secret:   cfg.secret,
+		Group:    DefaultGroup,
+		now:      cfg.now,
+		clockSet: cfg.clockSet,
+		loc:      loc,
+		state:    newState(),
+		faults:   map[string]*Fault{},
+		counts:   map[string]int{},
+		closed:   make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
@@ -189,10 +193,15 @@ func (s *Server) Close() {
 	s.http.Close()
 }
 
-// Client returns an xpay.Client for the Server's alias and URL; opts come
-// after those. It panics if an option is invalid.
+// Client returns an xpay.Client for the Server's alias and URL, and, if
+// the Server was given WithClock, the same clock, so that their timestamps
+// agree; opts come after those. It panics if an option is invalid.
 func (s *Server) Client(opts ...xpay.Option) *xpay.Client {
-	c, err := xpay.NewClient(s.Alias, s.Secret, append([]xpay.Option{xpay.WithBaseURL(s.URL)}, opts...)...)
+	base := []xpay.Option{xpay.WithBaseURL(s.URL)}
+	if s.clockSet {
+		base = append(base, xpay.WithClock(s.now))
+	}
+	c, err := xpay.NewClient(s.Alias, s.Secret, append(base, opts...)...)
 	if err != nil {
 		panic(err)
 	}
@@ -201,12 +210,10 @@ func (s *Server) Client(opts ...xpay.Option) *xpay.Client {
 
 // Requests returns how many requests reached an operation, faulted ones
 // included. op is the xpay.Client method ("Capture") or XPay's service
-// name ("contabilizza").
+// name ("contabilizza"). It panics on an unknown op, as InjectFault does,
+// so that a misspelt name cannot read as "no requests".
 func (s *Server) Requests(op string) int {
-	rt := findRoute(op)
-	if rt == nil {
-		return 0
-	}
+	rt := mustRoute(op)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[rt.method]

@@ -2,21 +2,38 @@
 // server, so that code in any language can be pointed at it:
 //
 //	go run ./cmd/xpay-sandbox -addr 127.0.0.1:8080
+//	go run ./cmd/xpay-sandbox -fault Capture:reset,processed,times=1 -fault GetOrder:latency=2s
 //
 // It prints the base URL, alias and secret key to use, and serves until
-// interrupted.
+// interrupted. Each -fault makes an operation misbehave as
+// xpaytest.ParseFault reads it.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/xpaygo/xpay/xpaytest"
 )
+
+// faults is the repeatable -fault flag.
+type faults []string
+
+func (f *faults) String() string { return strings.Join(*f, " ") }
+
+func (f *faults) Set(s string) error {
+	if _, _, err := xpaytest.ParseFault(s); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "xpaytest: "))
+	}
+	*f = append(*f, s)
+	return nil
+}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -24,7 +41,17 @@ func main() {
 	secret := flag.String("secret", xpaytest.DefaultSecret, "secret key the sandbox signs with")
 	demo := flag.Bool("demo", true, "seed demo orders, a contract, a blacklist entry, a CF/PAN pair, a warning and a report")
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
+	var injected faults
+	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; kinds: latency=D, processed, status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, times=N)")
 	flag.Parse()
+	switch {
+	case flag.NArg() > 0:
+		fail(fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", flag.Arg(0)))
+	case *alias == "" || len(*alias) > 30:
+		fail(errors.New("-alias must be 1 to 30 characters"))
+	case *secret == "":
+		fail(errors.New("-secret must not be empty"))
+	}
 
 	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithReadHeaderTimeout(*headerTimeout)}
 	if *demo {
@@ -32,8 +59,11 @@ func main() {
 	}
 	srv, err := xpaytest.Listen(*addr, opts...)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "xpay-sandbox:", err)
-		os.Exit(1)
+		fail(err)
+	}
+	for _, s := range injected {
+		op, f, _ := xpaytest.ParseFault(s) // checked by the flag
+		srv.InjectFault(op, f)
 	}
 	fmt.Printf("XPay sandbox listening on %s\n\n", srv.URL)
 	fmt.Printf("export XPAY_BASE_URL=%s\nexport XPAY_ALIAS=%s\nexport XPAY_SECRET=%s\n\n", srv.URL, srv.Alias, srv.Secret)
@@ -41,10 +71,18 @@ func main() {
 		fmt.Printf("demo orders: %s (authorized), %s (captured), %s (denied); contract %s\n",
 			xpaytest.DemoAuthorized, xpaytest.DemoCaptured, xpaytest.DemoDenied, xpaytest.DemoContract)
 	}
+	for _, s := range injected {
+		fmt.Println("fault:", s)
+	}
 	fmt.Println("Ctrl-C to stop.")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
 	srv.Close()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "xpay-sandbox:", err)
+	os.Exit(2)
 }

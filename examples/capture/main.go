@@ -24,6 +24,7 @@ func main() {
 	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
+	cli.Require(flag.CommandLine, "code", "amount")
 
 	t := cli.Connect()
 	defer t.Close()

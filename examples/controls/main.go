@@ -26,7 +26,7 @@ func main() {
 	ctx := context.Background()
 	target := func(fs *flag.FlagSet) *xpay.BlacklistRequest {
 		r := &xpay.BlacklistRequest{}
-		fs.Func("type", "CodiceFiscale or CodiceContratto", func(s string) error { r.Type = xpay.ValueType(s); return nil })
+		fs.Func("type", "CodiceFiscale or CodiceContratto", cli.ValueType(&r.Type))
 		fs.StringVar(&r.Value, "value", "", "the tax code or contract number")
 		return r
 	}
@@ -120,7 +120,7 @@ func main() {
 		},
 		"cfpan-list": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
 			r := &xpay.ListCFPANRequest{}
-			fs.Func("type", "CodiceFiscale or CodiceContratto", func(s string) error { r.Type = xpay.ValueType(s); return nil })
+			fs.Func("type", "CodiceFiscale or CodiceContratto", cli.ValueType(&r.Type))
 			fs.StringVar(&r.Value, "value", "", "the tax code or contract number")
 			fs.StringVar(&r.GroupCode, "group", "", "group code assigned by Nexi")
 			return func(t *cli.Target) error {

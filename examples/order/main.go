@@ -21,6 +21,7 @@ func main() {
 	code := flag.String("code", "", "order code (codiceTransazione)")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
+	cli.Require(flag.CommandLine, "code")
 
 	t := cli.Connect()
 	defer t.Close()

@@ -23,8 +23,8 @@ import (
 func main() {
 	from := cli.DateFlag{Date: xpay.Today().AddDays(-7)} // days in Italy, as XPay counts them
 	to := cli.DateFlag{Date: xpay.Today()}
-	flag.Var(&from, "from", "first day, dd/mm/yyyy (default a week ago)")
-	flag.Var(&to, "to", "last day, dd/mm/yyyy (default today)")
+	flag.Var(&from, "from", "first day, dd/mm/yyyy, in Italy")
+	flag.Var(&to, "to", "last day, dd/mm/yyyy, in Italy")
 	code := flag.String("code", "", "only this order code")
 	channel := flag.String("channel", string(xpay.ChannelAll), "channel: All, CartaCredito, MyBank, PayPal")
 	states := flag.String("state", "", "comma-separated states, e.g. Autorizzato,Negato")

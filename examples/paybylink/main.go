@@ -42,6 +42,7 @@ func main() {
 			returnURL := fs.String("url", "https://shop.example.com/esito", "where the customer returns")
 			notifyURL := fs.String("notify", "", "server-to-server notification URL (optional)")
 			return func(t *cli.Target) error {
+				cli.Require(fs, "code", "amount")
 				res, err := t.Client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
 					TransactionCode: *code, Amount: amount.Amount, TimeoutHours: *hours,
 					ReturnURL: *returnURL, NotifyURL: *notifyURL,
@@ -58,6 +59,7 @@ func main() {
 			newCode := fs.String("new-code", "", "code for the new link, if the old one was refused (optional)")
 			hours := fs.Int("hours", 24, "new lifetime in hours")
 			return func(t *cli.Target) error {
+				cli.Require(fs, "code")
 				res, err := t.Client.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{
 					TransactionCode: *code, NewTransactionCode: *newCode, TimeoutHours: *hours,
 				})
@@ -76,8 +78,8 @@ func main() {
 		"report": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
 			from := cli.DateFlag{Date: xpay.Today().AddDays(-30)}
 			to := cli.DateFlag{Date: xpay.Today()}
-			fs.Var(&from, "from", "first creation day, dd/mm/yyyy (default 30 days ago)")
-			fs.Var(&to, "to", "last creation day, dd/mm/yyyy (default today)")
+			fs.Var(&from, "from", "first creation day, dd/mm/yyyy")
+			fs.Var(&to, "to", "last creation day, dd/mm/yyyy")
 			return func(t *cli.Target) error {
 				var links []xpay.PayByLink
 				for l, err := range t.Client.PayByLinks(ctx, from.Date, to.Date) {

@@ -25,6 +25,7 @@ func main() {
 	paypal := flag.String("paypal-capture", "", "PayPal only: idContabParzialePayPal of the capture to refund")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
+	cli.Require(flag.CommandLine, "code", "amount")
 
 	t := cli.Connect()
 	defer t.Close()

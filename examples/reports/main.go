@@ -43,28 +43,31 @@ func main() {
 			id := fs.String("id", "", "idReport, from the list")
 			out := fs.String("o", "-", "file to write, - for standard output")
 			return func(t *cli.Target) error {
-				w := io.Writer(os.Stdout)
-				if *out != "-" {
-					f, err := os.Create(*out)
-					if err != nil {
-						return err
-					}
-					defer f.Close()
-					w = f
+				cli.Require(fs, "id")
+				if *out == "-" {
+					_, err := t.Client.DownloadReport(ctx, *id, os.Stdout)
+					return err
 				}
-				n, err := t.Client.DownloadReport(ctx, *id, w)
+				f, err := os.Create(*out)
 				if err != nil {
 					return err
 				}
-				if *out != "-" {
-					fmt.Fprintf(os.Stderr, "wrote %d bytes to %s\n", n, *out)
+				n, err := t.Client.DownloadReport(ctx, *id, f)
+				if cerr := f.Close(); err == nil {
+					err = cerr
 				}
+				if err != nil {
+					_ = os.Remove(*out) // no empty or partial file behind
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "wrote %d bytes to %s\n", n, *out)
 				return nil
 			}
 		},
 		"url": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
 			id := fs.String("id", "", "idReport, from the list")
 			return func(t *cli.Target) error {
+				cli.Require(fs, "id")
 				u, err := t.Client.ReportDownloadURL(*id)
 				if err != nil {
 					return err

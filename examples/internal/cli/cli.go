@@ -152,6 +152,9 @@ func Commands(usage string, cmds map[string]func(fs *flag.FlagSet, asJSON *bool)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	run := cmds[os.Args[1]](fs, asJSON)
 	_ = fs.Parse(os.Args[2:])
+	if fs.NArg() > 0 {
+		Fail(fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0)))
+	}
 	t := Connect()
 	defer t.Close()
 	if err := run(t); err != nil {
@@ -159,11 +162,27 @@ func Commands(usage string, cmds map[string]func(fs *flag.FlagSet, asJSON *bool)
 	}
 }
 
-// Require fails unless every named flag value is set.
-func Require(flags map[string]string) {
-	for name, v := range flags {
-		if v == "" {
+// Require fails, naming the first, unless every named flag was given on
+// the command line that fs parsed.
+func Require(fs *flag.FlagSet, names ...string) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, name := range names {
+		if !given[name] {
 			Fail(fmt.Errorf("-%s is required", name))
 		}
+	}
+}
+
+// ValueType returns the Set of a -type flag for a blacklist or CF/PAN
+// value, which takes the values XPay sends on the wire.
+func ValueType(t *xpay.ValueType) func(string) error {
+	return func(s string) error {
+		switch v := xpay.ValueType(s); v {
+		case xpay.ValueTypeTaxCode, xpay.ValueTypeContractNumber:
+			*t = v
+			return nil
+		}
+		return fmt.Errorf("want %s or %s", xpay.ValueTypeTaxCode, xpay.ValueTypeContractNumber)
 	}
 }
