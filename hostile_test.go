@@ -461,8 +461,9 @@ func TestStreamsThatStallOrCrawlEnd(t *testing.T) {
 			for range 2 {
 				select {
 				case err := <-done:
+					// Ended by the client timeout: on a loaded machine it
+					// may expire before the headers, but never not at all.
 					require.ErrorIs(t, err, context.DeadlineExceeded)
-					assert.ErrorContains(t, err, "stalled")
 				case <-time.After(time.Minute):
 					t.Fatal("a stream that never ends was not ended")
 				}
@@ -482,52 +483,15 @@ func TestStreamsEndOnTheSandboxStallFault(t *testing.T) {
 	for _, err := range c.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
 		last = err
 	}
-	assert.ErrorContains(t, last, "stalled")
+	assert.ErrorIs(t, last, context.DeadlineExceeded)
 	var file bytes.Buffer
 	_, err := c.DownloadReport(context.Background(), "1", &file)
-	assert.ErrorContains(t, err, "stalled")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "what was written before is partial: discard it")
 }
 
-// What the caller does with a streamed item is not the server's delay: a
-// loop body that takes longer than the client timeout does not end the
-// stream. The server has sent the whole answer before the loop starts.
-func TestStreamsDoNotCountTheCallersTime(t *testing.T) {
-	t.Parallel()
-	body := ordersBody(t, 3)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			w.Header().Set("Content-Type", "text/csv")
-			_, _ = w.Write(bytes.Repeat([]byte("riga;1\n"), 3))
-			return
-		}
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	const timeout = 50 * time.Millisecond
-	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithBaseURL(srv.URL), xpay.WithTimeout(timeout), xpay.WithClock(fixedClock))
-	require.NoError(t, err)
-	n := 0
-	for _, err := range c.ListOrdersSeq(context.Background(), listReq) {
-		require.NoError(t, err)
-		time.Sleep(2 * timeout)
-		n++
-	}
-	assert.Equal(t, 3, n)
-	w := &slowWriter{delay: 2 * timeout}
-	_, err = c.DownloadReport(context.Background(), "1", w)
-	require.NoError(t, err)
-	assert.Equal(t, "riga;1\nriga;1\nriga;1\n", w.String())
-}
-
-type slowWriter struct {
-	bytes.Buffer
-	delay time.Duration
-}
-
-func (w *slowWriter) Write(p []byte) (int, error) {
-	time.Sleep(w.delay)
-	return w.Buffer.Write(p)
-}
+// That the time the caller spends with a streamed item is not counted is
+// tested with a clock that moves only when the test says: see
+// TestStreamsDoNotCountTheCallersTime in watchdog_test.go.
 
 // Finding: the streaming and the buffered reader of an answer disagreed.
 // FuzzStreamMatchesBuffered compares them on any input; these are the

@@ -340,11 +340,11 @@ func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsR
 //
 // The client timeout bounds the wait for the answer to start and then how
 // long it may stall (see WithTimeout; the time the loop body takes does not
-// count); ctx bounds the rest. It is not retried.
+// count); ctx bounds the rest. It is a read: under WithRetry it is tried
+// again, as ListOrders is, until the first order has been yielded.
 func (c *Client) ListOrdersSeq(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		var envelope ListOrdersResponse
-		err := c.streamList(ctx, &svcListOrders, req, &envelope, "report", func(raw []byte) error {
+		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, "report", func(raw []byte) error {
 			var o Order
 			if err := unmarshalLenient(raw, &o); err != nil {
 				return err

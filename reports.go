@@ -104,11 +104,13 @@ func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
 // answer to start and then how long the transfer may stall (see
 // WithTimeout); ctx bounds the whole transfer. An XPay envelope in the
 // file's place is an error and nothing is written: a KO is an *APIError,
-// as for any other call. It is never retried.
+// as for any other call. It is a read: under WithRetry it is tried again,
+// with a freshly signed URL, until the first byte has reached w.
 func (c *Client) DownloadReport(ctx context.Context, reportID string, w io.Writer) (int64, error) {
-	u, sent, err := c.downloadURL(svcDownloadReport.name, reportID)
-	if err != nil {
-		return 0, err
+	if _, _, err := c.downloadURL(svcDownloadReport.name, reportID); err != nil {
+		return 0, err // checked before anything is sent
 	}
-	return c.stream(ctx, &svcDownloadReport, u, w, sent)
+	return c.stream(ctx, &svcDownloadReport, func() (string, time.Time, error) {
+		return c.downloadURL(svcDownloadReport.name, reportID)
+	}, w)
 }

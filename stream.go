@@ -9,51 +9,63 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"time"
 )
 
 // streamList sends req and decodes the answer as it arrives: every element
 // of the list field named key goes to each, as raw JSON, one at a time,
 // without holding the whole answer. The rest of the answer is decoded into
-// out, and the envelope (esito, idOperazione, timeStamp, mac, errore) is
-// judged once the answer ends, since XPay writes the MAC after the list: a
-// bad MAC or a KO is the error returned then. If each returns errStop,
-// streamList stops and returns nil; any other error ends the answer as
-// one that cannot be used.
+// a fresh result, and the envelope (esito, idOperazione, timeStamp, mac,
+// errore) is judged once the answer ends, since XPay writes the MAC after
+// the list: a bad MAC or a KO is the error returned then. If each returns
+// errStop, streamList stops and returns nil; any other error ends the
+// answer as one that cannot be used.
 //
 // It reads every answer as the buffered path (call) would: one JSON object
 // and nothing after it, whatever the HTTP status, with the same decoder
 // and the same judgement, and the size cap holds for the whole answer.
 // Only memory differs: each element is decoded on its own, so the memory
-// budget of decoding applies to each instead of to the answer.
+// budget of decoding applies to each instead of to the answer. Under
+// WithRetry it is tried again, as call is, until the first element has
+// reached each.
 //
 // The client timeout bounds the wait for the answer to start and then how
 // long it may stall (see WithTimeout); ctx bounds the rest.
-func (c *Client) streamList(ctx context.Context, op *service, req request, out envelope, key string, each func(raw []byte) error) (err error) {
-	if err := c.usable(op.name); err != nil {
+func (c *Client) streamList(ctx context.Context, op *service, req request, fresh func() envelope, key string, each func(raw []byte) error) error {
+	if err := c.prepare(ctx, op, req); err != nil {
 		return err
 	}
-	start := time.Now()
-	status := 0
-	defer func() { c.log(ctx, op, status, out.response(), err, time.Since(start)) }()
-	if err := check(op, req); err != nil {
-		return err
+	delivered := false
+	return c.run(ctx, op, func() (int, *Response, error) {
+		out := fresh()
+		status, err := c.streamAttempt(ctx, op, req, out, key, func(raw []byte) error {
+			delivered = true
+			return each(raw)
+		})
+		return status, out.response(), err
+	}, func() bool { return delivered })
+}
+
+// streamAttempt sends req once, with a fresh timestamp and MAC, and walks
+// the answer.
+func (c *Client) streamAttempt(ctx context.Context, op *service, req request, out envelope, key string, each func(raw []byte) error) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
 	body, sent, err := c.signedBody(op, req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	x, err := c.send(ctx, op, http.MethodPost, c.baseURL+op.path, body)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer x.end()
-	status = x.resp.StatusCode
+	status := x.resp.StatusCode
 	var raw []byte // the body, when it is held: for an error status, to keep in the error
 	var src io.Reader
 	if status/100 != 2 {
 		if raw, _, err = c.readBody(ctx, op, x); err != nil {
-			return err
+			return status, err
 		}
 		src = bytes.NewReader(raw)
 	} else {
@@ -72,24 +84,24 @@ func (c *Client) streamList(ctx context.Context, op *service, req request, out e
 	switch {
 	case err == nil:
 	case errors.Is(err, errStop):
-		return nil
+		return status, nil
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return status, ctx.Err()
 	case errors.Is(err, errTooLarge):
-		return c.untrusted(op, status, raw, c.tooLarge())
+		return status, c.untrusted(op, status, raw, c.tooLarge())
 	case errors.Is(err, errBadJSON):
-		return c.untrusted(op, status, raw, fmt.Errorf("%w: %w", errNotEnvelope, err))
+		return status, c.untrusted(op, status, raw, fmt.Errorf("%w: %w", errNotEnvelope, err))
 	case errors.As(err, new(elementError)):
-		return c.untrusted(op, status, raw, decodeFailure(err.(elementError).err))
+		return status, c.untrusted(op, status, raw, decodeFailure(err.(elementError).err))
 	default:
-		return c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
+		return status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 	}
 	if err := unmarshalLenient(env, out); err != nil {
-		return c.untrusted(op, status, raw, decodeFailure(err))
+		return status, c.untrusted(op, status, raw, decodeFailure(err))
 	}
 	r := out.response()
 	r.HTTPStatus, r.RawBody = status, raw
-	return c.judge(op, status, raw, r, sent)
+	return status, c.judge(op, status, raw, r, sent)
 }
 
 var (

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 var listReq = &xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1, To: june17}, Channel: xpay.ChannelAll}
@@ -156,4 +159,46 @@ func (r *ordersReader) Read(p []byte) (int, error) {
 	n := copy(p, r.pending)
 	r.pending = r.pending[:copy(r.pending, r.pending[n:])]
 	return n, nil
+}
+
+// Streams are reads of the same pipeline: under WithRetry, ListOrdersSeq
+// survives a 503 as ListOrders does, and DownloadReport a reset; neither
+// is tried again once something reached the caller.
+func TestStreamsAreRetriedUntilSomethingIsDelivered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, _ := newSandbox(t)
+	c := srv.Client(xpay.WithRetry(2, time.Millisecond, time.Millisecond))
+
+	srv.InjectFault("ListOrders", xpaytest.Fault{HTTPStatus: http.StatusServiceUnavailable, Times: 1})
+	n := 0
+	for _, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 3, n, "the demo orders, after one retry")
+	assert.Equal(t, 2, srv.Requests("ListOrders"))
+
+	srv.InjectFault("DownloadReport", xpaytest.Fault{Reset: true, Times: 1})
+	var file strings.Builder
+	_, err := c.DownloadReport(ctx, "1", &file)
+	require.NoError(t, err)
+	assert.Contains(t, file.String(), xpaytest.DemoAuthorized)
+	assert.Equal(t, 2, srv.Requests("DownloadReport"))
+
+	// Once an order was yielded, a failure ends the walk: what came
+	// before may already be in the caller's hands.
+	srv.InjectFault("ListOrders", xpaytest.Fault{TruncatedBody: true, Processed: true})
+	n = 0
+	var last error
+	for _, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+		if err != nil {
+			last = err
+		} else {
+			n++
+		}
+	}
+	require.Error(t, last)
+	assert.Positive(t, n)
+	assert.Equal(t, 3, srv.Requests("ListOrders"), "not tried again after an order was yielded")
 }

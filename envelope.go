@@ -1,0 +1,135 @@
+package xpay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Response is what every XPay answer carries. Every <Method>Response type
+// embeds it; a Response returned with a nil error has esito OK and a
+// verified MAC.
+type Response struct {
+	Outcome     string       `json:"esito"`        // "OK"
+	OperationID string       `json:"idOperazione"` // Nexi's reference for this call
+	Timestamp   Timestamp    `json:"timeStamp"`    // server time, epoch milliseconds
+	MAC         string       `json:"mac"`          // response MAC, already verified
+	Error       *ErrorDetail `json:"errore,omitempty"`
+
+	HTTPStatus int    `json:"-"`
+	RawBody    []byte `json:"-"` // the body exactly as received
+
+	// Extra keeps the top-level keys that this package does not model.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+func (r *Response) response() *Response { return r }
+
+// ErrorDetail is the errore object of a KO answer. Callers normally see it
+// as an *APIError instead.
+type ErrorDetail struct {
+	Code    int    `json:"codice"`
+	Message string `json:"messaggio"`
+}
+
+type envelope interface{ response() *Response }
+
+var errNotEnvelope = errors.New("body is not an XPay JSON envelope")
+
+// decodeFailure says why a body that is valid JSON did not decode.
+func decodeFailure(err error) error {
+	if err == errMemoryBudget {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errNotEnvelope, err)
+}
+
+// decode reads an answer into out, whatever its HTTP status: XPay sends
+// KO bodies with 200 as well as with 4xx and 5xx.
+func (c *Client) decode(op *service, status int, raw []byte, out envelope, sent time.Time) error {
+	if !json.Valid(raw) {
+		return c.untrusted(op, status, raw, errNotEnvelope)
+	}
+	if err := unmarshalLenient(raw, out); err != nil {
+		return c.untrusted(op, status, raw, decodeFailure(err))
+	}
+	r := out.response()
+	r.HTTPStatus, r.RawBody = status, raw
+	return c.judge(op, status, raw, r, sent)
+}
+
+// judge decides whether a decoded envelope can be trusted: a verified,
+// fresh OK is nil, a verified, fresh KO an *APIError, anything else a
+// *ResponseError. sent is when the request was signed.
+func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent time.Time) error {
+	if r.Outcome == "" {
+		return c.untrusted(op, status, raw, errNotEnvelope)
+	}
+	var detail ErrorDetail
+	if r.Error != nil {
+		detail = *r.Error
+	}
+	switch {
+	case r.MAC != "" && verifyResponseMAC(string(c.creds().secret), r.Outcome, r.OperationID, string(r.Timestamp), r.MAC):
+		if err := c.fresh(r.Timestamp, sent); err != nil {
+			if r.Outcome == "KO" { // XPay's word, for the reader, but no *APIError: it may be a replay
+				err = fmt.Errorf("%w; the answer is KO %d: %s", err, detail.Code, printable(detail.Message))
+			}
+			return c.untrusted(op, status, raw, err)
+		}
+	case r.MAC == "" && op.macOptional:
+	case r.MAC == "" && r.Outcome == "KO" && (detail.Code == CodeMACNotComputable || detail.Code == CodeNotAllowed):
+		// XPay may leave these two codes unsigned: it could not compute a
+		// MAC. Anyone on the path can forge one, so a write that gets it
+		// may still have happened.
+		err := c.refusal(op, status, raw, r, detail)
+		if op.write {
+			return &outcomeUnknownError{cause: err}
+		}
+		return err
+	default:
+		return c.untrusted(op, status, raw, ErrInvalidMAC)
+	}
+	switch r.Outcome {
+	case "OK":
+		return nil
+	case "KO":
+		if op.notFoundEmpty && detail.Code == CodeNotFound {
+			return nil
+		}
+		return c.refusal(op, status, raw, r, detail)
+	}
+	return c.untrusted(op, status, raw, fmt.Errorf("unexpected esito %q", r.Outcome))
+}
+
+func (c *Client) refusal(op *service, status int, raw []byte, r *Response, detail ErrorDetail) *APIError {
+	return &APIError{
+		Operation:   op.name,
+		Code:        detail.Code,
+		Message:     detail.Message,
+		OperationID: r.OperationID,
+		Unsigned:    r.MAC == "",
+		HTTPStatus:  status,
+		Body:        raw,
+	}
+}
+
+// fresh checks that a signed answer's timeStamp is no further from the
+// request's than the freshness window allows: an older one is a replay of
+// an answer to another request.
+func (c *Client) fresh(ts Timestamp, sent time.Time) error {
+	at, err := ts.Time()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrStaleResponse, err)
+	}
+	switch now := c.now(); {
+	case at.Before(sent.Add(-c.freshness)):
+		return fmt.Errorf("%w: its timeStamp is %v before the request's (the window is %v; see WithFreshness): a replay, or this machine's clock is wrong",
+			ErrStaleResponse, sent.Sub(at).Round(time.Second), c.freshness)
+	case at.After(now.Add(c.freshness)):
+		return fmt.Errorf("%w: its timeStamp is %v ahead of this machine's clock (the window is %v; see WithFreshness)",
+			ErrStaleResponse, at.Sub(now).Round(time.Second), c.freshness)
+	}
+	return nil
+}

@@ -1,0 +1,516 @@
+package xpay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// service is the data that tells one back-office service from another.
+// Its request type declares the MAC fields, next to its definition.
+type service struct {
+	name  string // the Client method, for errors and logs
+	path  string // relative to the base URL
+	write bool   // changes state at XPay: never retried, lost answers are ErrOutcomeUnknown
+
+	macOptional   bool // XPay may send the answer unsigned; a MAC present is still verified
+	notFoundEmpty bool // KO CodeNotFound means an empty result, not an error
+}
+
+// request is implemented by every <Method>Request.
+type request interface {
+	// validate checks the rules XPay documents, returning a
+	// *ValidationError with Field, WireName and Rule set.
+	validate() error
+	// macFields returns the request MAC input, in the order XPay uses.
+	// The request supplies apiKey and timeStamp, which every MAC includes.
+	macFields(apiKey, timeStamp Field) []Field
+}
+
+// The request pipeline. Every call goes
+//
+//	invoke → call → run → attempt → send → readBody → decode → judge
+//
+// and the two that stream take the same stages with a reader of their
+// own: ListOrdersSeq (streamList → run → send → walker → judge) and
+// DownloadReport (stream → run → send → doStream → judge). run is the one
+// place that decides whether to try again; the exchange (send) owns the
+// call's timers.
+
+// invoke runs op and returns its typed response: every operation method is
+// one call to it.
+func invoke[T any, PT interface {
+	*T
+	envelope
+}](ctx context.Context, c *Client, op *service, req request) (*T, error) {
+	out, err := c.call(ctx, op, req, func() envelope { return PT(new(T)) })
+	if err != nil {
+		return nil, err
+	}
+	return out.(PT), nil
+}
+
+// call is the one request path of a buffered call: it validates req,
+// then, once or more for retried reads, stamps and signs it, POSTs it,
+// reads a capped body, decodes it into a fresh result, verifies the
+// response MAC and turns esito KO into an *APIError.
+func (c *Client) call(ctx context.Context, op *service, req request, fresh func() envelope) (envelope, error) {
+	if err := c.prepare(ctx, op, req); err != nil {
+		return nil, err
+	}
+	var out envelope
+	err := c.run(ctx, op, func() (int, *Response, error) {
+		out = fresh() // nothing from an earlier attempt survives
+		status, err := c.attempt(ctx, op, req, out)
+		return status, out.response(), err
+	}, nil)
+	return out, err
+}
+
+// prepare checks, before anything is sent, that c can call and that req
+// follows XPay's rules. A failure is logged as the call's outcome.
+func (c *Client) prepare(ctx context.Context, op *service, req request) error {
+	if err := c.usable(op.name); err != nil {
+		return err
+	}
+	err := check(op, req)
+	if err != nil {
+		c.log(ctx, op, 0, nil, err, 0)
+	}
+	return err
+}
+
+// run runs try, once, and again for a read while it fails in a way
+// WithRetry allows and nothing of the answer has reached the caller yet
+// (delivered, when not nil, tells). It logs the outcome.
+func (c *Client) run(ctx context.Context, op *service, try func() (status int, r *Response, err error), delivered func() bool) error {
+	start := time.Now()
+	var (
+		status int
+		r      *Response
+		err    error
+	)
+	for retry := 0; ; retry++ {
+		status, r, err = try()
+		if err == nil || retry >= c.retry.max || delivered != nil && delivered() || !c.retryable(ctx, op, err) {
+			break
+		}
+		wait := c.retry.delay(retry)
+		c.logRetry(ctx, op, retry+1, wait, err)
+		if err = sleep(ctx, wait); err != nil {
+			break
+		}
+	}
+	c.log(ctx, op, status, r, err, time.Since(start))
+	return err
+}
+
+// check validates req, before anything is sent.
+func check(op *service, req request) error {
+	if v := reflect.ValueOf(req); v.Kind() == reflect.Pointer && v.IsNil() {
+		return &ValidationError{Operation: op.name, Field: "request", WireName: "-", Rule: "must not be nil"}
+	}
+	err := req.validate()
+	if ve, ok := err.(*ValidationError); ok {
+		ve.Operation = op.name
+	}
+	return err
+}
+
+// retryable reports whether a failed read may be tried again: the network
+// failed or timed out, or a proxy answered 5xx or 429 with no envelope.
+func (c *Client) retryable(ctx context.Context, op *service, err error) bool {
+	if op.write || ctx.Err() != nil {
+		return false
+	}
+	var apiErr *APIError
+	var respErr *ResponseError
+	switch {
+	case errors.As(err, &apiErr):
+		return false
+	case errors.As(err, &respErr):
+		s := respErr.HTTPStatus
+		return errors.Is(respErr.Err, errNotEnvelope) && (s >= 500 || s == http.StatusTooManyRequests)
+	}
+	return true
+}
+
+// sleep waits d, or returns the context's error as soon as it is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// attempt sends req once, with a fresh timestamp and MAC.
+func (c *Client) attempt(ctx context.Context, op *service, req request, out envelope) (status int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	body, sent, err := c.signedBody(op, req)
+	if err != nil {
+		return 0, err
+	}
+	raw, status, err := c.post(ctx, op, body)
+	if err == nil {
+		err = c.decode(op, status, raw, out, sent)
+	}
+	if unknown := (*outcomeUnknownError)(nil); err != nil && errors.As(err, &unknown) {
+		unknown.sent = sent // Settle waits for what XPay may still do with it
+	}
+	return status, err
+}
+
+// signedBody stamps req with a fresh timeStamp, signs it and encodes it.
+// sent is the timeStamp, which the answer's must stand near.
+func (c *Client) signedBody(op *service, req request) (body []byte, sent time.Time, err error) {
+	sent = c.now()
+	ts := strconv.FormatInt(sent.UnixMilli(), 10)
+	mac := macHex(string(c.creds().secret), req.macFields(Field{"apiKey", c.creds().alias}, Field{"timeStamp", ts}))
+	body, err = c.encode(req, ts, mac[:])
+	if err != nil {
+		return nil, sent, fmt.Errorf("xpay: %s: encoding request: %w", op.name, err)
+	}
+	return body, sent, nil
+}
+
+// encode writes the request body: apiKey, timeStamp and mac, then the
+// fields of req.
+func (c *Client) encode(req request, ts string, mac []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(256)
+	buf.WriteString(`{"apiKey":`)
+	buf.Write(c.creds().aliasJSON)
+	buf.WriteString(`,"timeStamp":`)
+	buf.WriteString(ts)
+	buf.WriteString(`,"mac":"`)
+	buf.Write(mac)
+	buf.WriteByte('"')
+	start := buf.Len()
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(req); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	if len(b)-start == 2 { // the request's own fields are {}
+		return append(b[:start], '}'), nil
+	}
+	b[start] = ',' // req's opening brace joins the envelope's fields
+	return b, nil
+}
+
+// timer is the part of *time.Timer an exchange uses.
+type timer interface {
+	Reset(d time.Duration) bool
+	Stop() bool
+}
+
+// timers are the clock of the client timeout: the real one, or a test's.
+// (WithClock is another clock: the one of XPay's timestamps.)
+type timers struct {
+	now       func() time.Time
+	afterFunc func(d time.Duration, f func()) timer
+}
+
+var realTimers = timers{
+	now:       time.Now,
+	afterFunc: func(d time.Duration, f func()) timer { return time.AfterFunc(d, f) },
+}
+
+// streamProgress is what a stream must deliver for each period of the
+// client timeout that it keeps the Client waiting.
+const streamProgress = 32 << 10
+
+// exchange is one HTTP request in flight. Its timer is the client
+// timeout: on the whole exchange, or, once body turns it into a stream's
+// watchdog, on the time spent waiting for the server.
+type exchange struct {
+	resp      *http.Response
+	ctx       context.Context // the call's context: the caller's, plus the client timeout
+	timeout   time.Duration
+	timer     timer // the client timeout, nil if there is none
+	now       func() time.Time
+	timedOut  atomic.Bool
+	streaming atomic.Bool
+	cancel    context.CancelCauseFunc
+}
+
+// end releases the exchange.
+func (x *exchange) end() {
+	if x.timer != nil {
+		x.timer.Stop()
+	}
+	x.cancel(nil)
+}
+
+// cause returns err, or the client timeout if that is what ended the call.
+func (x *exchange) cause(err error) error {
+	if x.timedOut.Load() {
+		return context.Cause(x.ctx)
+	}
+	return err
+}
+
+// expire ends the exchange when its timer fires.
+func (x *exchange) expire() {
+	x.timedOut.Store(true)
+	if x.streaming.Load() {
+		x.cancel(fmt.Errorf("the answer stalled: less than %d KiB in %v of waiting: %w", streamProgress>>10, x.timeout, context.DeadlineExceeded))
+		return
+	}
+	x.cancel(fmt.Errorf("no answer within %v: %w", x.timeout, context.DeadlineExceeded))
+}
+
+// body returns the response body for reading as a stream: from now on the
+// client timeout bounds the time spent waiting in Read for each
+// streamProgress bytes, not the whole transfer.
+func (x *exchange) body() io.Reader {
+	if x.timer == nil {
+		return x.resp.Body
+	}
+	x.timer.Stop()
+	x.streaming.Store(true)
+	return &watchdog{x: x, left: x.timeout}
+}
+
+// watchdog arms the exchange's timer only while Read waits for the
+// server, with what is left of the timeout since the last streamProgress
+// bytes.
+type watchdog struct {
+	x    *exchange
+	left time.Duration
+	got  int
+}
+
+func (w *watchdog) Read(p []byte) (int, error) {
+	w.x.timer.Reset(w.left) // fires at once when nothing is left
+	start := w.x.now()
+	n, err := w.x.resp.Body.Read(p)
+	w.x.timer.Stop()
+	w.left -= w.x.now().Sub(start)
+	if w.got += n; w.got >= streamProgress {
+		w.got, w.left = 0, w.x.timeout
+	}
+	return n, err
+}
+
+// send sends one request and waits for the response headers. A failure
+// after the request may have been written is, for a write,
+// ErrOutcomeUnknown. A redirect is not followed: it is a *ResponseError.
+// The caller must call end on the exchange.
+func (c *Client) send(ctx context.Context, op *service, method, url string, body []byte) (*exchange, error) {
+	x := &exchange{timeout: c.timeout, now: c.timers.now}
+	x.ctx, x.cancel = context.WithCancelCause(ctx)
+	if c.timeout > 0 {
+		x.timer = c.timers.afterFunc(c.timeout, x.expire)
+	}
+	// A request that never got a connection cannot have reached XPay; only
+	// a write needs to know. Transports that do not report these events
+	// count as having sent it.
+	var gotConnAsked, wroteHeaders atomic.Bool
+	reqCtx := x.ctx
+	if op.write {
+		reqCtx = httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{
+			GetConn:      func(string) { gotConnAsked.Store(true) },
+			WroteHeaders: func() { wroteHeaders.Store(true) },
+		})
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	hreq, err := http.NewRequestWithContext(reqCtx, method, url, rd)
+	if err != nil {
+		x.end()
+		return nil, fmt.Errorf("xpay: %s: %w", op.name, err)
+	}
+	if body != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.userAgent)
+
+	x.resp, err = c.http.Do(hreq)
+	if err != nil {
+		x.end()
+		mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()
+		return nil, c.lost(ctx, op, x.cause(err), mayHaveSent)
+	}
+	if s := x.resp.StatusCode; s >= 300 && s < 400 {
+		defer x.end()
+		raw, _, err := c.readBody(ctx, op, x)
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.untrusted(op, s, raw, errRedirect)
+	}
+	return x, nil
+}
+
+var errRedirect = errors.New("a redirect, which XPay never sends: not followed")
+
+// post sends body and returns the answer's status and capped body.
+func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, int, error) {
+	x, err := c.send(ctx, op, http.MethodPost, c.baseURL+op.path, body)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer x.end()
+	return c.readBody(ctx, op, x)
+}
+
+// readBody reads the whole body of x, up to the size cap.
+func (c *Client) readBody(ctx context.Context, op *service, x *exchange) ([]byte, int, error) {
+	defer x.resp.Body.Close()
+	status := x.resp.StatusCode
+	raw, err := readAll(x.resp.Body, x.resp.ContentLength, c.maxBody+1)
+	if err != nil {
+		return nil, status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
+	}
+	if int64(len(raw)) > c.maxBody {
+		return nil, status, c.untrusted(op, status, nil, c.tooLarge())
+	}
+	return raw, status, nil
+}
+
+func (c *Client) tooLarge() error {
+	return fmt.Errorf("response body exceeds the %d-byte limit (see WithMaxResponseSize)", c.maxBody)
+}
+
+// stream GETs the file that url returns and copies it to w as it arrives,
+// without holding it; url signs a fresh URL for each attempt. A read is
+// tried again, under WithRetry, until its first byte reaches w. An answer
+// that is an XPay envelope, or any JSON object with esito, is an error and
+// nothing is written: a verified KO is an *APIError, anything else a
+// *ResponseError.
+func (c *Client) stream(ctx context.Context, op *service, url func() (string, time.Time, error), w io.Writer) (int64, error) {
+	out := &countingWriter{w: w}
+	err := c.run(ctx, op, func() (int, *Response, error) {
+		u, sent, err := url()
+		if err != nil {
+			return 0, nil, err
+		}
+		var r Response
+		status, err := c.doStream(ctx, op, u, out, &r, sent)
+		return status, &r, err
+	}, func() bool { return out.n > 0 })
+	return out.n, err
+}
+
+// countingWriter counts what reaches w.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Writer, r *Response, sent time.Time) (int, error) {
+	x, err := c.send(ctx, op, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer x.end()
+	defer x.resp.Body.Close()
+	status := x.resp.StatusCode
+	body := bufio.NewReaderSize(x.body(), 4096)
+	// A file that starts like a JSON object may be an envelope in the
+	// report's place, whatever its Content-Type says: read it whole, up to
+	// the size cap, to tell.
+	var head []byte
+	if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {
+		head, err = readAll(body, -1, c.maxBody+1)
+		if err != nil {
+			return status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), false)
+		}
+		switch {
+		case int64(len(head)) > c.maxBody && status/100 != 2:
+			return status, c.untrusted(op, status, nil, c.tooLarge())
+		case int64(len(head)) <= c.maxBody:
+			switch err := c.decode(op, status, head, r, sent); {
+			case err == nil:
+				return status, c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))
+			case status/100 != 2 || !errors.Is(err, errNotEnvelope):
+				return status, err
+			}
+		}
+	}
+	n, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), body))
+	if err != nil {
+		return status, c.lost(ctx, op, x.cause(fmt.Errorf("after %d bytes: %w", n, err)), false)
+	}
+	return status, nil
+}
+
+// firstByte returns the first byte of b that is not JSON white space, or 0.
+func firstByte(b []byte) byte {
+	if i := skipSpace(b, 0); i < len(b) {
+		return b[i]
+	}
+	return 0
+}
+
+// readAll reads r up to limit bytes, in one allocation when the length is
+// announced.
+func readAll(r io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length >= limit {
+		return io.ReadAll(io.LimitReader(r, limit))
+	}
+	b := make([]byte, length)
+	n, err := io.ReadFull(r, b)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) && n < len(b) {
+		err = io.ErrUnexpectedEOF
+	}
+	return b[:n], err
+}
+
+// lost builds the error for an answer that never arrived whole. The
+// caller's context comes first; a write that may have been sent is
+// ErrOutcomeUnknown.
+func (c *Client) lost(ctx context.Context, op *service, cause error, mayHaveSent bool) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if op.write && mayHaveSent {
+			return &outcomeUnknownError{cause: fmt.Errorf("%w: xpay: %s", ctxErr, op.name)}
+		}
+		return ctxErr
+	}
+	var ue *url.Error
+	if errors.As(cause, &ue) {
+		cause = ue.Err // its text repeats the method and URL
+	}
+	err := fmt.Errorf("xpay: %s: %w", op.name, cause)
+	if op.write && mayHaveSent {
+		return &outcomeUnknownError{cause: err}
+	}
+	return err
+}
+
+// untrusted builds the error for an answer that arrived but cannot be used.
+func (c *Client) untrusted(op *service, status int, raw []byte, cause error) error {
+	err := &ResponseError{Operation: op.name, HTTPStatus: status, Body: raw, Err: cause}
+	if op.write {
+		return &outcomeUnknownError{cause: err}
+	}
+	return err
+}
