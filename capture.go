@@ -51,9 +51,9 @@ type CaptureResponse struct {
 // otherwise it answers KO with CodeInvalidState, and with CodeAmountTooHigh
 // when Amount exceeds what is left to capture.
 //
-// Capture is never retried. If it fails with ErrOutcomeUnknown, read the
-// order with GetOrder before trying again: a CONTAB. operation row means
-// the capture happened.
+// It is a write: never retried. If it fails with ErrOutcomeUnknown, settle
+// it with Settle and CaptureOf before trying again: it may have happened,
+// or still be on its way.
 func (c *Client) Capture(ctx context.Context, req *CaptureRequest) (*CaptureResponse, error) {
 	return invoke[CaptureResponse](ctx, c, &svcCapture, req)
 }

@@ -1,21 +1,3 @@
-// Package xpay is a client for the Nexi XPay back-office API: capture,
-// refund, order detail and every other post-sale service, as typed Go
-// methods that sign each request with the MAC XPay requires and verify the
-// MAC of each answer.
-//
-// A Client is safe for concurrent use by many goroutines. Create one per
-// alias and reuse it:
-//
-//	client, err := xpay.NewClient(alias, secretKey, xpay.WithEnvironment(xpay.EnvironmentProduction))
-//	res, err := client.Capture(ctx, &xpay.CaptureRequest{
-//		TransactionCode: "ORD-2024-000123",
-//		Amount:          5000, // €50.00, in cents
-//		Currency:        xpay.CurrencyEUR,
-//	})
-//
-// Money is an Amount of minor units, never a float. Writes are never
-// retried by this package; see ErrOutcomeUnknown for what to do when the
-// answer to one is lost.
 package xpay
 
 import (

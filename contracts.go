@@ -3,6 +3,8 @@ package xpay
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 // maxContractLen is the longest numeroContratto accepted; XPay documents
@@ -69,6 +71,8 @@ type CreateContractFromPOSResponse struct {
 // CreateContractFromPOS registers a contract from a physical POS payment
 // (creazioneDaPosFisico). It is never retried: on ErrOutcomeUnknown, look
 // the contract up with ContractDetails before trying again.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) CreateContractFromPOS(ctx context.Context, req *CreateContractFromPOSRequest) (*CreateContractFromPOSResponse, error) {
 	return invoke[CreateContractFromPOSResponse](ctx, c, &svcCreateContractFromPOS, req)
 }
@@ -153,16 +157,21 @@ type Contract struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (k *Contract) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, k) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (k *Contract) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, k) }
 
 // ListContracts searches contracts (queryContratti).
+//
+// It is a read.
 func (c *Client) ListContracts(ctx context.Context, req *ListContractsRequest) (*ListContractsResponse, error) {
 	return invoke[ListContractsResponse](ctx, c, &svcListContracts, req)
 }
 
 // ContractDetails returns contracts with their card and first-payment
 // details (dettagliContratto).
+//
+// It is a read.
 func (c *Client) ContractDetails(ctx context.Context, req *ContractDetailsRequest) (*ContractDetailsResponse, error) {
 	return invoke[ContractDetailsResponse](ctx, c, &svcContractDetails, req)
 }
@@ -192,6 +201,8 @@ func (r *ContractStatusRequest) validate() error {
 
 // ContractStatus returns contracts with their update state
 // (statoContratti).
+//
+// It is a read.
 func (c *Client) ContractStatus(ctx context.Context, req *ContractStatusRequest) (*ContractStatusResponse, error) {
 	return invoke[ContractStatusResponse](ctx, c, &svcContractStatus, req)
 }
@@ -243,17 +254,23 @@ type DisableContractResponse = ContractChangeResponse
 
 // DeleteContract deletes a contract (cancellaContratto). An unknown
 // contract is an *APIError with CodeInvalidContract.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) DeleteContract(ctx context.Context, req *DeleteContractRequest) (*DeleteContractResponse, error) {
 	return invoke[DeleteContractResponse](ctx, c, &svcDeleteContract, req)
 }
 
 // EnableContract enables a contract (abilitaContratto).
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) EnableContract(ctx context.Context, req *EnableContractRequest) (*EnableContractResponse, error) {
 	return invoke[EnableContractResponse](ctx, c, &svcEnableContract, req)
 }
 
 // DisableContract disables a contract (disabilitaContratto) so that it
 // cannot be charged until enabled again.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) DisableContract(ctx context.Context, req *DisableContractRequest) (*DisableContractResponse, error) {
 	return invoke[DisableContractResponse](ctx, c, &svcDisableContract, req)
 }

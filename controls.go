@@ -3,6 +3,8 @@ package xpay
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 // ValueType says what a blacklist or CF/PAN value (valore) is: the tipo
@@ -142,17 +144,22 @@ type BlacklistEntry struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, e) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, e) }
 
 // AddToBlacklist blacklists a contract number or tax code
 // (blacklist/aggiungi). It is never retried.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*AddToBlacklistResponse, error) {
 	return invoke[AddToBlacklistResponse](ctx, c, &svcAddToBlacklist, req)
 }
 
 // RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
 // It is never retried.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlacklistRequest) (*RemoveFromBlacklistResponse, error) {
 	return invoke[RemoveFromBlacklistResponse](ctx, c, &svcRemoveFromBlacklist, req)
 }
@@ -160,12 +167,16 @@ func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlackli
 // CheckBlacklist looks a value up in the blacklist (blacklist/controlla);
 // see BlacklistResponse.Listed. A value not listed may come back as an
 // *APIError with CodeNotFound.
+//
+// It is a read.
 func (c *Client) CheckBlacklist(ctx context.Context, req *CheckBlacklistRequest) (*CheckBlacklistResponse, error) {
 	return invoke[CheckBlacklistResponse](ctx, c, &svcCheckBlacklist, req)
 }
 
 // ListBlacklist lists the blacklist entries of one type
 // (blacklist/reportBlackList).
+//
+// It is a read.
 func (c *Client) ListBlacklist(ctx context.Context, req *ListBlacklistRequest) (*ListBlacklistResponse, error) {
 	return invoke[ListBlacklistResponse](ctx, c, &svcListBlacklist, req)
 }
@@ -263,23 +274,30 @@ type CFPANAssociation struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (a *CFPANAssociation) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, a) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (a *CFPANAssociation) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, a) }
 
 // CheckCFPAN checks whether a tax code and a card are paired
 // (cfpan/controllaEsistenza).
+//
+// It is a read.
 func (c *Client) CheckCFPAN(ctx context.Context, req *CheckCFPANRequest) (*CheckCFPANResponse, error) {
 	return invoke[CheckCFPANResponse](ctx, c, &svcCheckCFPAN, req)
 }
 
 // DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi). It is
 // never retried.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*DeleteCFPANResponse, error) {
 	return invoke[DeleteCFPANResponse](ctx, c, &svcDeleteCFPAN, req)
 }
 
 // ListCFPAN lists the pairs of a contract number or tax code
 // (cfpan/reportAssociazioni).
+//
+// It is a read.
 func (c *Client) ListCFPAN(ctx context.Context, req *ListCFPANRequest) (*ListCFPANResponse, error) {
 	return invoke[ListCFPANResponse](ctx, c, &svcListCFPAN, req)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 type decodeItem struct {
@@ -58,7 +59,7 @@ func TestDecodeLenientRules(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			var got decodeItem
-			require.NoError(t, unmarshalLenient([]byte(c.in), &got))
+			require.NoError(t, lenient.Unmarshal([]byte(c.in), &got))
 			var keys []string
 			for k := range got.Extra {
 				keys = append(keys, k)
@@ -74,7 +75,7 @@ func TestDecodeRejectsNonObjects(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{`[]`, `"x"`, `12`, ``, `{"a":1`, `{"a" 1}`, `{"a":1,}`, `{1:2}`} {
 		var got decodeItem
-		assert.Error(t, unmarshalLenient([]byte(in), &got), "%q", in)
+		assert.Error(t, lenient.Unmarshal([]byte(in), &got), "%q", in)
 	}
 }
 
@@ -113,7 +114,7 @@ func TestDecodeRejectsAmbiguousAnswers(t *testing.T) {
 		`{"voci":[{"nome":"a"}],"VOCI":null}`,
 	} {
 		var got decodeItem
-		err := unmarshalLenient([]byte(in), &got)
-		assert.True(t, rejects(err), "%s: %v", in, err)
+		err := lenient.Unmarshal([]byte(in), &got)
+		assert.True(t, lenient.Rejects(err), "%s: %v", in, err)
 	}
 }

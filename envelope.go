@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 // Response is what every XPay answer carries. Every <Method>Response type
 // embeds it; a Response returned with a nil error has esito OK and a
-// verified MAC.
+// verified, fresh MAC. Answers are decoded by the rules under “Decoding
+// answers” in the package documentation.
 type Response struct {
 	Outcome     string       `json:"esito"`        // "OK"
 	OperationID string       `json:"idOperazione"` // Nexi's reference for this call
@@ -39,7 +42,7 @@ var errNotEnvelope = errors.New("body is not an XPay JSON envelope")
 
 // decodeFailure says why a body that is valid JSON did not decode.
 func decodeFailure(err error) error {
-	if err == errMemoryBudget {
+	if err == lenient.ErrMemoryBudget {
 		return err
 	}
 	return fmt.Errorf("%w: %w", errNotEnvelope, err)
@@ -51,7 +54,7 @@ func (c *Client) decode(op *service, status int, raw []byte, out envelope, sent 
 	if !json.Valid(raw) {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}
-	if err := unmarshalLenient(raw, out); err != nil {
+	if err := lenient.Unmarshal(raw, out); err != nil {
 		return c.untrusted(op, status, raw, decodeFailure(err))
 	}
 	r := out.response()

@@ -40,10 +40,10 @@ var (
 	// body.
 	ErrStaleResponse = errors.New("xpay: response timeStamp outside the freshness window")
 
-	// ErrOutcomeUnknown means a write (capture, refund, link creation,
-	// contract or blacklist change) may have reached XPay, but its answer was
-	// lost or cannot be trusted: a timeout, a reset connection, a redirect,
-	// an unreadable, unsigned or stale body.
+	// ErrOutcomeUnknown means a write (each method's documentation says
+	// whether it is one) may have reached XPay, but its answer was lost or
+	// cannot be trusted: a timeout, a reset connection, a redirect, an
+	// unreadable, unsigned or stale body.
 	// XPay may have carried it out, and may still: never resend blindly. For
 	// a capture or a refund, Client.Settle reads the order until the write
 	// shows or can no longer happen; for the others, look the object up

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 // Fuzz targets. CI runs each for a few seconds (.ci/run); a longer run:
@@ -121,7 +123,7 @@ func FuzzStreamMatchesBuffered(f *testing.F) {
 			}
 			orders = append(orders, o)
 		}
-		if errors.Is(bufErr, errMemoryBudget) || errors.Is(seqErr, errMemoryBudget) {
+		if errors.Is(bufErr, lenient.ErrMemoryBudget) || errors.Is(seqErr, lenient.ErrMemoryBudget) {
 			return
 		}
 		if (bufErr == nil) != (seqErr == nil) {
@@ -163,7 +165,7 @@ func FuzzDecodeLists(f *testing.F) {
 			&ContractsResponse{}, &BlacklistResponse{}, &CFPANResponse{}, &RefundResponse{},
 		}
 		for _, v := range targets {
-			if err := unmarshalLenient(body, v); err != nil {
+			if err := lenient.Unmarshal(body, v); err != nil {
 				continue
 			}
 			if _, err := json.Marshal(v); err != nil {

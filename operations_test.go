@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,7 +47,7 @@ type invalidCase struct {
 }
 
 func opCases() []opCase {
-	cases := append(coreOpCases(), serviceOpCases()...)
+	cases := slices.Concat(captureOpCases(), refundOpCases(), coreOpCases(), serviceOpCases())
 	more := moreInvalid()
 	for i := range cases {
 		cases[i].invalid = append(cases[i].invalid, more[cases[i].name]...)
@@ -59,55 +60,10 @@ func opCases() []opCase {
 }
 
 func coreOpCases() []opCase {
-	capture := func(r xpay.CaptureRequest) func(context.Context, *xpay.Client) (any, error) {
-		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.Capture(ctx, &r) }
-	}
-	refund := func(r xpay.RefundRequest) func(context.Context, *xpay.Client) (any, error) {
-		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.Refund(ctx, &r) }
-	}
 	getOrder := func(r xpay.GetOrderRequest) func(context.Context, *xpay.Client) (any, error) {
 		return func(ctx context.Context, c *xpay.Client) (any, error) { return c.GetOrder(ctx, &r) }
 	}
-	money := xpay.CaptureRequest{TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR}
-	moneyBody := `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"d2d3e0a8945a1d760c36a423d7c1875a8887b76f",
-		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978"}`
 	return []opCase{
-		{
-			name: "Capture", uri: "ecomm/api/bo/contabilizza", write: true,
-			call: capture(money), body: moneyBody,
-			ok: "contabilizza-ok.json", ko: "contabilizza-ko.json",
-			koCode: xpay.CodeInvalidState, koMessage: "Valore non valido nello stato corrente",
-			checkOK: func(t *testing.T, res any) {
-				r := res.(*xpay.CaptureResponse)
-				assert.Equal(t, "80310241", r.OperationID)
-			},
-			invalid: []invalidCase{
-				{"code too short", capture(xpay.CaptureRequest{TransactionCode: "X", Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
-				{"code too long", capture(xpay.CaptureRequest{TransactionCode: strings.Repeat("A", 31), Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
-				{"code not ASCII", capture(xpay.CaptureRequest{TransactionCode: "ORDINE-è", Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
-				{"zero amount", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Currency: xpay.CurrencyEUR}), "Amount", "importo"},
-				{"negative amount", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Amount: -5, Currency: xpay.CurrencyEUR}), "Amount", "importo"},
-				{"no currency", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Amount: 1}), "Currency", "divisa"},
-				{"alphabetic currency", capture(xpay.CaptureRequest{TransactionCode: "ORD1", Amount: 1, Currency: "EUR"}), "Currency", "divisa"},
-			},
-		},
-		{
-			name: "Refund", uri: "ecomm/api/bo/storna", write: true,
-			call: refund(xpay.RefundRequest{TransactionCode: money.TransactionCode, Amount: money.Amount, Currency: money.Currency}), body: moneyBody,
-			ok: "storna-ok.json", ko: "storna-ko.json",
-			koCode: xpay.CodeAmountTooHigh, koMessage: "Importo operazione troppo alto",
-			checkOK: func(t *testing.T, res any) {
-				r := res.(*xpay.RefundResponse)
-				assert.Equal(t, "80310243", r.OperationID)
-				assert.Nil(t, r.APMInfo)
-			},
-			invalid: []invalidCase{
-				{"empty code", refund(xpay.RefundRequest{Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
-				{"zero amount", refund(xpay.RefundRequest{TransactionCode: "ORD1", Currency: xpay.CurrencyEUR}), "Amount", "importo"},
-				{"four-digit currency", refund(xpay.RefundRequest{TransactionCode: "ORD1", Amount: 1, Currency: "0978"}), "Currency", "divisa"},
-				{"PayPal id with newline", refund(xpay.RefundRequest{TransactionCode: "ORD1", Amount: 1, Currency: xpay.CurrencyEUR, PayPalPartialCaptureID: "4RT5\n"}), "PayPalPartialCaptureID", "idContabParzialePayPal"},
-			},
-		},
 		{
 			name: "GetOrder", uri: "ecomm/api/bo/situazioneOrdine",
 			call: getOrder(xpay.GetOrderRequest{TransactionCode: "ORD-2024-000123"}),

@@ -82,17 +82,17 @@ type retryPolicy struct {
 	base, cap time.Duration
 }
 
-// WithRetry retries operations that change nothing at XPay (order detail
-// and list, reports, Pay-by-Link report, contract queries, blacklist and
-// CF/PAN checks and lists, warnings) up to maxRetries more times when the
-// network fails, the client timeout expires, or a proxy answers 5xx or 429
-// without an XPay envelope. The n-th retry waits a random time between half
-// and all of min(baseDelay·2ⁿ, maxDelay), and stops at once if the
-// context ends. Every attempt has a fresh timeStamp and MAC.
+// WithRetry tries reads (each method's documentation says whether it is
+// one) up to maxRetries more times when the network fails, the client
+// timeout expires, or a proxy answers 5xx or 429 without an XPay envelope;
+// a streamed read (ListOrdersSeq, DownloadReport) only until something of
+// its answer has reached the caller. The n-th retry waits a random time
+// between half and all of min(baseDelay·2ⁿ, maxDelay), and stops at once
+// if the context ends. Every attempt has a fresh timeStamp and MAC.
 //
-// Writes (capture, refund, Pay-by-Link creation and regeneration, contract
-// and blacklist changes) are never retried, and neither are KO answers,
-// answers with a bad MAC, or DownloadReport. Retries are off by default.
+// Writes are never retried, and neither are KO answers or answers that
+// cannot be trusted (a bad MAC, a stale timeStamp, a redirect). Retries
+// are off by default.
 func WithRetry(maxRetries int, baseDelay, maxDelay time.Duration) Option {
 	return func(c *Client) error {
 		if maxRetries < 0 || baseDelay <= 0 || maxDelay < baseDelay {

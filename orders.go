@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 var svcGetOrder = service{name: "GetOrder", path: "ecomm/api/bo/situazioneOrdine"}
@@ -61,6 +63,8 @@ func (r *GetOrderResponse) Expiry() string {
 //
 // GetOrder is also how to settle a write that failed with
 // ErrOutcomeUnknown: the order's operation rows say whether it happened.
+//
+// It is a read.
 func (c *Client) GetOrder(ctx context.Context, req *GetOrderRequest) (*GetOrderResponse, error) {
 	return invoke[GetOrderResponse](ctx, c, &svcGetOrder, req)
 }
@@ -104,8 +108,9 @@ type Order struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (o *Order) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, o) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (o *Order) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, o) }
 
 // Operations returns the operation rows of every detail, in order.
 func (o *Order) Operations() []Operation {
@@ -165,8 +170,9 @@ type OrderDetail struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (d *OrderDetail) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, d) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (d *OrderDetail) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, d) }
 
 // Operation is one row of an order's history (operazioni): a capture, a
 // refund or a void.
@@ -185,8 +191,9 @@ type Operation struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (op *Operation) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, op) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (op *Operation) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, op) }
 
 var svcListOrders = service{name: "ListOrders", path: "ecomm/api/bo/reportOrdini"}
 
@@ -265,6 +272,8 @@ type ListOrdersResponse struct {
 // filtered by order code, channel and state. Whether XPay includes each
 // order's details (dettaglio) here is not documented; they are decoded
 // when present.
+//
+// It is a read.
 func (c *Client) ListOrders(ctx context.Context, req *ListOrdersRequest) (*ListOrdersResponse, error) {
 	return invoke[ListOrdersResponse](ctx, c, &svcListOrders, req)
 }
@@ -311,12 +320,15 @@ type Warning struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (w *Warning) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, w) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (w *Warning) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, w) }
 
 // Warnings lists the warnings XPay raised about transactions (warning).
 // XPay's own sample does not check this answer's MAC; this method checks it
 // whenever it is present.
+//
+// It is a read.
 func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsResponse, error) {
 	return invoke[WarningsResponse](ctx, c, &svcWarnings, req)
 }
@@ -346,11 +358,11 @@ func (c *Client) ListOrdersSeq(ctx context.Context, req *ListOrdersRequest) iter
 	return func(yield func(Order, error) bool) {
 		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, "report", func(raw []byte) error {
 			var o Order
-			if err := unmarshalLenient(raw, &o); err != nil {
+			if err := lenient.Unmarshal(raw, &o); err != nil {
 				return err
 			}
 			if !yield(o, nil) {
-				return errStop
+				return lenient.ErrStop
 			}
 			return nil
 		})

@@ -2,7 +2,6 @@ package xpay_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -74,37 +73,6 @@ func TestStrictDecodeCatchesUnmodelledKeys(t *testing.T) {
 	assert.JSONEq(t, `{"valore":5000}`, string(res.Order().Operations()[0].Extra["importo"]))
 }
 
-func TestRefundPayPalPartialCapture(t *testing.T) {
-	t.Parallel()
-	c, mock := newTestClient(t)
-	got := recordBody(t, mock, "ecomm/api/bo/storna", "storna-ok.json")
-	_, err := c.Refund(context.Background(), &xpay.RefundRequest{
-		TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR,
-		PayPalPartialCaptureID: "4RT55912HA773611K",
-	})
-	require.NoError(t, err)
-	// Sent, but not signed: the MAC is the one of the plain refund.
-	assert.JSONEq(t, `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"d2d3e0a8945a1d760c36a423d7c1875a8887b76f",
-		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978","idContabParzialePayPal":"4RT55912HA773611K"}`, string(*got))
-}
-
-func TestRefundAPMInfo(t *testing.T) {
-	t.Parallel()
-	mac := xpay.Sign(testSecret, xpay.Field{Name: "esito", Value: "OK"}, xpay.Field{Name: "idOperazione", Value: "80310299"}, xpay.Field{Name: "timeStamp", Value: "1718611203999"})
-	body, err := json.Marshal(map[string]any{
-		"esito": "OK", "idOperazione": "80310299", "timeStamp": 1718611203999, "mac": mac,
-		"infoAPM": map[string]any{"apm": "SATISPAY", "info": "rimborso in elaborazione"},
-	})
-	require.NoError(t, err)
-	c, mock := newTestClient(t)
-	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/storna", httpmock.NewBytesResponder(http.StatusOK, body))
-	res, err := c.Refund(context.Background(), &xpay.RefundRequest{TransactionCode: "ORD-2024-000123", Amount: 100, Currency: xpay.CurrencyEUR})
-	require.NoError(t, err)
-	require.NotNil(t, res.APMInfo)
-	assert.Equal(t, "SATISPAY", res.APMInfo.APM)
-	assert.Equal(t, "rimborso in elaborazione", res.APMInfo.Info)
-}
-
 func TestParseTimeLayouts(t *testing.T) {
 	t.Parallel()
 	rome, err := time.LoadLocation("Europe/Rome")
@@ -122,4 +90,49 @@ func TestParseTimeLayouts(t *testing.T) {
 	assert.True(t, time.Date(2024, 6, 17, 0, 0, 0, 0, xpay.Rome()).Equal(day), "no location means Italy: %v", day)
 	_, err = xpay.ParseTime("17 giugno 2024", nil)
 	assert.ErrorContains(t, err, `"17 giugno 2024"`)
+}
+
+func TestWarningsShapes(t *testing.T) {
+	t.Parallel()
+	serve := func(t *testing.T, body []byte) (*xpay.WarningsResponse, error) {
+		c, mock := newTestClient(t)
+		mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/warning", httpmock.NewBytesResponder(http.StatusOK, body))
+		return c.Warnings(context.Background(), &xpay.WarningsRequest{})
+	}
+	t.Run("list under the key warning", func(t *testing.T) {
+		t.Parallel()
+		res, err := serve(t, signedBody(t, "1", map[string]any{"warning": []map[string]any{{"codiceTransazione": "ORD-1", "messaggio": "m", "codice": 7}}}))
+		require.NoError(t, err)
+		require.Len(t, res.Warnings, 1)
+		assert.Equal(t, "ORD-1", res.Warnings[0].TransactionCode)
+		assert.JSONEq(t, "7", string(res.Warnings[0].Extra["codice"]), "an unmodelled key is kept")
+	})
+	t.Run("code 2 is an empty list", func(t *testing.T) {
+		t.Parallel()
+		res, err := serve(t, fixture(t, "warning-ko.json"))
+		require.NoError(t, err)
+		assert.Empty(t, res.Warnings)
+		require.NotNil(t, res.Error)
+		assert.Equal(t, xpay.CodeNotFound, res.Error.Code)
+	})
+	t.Run("code 2 with a wrong MAC", func(t *testing.T) {
+		t.Parallel()
+		body := editJSON(t, fixture(t, "warning-ko.json"), func(m map[string]any) { m["idOperazione"] = "1" })
+		_, err := serve(t, body)
+		assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+	})
+}
+
+func TestWarningsFiltersAreSentNotSigned(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	got := recordBody(t, mock, "ecomm/api/bo/warning", "warning-ok.json")
+	_, err := c.Warnings(context.Background(), &xpay.WarningsRequest{
+		TransactionCode: "ORD-2024-000130",
+		From:            xpay.DateTime{Year: 2024, Month: 6, Day: 16},
+		To:              xpay.DateTimeOf(time.Date(2024, 6, 16, 23, 59, 59, 0, xpay.Rome())),
+	})
+	require.NoError(t, err)
+	assert.JSONEq(t, body(macNoFields,
+		`"codiceTransazione":"ORD-2024-000130","dataTransazioneDal":"16/06/2024 00:00:00","dataTransazioneAl":"16/06/2024 23:59:59"`), string(*got))
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 var svcCreatePayByLink = service{name: "CreatePayByLink", path: "ecomm/api/bo/richiestaPayMail", write: true}
@@ -79,6 +81,8 @@ type CreatePayByLinkResponse struct {
 //
 // It is never retried: on ErrOutcomeUnknown, look the link up with
 // PayByLinkReport or GetOrder before creating it again.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {
 	return invoke[CreatePayByLinkResponse](ctx, c, &svcCreatePayByLink, req)
 }
@@ -127,6 +131,8 @@ type RegeneratePayByLinkResponse struct {
 
 // RegeneratePayByLink renews a Pay-by-Link link (rigeneraPayMail). Read
 // the response's TransactionCode: it may be a new code.
+//
+// It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) RegeneratePayByLink(ctx context.Context, req *RegeneratePayByLinkRequest) (*RegeneratePayByLinkResponse, error) {
 	return invoke[RegeneratePayByLinkResponse](ctx, c, &svcRegeneratePayByLink, req)
 }
@@ -183,12 +189,15 @@ type PayByLink struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (l *PayByLink) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, l) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (l *PayByLink) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, l) }
 
 // PayByLinkReport searches the links created in a range of days
 // (ReportPaymail). XPay returns at most MaxPayByLinkResults links; check
 // Truncated, or use PayByLinks to get them all.
+//
+// It is a read.
 func (c *Client) PayByLinkReport(ctx context.Context, req *PayByLinkReportRequest) (*PayByLinkReportResponse, error) {
 	return invoke[PayByLinkReportResponse](ctx, c, &svcPayByLinkReport, req)
 }

@@ -465,8 +465,8 @@ func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Wri
 
 // firstByte returns the first byte of b that is not JSON white space, or 0.
 func firstByte(b []byte) byte {
-	if i := skipSpace(b, 0); i < len(b) {
-		return b[i]
+	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 {
+		return b[0]
 	}
 	return 0
 }

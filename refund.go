@@ -3,6 +3,8 @@ package xpay
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 var svcRefund = service{name: "Refund", path: "ecomm/api/bo/storna", write: true}
@@ -52,17 +54,18 @@ type APMInfo struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (a *APMInfo) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, a) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (a *APMInfo) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, a) }
 
 // Refund voids an uncaptured authorization (the order becomes Annullato)
 // or refunds captured money, in full (Rimborsato) or in part (Rimborsato
 // Parz.), depending on the order's state. XPay answers KO with
 // CodeAmountTooHigh when Amount exceeds what can be reversed.
 //
-// Refund is never retried. If it fails with ErrOutcomeUnknown, read the
-// order with GetOrder before trying again: a new STORNO operation row means
-// the refund happened.
+// It is a write: never retried. If it fails with ErrOutcomeUnknown, settle
+// it with Settle and RefundOf before trying again: it may have happened,
+// or still be on its way.
 func (c *Client) Refund(ctx context.Context, req *RefundRequest) (*RefundResponse, error) {
 	return invoke[RefundResponse](ctx, c, &svcRefund, req)
 }

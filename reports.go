@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-querystring/query"
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 var svcListReports = service{name: "ListReports", path: "ecomm/api/bo/elencoReport"}
@@ -46,12 +47,15 @@ type Report struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// UnmarshalJSON decodes leniently: see the package's decoding rules.
-func (r *Report) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, r) }
+// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
+// in the package documentation (go doc github.com/xpaygo/xpay).
+func (r *Report) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, r) }
 
 // ListReports lists the processed instances of the reports scheduled in the
 // back office (elencoReport). The reports (type, filters, format) must be
 // configured there first.
+//
+// It is a read.
 func (c *Client) ListReports(ctx context.Context, req *ListReportsRequest) (*ListReportsResponse, error) {
 	return invoke[ListReportsResponse](ctx, c, &svcListReports, req)
 }

@@ -189,3 +189,34 @@ func TestDownloadReportErrorsHideTheSignedURL(t *testing.T) {
 	}
 	assert.Contains(t, logs.String(), "DownloadReport")
 }
+
+// The recorded answers of downloadReport: a file, and a KO in its place,
+// served as a file would be.
+func TestDownloadReportFixtures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file, contentType string
+		check             func(t *testing.T, n int64, got string, err error)
+	}{
+		{"downloadReport-ok.csv", "text/csv", func(t *testing.T, n int64, got string, err error) {
+			require.NoError(t, err)
+			assert.Equal(t, string(fixture(t, "downloadReport-ok.csv")), got)
+			assert.Equal(t, int64(len(got)), n)
+		}},
+		{"downloadReport-ko.json", "text/plain", func(t *testing.T, n int64, got string, err error) {
+			requireCode(t, err, xpay.CodeNotFound)
+			assert.Zero(t, n)
+			assert.Empty(t, got)
+		}},
+	} {
+		c, mock := newTestClient(t)
+		mock.RegisterResponder(http.MethodGet, downloadURL, func(*http.Request) (*http.Response, error) {
+			resp := httpmock.NewBytesResponse(http.StatusOK, fixture(t, tc.file))
+			resp.Header.Set("Content-Type", tc.contentType)
+			return resp, nil
+		})
+		var got strings.Builder
+		n, err := c.DownloadReport(context.Background(), "1045", &got)
+		tc.check(t, n, got.String(), err)
+	}
+}

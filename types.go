@@ -1,11 +1,12 @@
 package xpay
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 // Amount is a sum of money in the currency's minor unit: Amount(5000) is
@@ -31,7 +32,7 @@ func (a Amount) MarshalJSON() ([]byte, error) { return a.appendTo(nil), nil }
 // An empty string or null leaves the amount at zero. Fractions and
 // exponents are rejected: they are not minor units.
 func (a *Amount) UnmarshalJSON(b []byte) error {
-	digits, ok := unquoteNumber(b)
+	digits, ok := lenient.Number(b)
 	if !ok {
 		return fmt.Errorf("xpay: amount: want an integer of minor units, got %.40s", b)
 	}
@@ -45,25 +46,6 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	}
 	*a = Amount(n)
 	return nil
-}
-
-// unquoteNumber returns the text of a JSON number, or the content of a
-// JSON string, with surrounding spaces removed. "null" gives an empty
-// result. ok is false for any other JSON value.
-func unquoteNumber(b []byte) (text []byte, ok bool) {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0, bytes.Equal(b, []byte("null")):
-		return nil, true
-	case b[0] == '"':
-		if len(b) < 2 || b[len(b)-1] != '"' {
-			return nil, false
-		}
-		return bytes.TrimSpace(b[1 : len(b)-1]), true
-	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
-		return b, true
-	}
-	return nil, false
 }
 
 // Currency is the ISO 4217 numeric code XPay expects in requests, such as
@@ -88,7 +70,7 @@ type Timestamp string
 
 // UnmarshalJSON accepts a JSON number or a string of digits.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
-	digits, ok := unquoteNumber(b)
+	digits, ok := lenient.Number(b)
 	if !ok {
 		return fmt.Errorf("xpay: timeStamp: want epoch milliseconds, got %.40s", b)
 	}

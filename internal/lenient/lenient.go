@@ -1,4 +1,36 @@
-package xpay
+// Package lenient is the one way the xpay client reads JSON. It is lenient
+// where XPay's servers are known to vary, strict where two readings of one
+// answer could differ, and keeps whatever it cannot place.
+//
+// Lenient:
+//
+//   - keys match the json tag exactly or, failing that, in any letter case;
+//     a field may name other keys it answers to in an xpay:"alias" tag;
+//   - a string field also takes a JSON number or boolean, as its text;
+//   - an integer field also takes a string of digits;
+//   - a slice field also takes a single object, as a one-element slice;
+//   - null leaves a field at its zero value;
+//   - a key with no field, or whose value does not fit its field, is kept
+//     in the struct's Extra map[string]json.RawMessage (when it has one),
+//     and so is a second alias of a field that is already set.
+//
+// Strict:
+//
+//   - an object that names the same key twice (in any letter case, for a
+//     key with a field) is rejected, since other JSON parsers would read
+//     the last one and this one the first;
+//   - an array of objects with an element that is not an object (or null)
+//     is rejected, not kept in Extra, so that the buffered and the
+//     streaming readers of a list (Unmarshal and Walk) always agree;
+//   - the values decoded from a body may take at most BudgetFactor times
+//     its size in memory (plus BudgetFloor), so that a small body of empty
+//     objects cannot expand into gigabytes.
+//
+// Structs of the package of the value decoded follow these rules whatever
+// UnmarshalJSON they offer to encoding/json; other types with an
+// UnmarshalJSON use it. Enumerations are never validated: unknown states
+// and codes pass through.
+package lenient
 
 import (
 	"bytes"
@@ -11,89 +43,65 @@ import (
 	"sync"
 )
 
-// The decoder below is the one way this package reads JSON. It is lenient
-// where XPay's servers are known to vary and keeps whatever it cannot place:
-//
-//   - keys match the json tag exactly or, failing that, in any letter case;
-//     a field may name other keys it answers to in an xpay:"alias" tag;
-//   - a string field also takes a JSON number or boolean, as its text;
-//   - an integer field also takes a string of digits;
-//   - a slice field also takes a single object, as a one-element slice;
-//   - null leaves a field at its zero value;
-//   - a key with no field, or whose value does not fit its field, is kept
-//     in the struct's Extra map[string]json.RawMessage (when it has one),
-//     and so is a second alias of a field that is already set.
-//
-// It is strict where two readings of one answer could differ, or where an
-// answer could cost far more memory than its size:
-//
-//   - an object that names the same key twice (in any letter case, for a
-//     key with a field) is rejected, since other JSON parsers would read
-//     the last one and this one the first;
-//   - an array of objects with an element that is not an object (or null)
-//     is rejected, not kept in Extra, so that the buffered and the
-//     streaming readers of a list always agree;
-//   - the values decoded from a body may take at most decodeBudgetFactor
-//     times its size in memory (plus decodeBudgetFloor), so that a small
-//     body of empty objects cannot expand into gigabytes.
-//
-// It never validates enumerations: unknown states and codes pass through.
-
 // The memory budget of one decode: a body of n bytes may decode into
-// decodeBudgetFloor + decodeBudgetFactor·n bytes of values. A real answer
-// takes about its own size.
+// BudgetFloor + BudgetFactor·n bytes of values. A real answer takes about
+// its own size.
 const (
-	decodeBudgetFactor = 16
-	decodeBudgetFloor  = 64 << 10
+	BudgetFactor = 16
+	BudgetFloor  = 64 << 10
 )
 
-// unmarshalLenient decodes the JSON object data into the struct v points to.
-func unmarshalLenient(data []byte, v any) error {
+// Unmarshal decodes the JSON object data into the struct v points to. null
+// leaves it unchanged.
+func Unmarshal(data []byte, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
-		return errors.New("xpay: internal: decode target must be a pointer to a struct")
+		return errors.New("lenient: decode target must be a pointer to a struct")
 	}
 	i := skipSpace(data, 0)
 	if i < len(data) && isNull(data[i:skipLiteral(data, i)]) {
 		return nil
 	}
 	if i >= len(data) || data[i] != '{' {
-		return errNotObject
+		return ErrNotObject
 	}
-	d := decoder{data: data, budget: decodeBudgetFloor + decodeBudgetFactor*int64(len(data))}
+	d := decoder{data: data, budget: BudgetFloor + BudgetFactor*int64(len(data)), pkg: rv.Elem().Type().PkgPath()}
 	end, err := d.object(rv.Elem(), i)
 	if err != nil {
 		return err
 	}
 	if skipSpace(data, end) != len(data) {
-		return errSyntax
+		return ErrSyntax
 	}
 	return nil
 }
 
+// Errors. Those that Rejects reports reject the whole answer: no Extra can
+// keep it.
 var (
-	errNotObject = errors.New("not a JSON object")
-	// The errors below reject the whole answer: no Extra can keep it.
-	errDuplicateKey = errors.New("a key appears twice in one object")
-	errElement      = errors.New("an element of a list of objects is not an object")
-	errMemoryBudget = fmt.Errorf("the answer would take more than %d times its size in memory", decodeBudgetFactor)
+	ErrNotObject    = errors.New("not a JSON object")
+	ErrDuplicateKey = errors.New("a key appears twice in one object")
+	ErrElement      = errors.New("an element of a list of objects is not an object")
+	ErrMemoryBudget = fmt.Errorf("the answer would take more than %d times its size in memory", BudgetFactor)
+	ErrSyntax       = errors.New("malformed JSON")
 )
 
-// rejects reports whether err rejects the whole answer.
-func rejects(err error) bool {
-	return err == errDuplicateKey || err == errElement || err == errMemoryBudget || err == errSyntax
+// Rejects reports whether err rejects the whole answer.
+func Rejects(err error) bool {
+	return err == ErrDuplicateKey || err == ErrElement || err == ErrMemoryBudget || err == ErrSyntax
 }
 
 // decoder decodes one JSON body.
 type decoder struct {
 	data   []byte
-	budget int64 // bytes of decoded values still allowed
+	budget int64  // bytes of decoded values still allowed
+	pkg    string // the package whose structs follow these rules
 }
 
 // charge counts n bytes of decoded values against the budget.
 func (d *decoder) charge(n uintptr) error {
 	if d.budget -= int64(n); d.budget < 0 {
-		return errMemoryBudget
+		return ErrMemoryBudget
 	}
 	return nil
 }
@@ -117,7 +125,6 @@ var structInfos sync.Map // reflect.Type → *structInfo
 var (
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	extraType       = reflect.TypeFor[map[string]json.RawMessage]()
-	thisPackage     = reflect.TypeFor[Response]().PkgPath()
 )
 
 func infoOf(t reflect.Type) *structInfo {
@@ -127,7 +134,7 @@ func infoOf(t reflect.Type) *structInfo {
 	si := &structInfo{byName: map[string]int{}}
 	si.collect(t, nil)
 	if len(si.fields) > 64 {
-		panic("xpay: internal: " + t.String() + " answers to more than 64 keys")
+		panic("lenient: " + t.String() + " answers to more than 64 keys")
 	}
 	actual, _ := structInfos.LoadOrStore(t, si)
 	return actual.(*structInfo)
@@ -169,6 +176,17 @@ func (si *structInfo) collect(t reflect.Type, parent []int) {
 	}
 }
 
+// FieldOf returns the Go field of t (a struct type) that key names, by
+// the rules above, as an index that is the same for every key naming it.
+func FieldOf(t reflect.Type, key []byte) (field int, ok bool) {
+	si := infoOf(t)
+	f, _, ok := si.lookup(key)
+	if !ok {
+		return 0, false
+	}
+	return si.fields[f].field, true
+}
+
 // lookup finds the field a key names; exact is false when only the letter
 // case differs. key is the key's text.
 func (si *structInfo) lookup(key []byte) (i int, exact, ok bool) {
@@ -205,7 +223,7 @@ func (d *decoder) object(rv reflect.Value, i int) (int, error) {
 			extra = map[string]json.RawMessage{}
 		}
 		if _, dup := extra[string(key)]; dup {
-			return errDuplicateKey
+			return ErrDuplicateKey
 		}
 		if err := d.charge(uintptr(384 + len(key) + len(raw))); err != nil { // a slot, with what growing the map allocates, a key, a copy
 			return err
@@ -216,7 +234,7 @@ func (d *decoder) object(rv reflect.Value, i int) (int, error) {
 	// claim records that a key named field f, failing on a second claim.
 	claim := func(f int) error {
 		if named&(1<<f) != 0 {
-			return errDuplicateKey
+			return ErrDuplicateKey
 		}
 		named |= 1 << f
 		return nil
@@ -234,7 +252,7 @@ func (d *decoder) object(rv reflect.Value, i int) (int, error) {
 		}
 		end, err := d.value(fieldByIndex(rv, sf.index), sf.unmarshaler, start)
 		if err != nil {
-			if rejects(err) {
+			if Rejects(err) {
 				return 0, err
 			}
 			if end, err = skipValue(data, start); err == nil {
@@ -265,7 +283,7 @@ func (d *decoder) object(rv reflect.Value, i int) (int, error) {
 		}
 		i = skipSpace(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
-			return 0, errSyntax
+			return 0, ErrSyntax
 		}
 		start := skipSpace(data, i+1)
 		var end int
@@ -308,7 +326,7 @@ func (d *decoder) object(rv reflect.Value, i int) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, errSyntax
+	return 0, ErrSyntax
 }
 
 // afterValue moves past the value that ended at end: to the next member
@@ -322,7 +340,7 @@ func afterValue(data []byte, end int, closer byte) (i int, done bool, err error)
 	case data[i] == closer:
 		return i + 1, true, nil
 	}
-	return 0, false, errSyntax
+	return 0, false, ErrSyntax
 }
 
 // fieldByIndex is reflect.Value.FieldByIndex for structs embedded by value.
@@ -339,20 +357,20 @@ func fieldByIndex(v reflect.Value, index []int) reflect.Value {
 func (d *decoder) value(fv reflect.Value, unmarshaler bool, i int) (int, error) {
 	data := d.data
 	if i >= len(data) {
-		return 0, errSyntax
+		return 0, ErrSyntax
 	}
 	switch c := data[i]; {
 	case c == 'n':
 		end := skipLiteral(data, i)
 		if !isNull(data[i:end]) {
-			return 0, errSyntax
+			return 0, ErrSyntax
 		}
 		return end, nil
-	case fv.Kind() == reflect.Struct && fv.Type().PkgPath() == thisPackage:
-		// This package's structs decode with these rules, whatever
-		// UnmarshalJSON they offer to others.
+	case fv.Kind() == reflect.Struct && fv.Type().PkgPath() == d.pkg:
+		// The decoded value's package's structs decode with these rules,
+		// whatever UnmarshalJSON they offer to others.
 		if c != '{' {
-			return 0, errNotObject
+			return 0, ErrNotObject
 		}
 		return d.object(fv, i)
 	case fv.Kind() == reflect.Pointer && !unmarshaler:
@@ -411,8 +429,8 @@ func (d *decoder) slice(fv reflect.Value, i int) (end int, err error) {
 	}
 	for i < len(data) {
 		end, err := add(i)
-		if err == errNotObject {
-			err = errElement
+		if err == ErrNotObject {
+			err = ErrElement
 		}
 		if err != nil {
 			return 0, err
@@ -425,7 +443,7 @@ func (d *decoder) slice(fv reflect.Value, i int) (end int, err error) {
 			return i, nil
 		}
 	}
-	return 0, errSyntax
+	return 0, ErrSyntax
 }
 
 // setScalar decodes the scalar (or foreign) value raw into fv.
@@ -442,7 +460,7 @@ func setScalar(fv reflect.Value, unmarshaler bool, raw []byte) error {
 		fv.SetString(s)
 		return nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		digits, ok := unquoteNumber(raw)
+		digits, ok := Number(raw)
 		if !ok {
 			return errors.New("not an integer")
 		}
@@ -485,10 +503,6 @@ func scalarText(raw []byte) (string, error) {
 
 func isNull(b []byte) bool { return len(b) == 4 && string(b) == "null" }
 
-// errSyntax reports JSON that the scanner cannot walk. Bodies are checked
-// with json.Valid before decoding, so it shows only on direct misuse.
-var errSyntax = errors.New("malformed JSON")
-
 // unquoteKey returns the text of a key given as it appears between quotes.
 func unquoteKey(k []byte) (string, error) {
 	if bytes.IndexByte(k, '\\') < 0 {
@@ -509,7 +523,7 @@ func skipSpace(b []byte, i int) int {
 // skipValue returns the index just past the JSON value starting at b[i].
 func skipValue(b []byte, i int) (int, error) {
 	if i >= len(b) {
-		return 0, errSyntax
+		return 0, ErrSyntax
 	}
 	switch b[i] {
 	case '"':
@@ -533,11 +547,11 @@ func skipValue(b []byte, i int) (int, error) {
 				}
 			}
 		}
-		return 0, errSyntax
+		return 0, ErrSyntax
 	}
 	j := skipLiteral(b, i)
 	if j == i {
-		return 0, errSyntax
+		return 0, ErrSyntax
 	}
 	return j, nil
 }
@@ -568,5 +582,24 @@ func skipString(b []byte, i int) (int, error) {
 			return j + 1, nil
 		}
 	}
-	return 0, errSyntax
+	return 0, ErrSyntax
+}
+
+// Number returns the text of a JSON number, or the content of a
+// JSON string, with surrounding spaces removed. "null" gives an empty
+// result. ok is false for any other JSON value.
+func Number(b []byte) (text []byte, ok bool) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0, bytes.Equal(b, []byte("null")):
+		return nil, true
+	case b[0] == '"':
+		if len(b) < 2 || b[len(b)-1] != '"' {
+			return nil, false
+		}
+		return bytes.TrimSpace(b[1 : len(b)-1]), true
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		return b, true
+	}
+	return nil, false
 }

@@ -1,0 +1,56 @@
+// Package xpay is a client for the Nexi XPay back-office API: capture,
+// refund, order detail and every other post-sale service, as typed Go
+// methods that sign each request with the MAC XPay requires and verify the
+// MAC of each answer.
+//
+// A Client is safe for concurrent use by many goroutines. Create one per
+// alias and reuse it:
+//
+//	client, err := xpay.NewClient(alias, secretKey, xpay.WithEnvironment(xpay.EnvironmentProduction))
+//	res, err := client.Capture(ctx, &xpay.CaptureRequest{
+//		TransactionCode: "ORD-2024-000123",
+//		Amount:          5000, // €50.00, in cents
+//		Currency:        xpay.CurrencyEUR,
+//	})
+//
+// Money is an Amount of minor units, never a float.
+//
+// # Reads and writes
+//
+// Each method's documentation says whether it is a read or a write. A
+// read changes nothing at XPay: under WithRetry it is tried again when the
+// network fails. A write changes state at XPay (a capture, a refund, a
+// link, a contract, the blacklist): it is never retried, and when its
+// answer is lost or cannot be trusted the error matches ErrOutcomeUnknown;
+// see Client.Settle for what to do then.
+//
+// # Decoding answers
+//
+// Every answer is decoded by one set of rules, lenient where XPay's
+// servers are known to vary and strict where two readings of one answer
+// could differ. The UnmarshalJSON methods of the answer types follow them
+// too.
+//
+//   - Keys match the json tag exactly or, failing that, in any letter
+//     case; a field may answer to other spellings too.
+//   - A string field also takes a JSON number or boolean, as its text; an
+//     integer field (and an Amount) also takes a string of digits.
+//   - A list field also takes a single object, as a list of one.
+//   - null leaves a field at its zero value.
+//   - A key with no field, or whose value does not fit its field, is kept
+//     in the struct's Extra map, and so is a second spelling of a field
+//     that is already set: nothing the server sent is lost, and every
+//     response also keeps its RawBody.
+//   - An object that names the same key twice (in any letter case, for a
+//     key with a field) is refused: other JSON parsers would read the last
+//     one, this one the first.
+//   - A list of objects holding something that is not an object is
+//     refused, so that ListOrders and ListOrdersSeq read every answer
+//     alike.
+//   - An answer that would decode into more than 16 times its size in
+//     memory is refused.
+//   - Enumerations are never validated: states and codes XPay adds later
+//     pass through as received.
+//
+// An answer refused by these rules is a *ResponseError.
+package xpay
