@@ -1,115 +1,109 @@
 package xpay_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log"
-	"net/http"
-	"os"
-	"path/filepath"
-	"time"
-
-	"github.com/jarcoal/httpmock"
+	"strings"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
-// exampleClient returns a Client whose answers are the recorded bodies in
-// testdata, so that the examples run offline. Real code passes its alias
-// and key: xpay.NewClient(alias, secretKey).
-func exampleClient(answers map[string]string) *xpay.Client {
-	mock := httpmock.NewMockTransport()
-	for path, file := range answers {
-		body, err := os.ReadFile(filepath.Join("testdata", file))
-		if err != nil {
-			log.Fatal(err)
-		}
-		mock.RegisterResponder(http.MethodPost, "https://int-ecommerce.nexi.it/"+path, httpmock.NewBytesResponder(http.StatusOK, body))
-	}
-	c, err := xpay.NewClient("ALIAS_WEB_00000000", "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA",
-		xpay.WithHTTPClient(&http.Client{Transport: mock}),
-		// The recordings are from 17 June 2024: answers are checked
-		// against the request's time.
-		xpay.WithClock(func() time.Time { return time.UnixMilli(1718611200000) }))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return c
-}
+// Every example runs against xpaytest, the XPay sandbox in this module, so
+// that it runs offline. Real code makes its client with its own alias and
+// key: xpay.NewClient(alias, secretKey).
 
 func ExampleClient_Capture() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/contabilizza": "contabilizza-ok.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
 
-	res, err := client.Capture(context.Background(), &xpay.CaptureRequest{
-		TransactionCode: "ORD-2024-000123",
-		Amount:          5000, // €50.00
+	_, err := client.Capture(ctx, &xpay.CaptureRequest{
+		TransactionCode: xpaytest.DemoAuthorized, // authorized for €50.00
+		Amount:          2000,                    // €20.00, in cents
 		Currency:        xpay.CurrencyEUR,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("captured, idOperazione", res.OperationID)
-	// Output: captured, idOperazione 80310241
+	res, err := client.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Order().State, res.Order().Captured().Format(xpay.CurrencyEUR))
+	// Output: Contabilizzato Parz. 20.00 EUR
 }
 
 func ExampleClient_Refund() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/storna": "storna-ko.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
 
 	_, err := client.Refund(context.Background(), &xpay.RefundRequest{
-		TransactionCode: "ORD-2024-000123",
-		Amount:          999999,
+		TransactionCode: xpaytest.DemoCaptured, // €19.99 captured
+		Amount:          5000,
 		Currency:        xpay.CurrencyEUR,
 	})
 	var apiErr *xpay.APIError
 	if errors.As(err, &apiErr) && apiErr.Code == xpay.CodeAmountTooHigh {
 		fmt.Println("refused:", apiErr.Message)
 	}
-	// Output: refused: Importo operazione troppo alto
+	// Output: refused: Importo operazione troppo alto (rimborsabili 1999)
 }
 
 func ExampleClient_GetOrder() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/situazioneOrdine": "situazioneOrdine-ok.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
 
-	res, err := client.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-2024-000123"})
+	res, err := client.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoCaptured})
 	if err != nil {
 		log.Fatal(err)
 	}
 	order := res.Order()
-	fmt.Printf("%s %s %d %s\n", order.TransactionCode, order.State, order.Amount, order.Currency)
+	fmt.Println(order.TransactionCode, order.State, order.Amount.Format(xpay.CurrencyEUR))
 	for _, op := range order.Operations() {
-		fmt.Printf("  %-8s %6d %s\n", op.Type, op.Amount, op.Date)
+		fmt.Println(" ", op.Type, op.Amount.Format(xpay.CurrencyEUR))
 	}
 	// Output:
-	// ORD-2024-000123 Rimborsato Parz. 5000 EUR
-	//   CONTAB.    5000 2024-06-17 23:59:59
-	//   STORNO     2000 2024-06-18 09:12:07
+	// ORD-DEMO-0002 Contabilizzato 19.99 EUR
+	//   CONTAB. 19.99 EUR
 }
 
-// A write whose answer is lost may have happened: read the order before
-// trying again.
+// A write whose answer is lost may have happened: settle it before trying
+// again (see also Client.Settle).
 func ExampleErrOutcomeUnknown() {
-	mock := httpmock.NewMockTransport()
-	mock.RegisterResponder(http.MethodPost, "https://int-ecommerce.nexi.it/ecomm/api/bo/contabilizza",
-		httpmock.NewErrorResponder(errors.New("connection reset by peer")))
-	client, _ := xpay.NewClient("ALIAS_WEB_00000000", "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA",
-		xpay.WithHTTPClient(&http.Client{Transport: mock}))
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
+	// XPay carries the capture out, and the answer is lost on its way back.
+	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
 
 	_, err := client.Capture(context.Background(), &xpay.CaptureRequest{
-		TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR,
+		TransactionCode: xpaytest.DemoAuthorized, Amount: 5000, Currency: xpay.CurrencyEUR,
 	})
-	if errors.Is(err, xpay.ErrOutcomeUnknown) {
-		fmt.Println("do not capture again before reading the order")
+	switch {
+	case errors.Is(err, xpay.ErrOutcomeUnknown):
+		fmt.Println("do not capture again before settling")
+	case err != nil:
+		fmt.Println("nothing happened:", err)
 	}
-	// Output: do not capture again before reading the order
+	// Output: do not capture again before settling
 }
 
 func ExampleValidationError() {
-	client, _ := xpay.NewClient("ALIAS_WEB_00000000", "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA")
-	_, err := client.Capture(context.Background(), &xpay.CaptureRequest{
+	client, err := xpay.NewClient("ALIAS_WEB_00000000", "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = client.Capture(context.Background(), &xpay.CaptureRequest{
 		TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: "EUR",
 	})
-	fmt.Println(err)
+	fmt.Println(err) // nothing was sent
 	// Output: xpay: Capture: invalid Currency (divisa): must be a 3-digit ISO 4217 numeric code such as CurrencyEUR (978), got "EUR"
 }
 
@@ -124,87 +118,170 @@ func ExampleSign() {
 }
 
 func ExampleClient_ListOrders() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/reportOrdini": "reportOrdini-ok.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
 
 	res, err := client.ListOrders(context.Background(), &xpay.ListOrdersRequest{
-		Period:  xpay.DateRange{From: xpay.Date{Year: 2024, Month: 6, Day: 1}, To: xpay.Date{Year: 2024, Month: 6, Day: 17}},
+		Period:  xpay.DateRange{From: xpay.Yesterday(), To: xpay.Today()},
 		Channel: xpay.ChannelAll,
+		States:  []xpay.OrderState{xpay.OrderStateAuthorized, xpay.OrderStateDenied},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, o := range res.Orders {
-		fmt.Println(o.TransactionCode, o.State, o.Amount)
+		fmt.Println(o.TransactionCode, o.State)
 	}
-	// Output:
-	// ORD-2024-000124 Autorizzato 1999
-	// ORD-2024-000125 Negato 7450
+	// Unordered output:
+	// ORD-DEMO-0001 Autorizzato
+	// ORD-DEMO-0003 Negato
+}
+
+// Orders one at a time, however many there are: the answer is never held
+// whole. An error is the last thing yielded; then discard what came before.
+func ExampleClient_ListOrdersSeq() {
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
+
+	var total xpay.Amount
+	for o, err := range client.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{
+		Period: xpay.DateRange{From: xpay.Yesterday(), To: xpay.Today()}, Channel: xpay.ChannelAll,
+	}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += o.Amount
+	}
+	fmt.Println(total.Format(xpay.CurrencyEUR))
+	// Output: 144.49 EUR
 }
 
 func ExampleClient_CreatePayByLink() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/richiestaPayMail": "richiestaPayMail-ok.json"})
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
 
-	res, err := client.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{
+	link, err := client.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{
 		TransactionCode: "PBL-2024-000777",
 		Amount:          12000,
 		TimeoutHours:    48,
-		ReturnURL:       "https://shop.example.com/pagamento/esito",
+		ReturnURL:       "https://shop.example/esito",
+		NotifyURL:       "https://shop.example/xpay/notify", // see PaymentNotificationHandler
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.URL)
-	// Output: https://int-ecommerce.nexi.it/ecomm/EXAMPLE-PAYMAIL-LINK/7f3c9a1e
+	fmt.Println(strings.HasPrefix(link.URL, srv.URL+"/paybylink/"))
+	// Output: true
 }
 
+// A link whose payment was refused is regenerated under a new code: use
+// the code the answer gives from then on.
 func ExampleClient_RegeneratePayByLink() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/rigeneraPayMail": "rigeneraPayMail-ok.json"})
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
 
-	res, err := client.RegeneratePayByLink(context.Background(), &xpay.RegeneratePayByLinkRequest{
-		TransactionCode: "PBL-2024-000777",
-		TimeoutHours:    24,
+	_, err := client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+		TransactionCode: "PBL-2024-000777", Amount: 12000, TimeoutHours: 48, ReturnURL: "https://shop.example/esito",
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	// The link may now carry a new order code: use it from here on.
+	if _, err := srv.PayLink("PBL-2024-000777", false); err != nil { // the payment is refused
+		log.Fatal(err)
+	}
+	res, err := client.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-2024-000777", TimeoutHours: 24})
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(res.TransactionCode)
 	// Output: PBL-2024-000777-1
 }
 
-func ExampleClient_ListReports() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/elencoReport": "elencoReport-ok.json"})
+// PayByLinks lists the links of a period however many there are: XPay
+// answers at most 100 links a search, so it splits the period as needed.
+func ExampleClient_PayByLinks() {
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+	for _, code := range []string{"PBL-1", "PBL-2"} {
+		_, err := client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+			TransactionCode: code, Amount: 1000, TimeoutHours: 1, ReturnURL: "https://shop.example/esito",
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
 
-	res, err := client.ListReports(context.Background(), &xpay.ListReportsRequest{})
+	for l, err := range client.PayByLinks(ctx, xpay.Yesterday(), xpay.Today()) {
+		if err != nil {
+			log.Fatal(err) // errors.Is(err, xpay.ErrTooManyLinks): one day holds more than 100
+		}
+		fmt.Println(l.TransactionCode, l.Status)
+	}
+	// Unordered output:
+	// PBL-1 Da pagare
+	// PBL-2 Da pagare
+}
+
+func ExampleClient_ListReports() {
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
+
+	res, err := client.ListReports(context.Background(), &xpay.ListReportsRequest{}) // the instances nearest today
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, r := range res.Reports {
 		fmt.Println(r.ID, r.Name, r.Format)
-		// client.DownloadReport(ctx, r.ID, file) streams it to a file.
 	}
-	// Output: 1045 Transazioni giornaliere CSV
+	// Output: 1 Transazioni giornaliere CSV
+}
+
+// DownloadReport streams the file to any io.Writer, such as an os.File,
+// without holding it.
+func ExampleClient_DownloadReport() {
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
+
+	var file strings.Builder
+	if _, err := client.DownloadReport(context.Background(), "1", &file); err != nil {
+		log.Fatal(err) // and discard what was written
+	}
+	header, _, _ := bufio.NewReader(strings.NewReader(file.String())).ReadLine()
+	fmt.Println(string(header))
+	// Output: codiceTransazione;importo;divisa;stato;dataTransazione;brand
 }
 
 func ExampleClient_ContractDetails() {
-	client := exampleClient(map[string]string{"ecomm/api/contratti/dettagliContratto": "dettagliContratto-ok.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
 
-	res, err := client.ContractDetails(context.Background(), &xpay.ContractDetailsRequest{ContractNumber: "CNT-0001-ROSSI"})
+	res, err := client.ContractDetails(context.Background(), &xpay.ContractDetailsRequest{ContractNumber: xpaytest.DemoContract})
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, k := range res.Contracts {
-		fmt.Println(k.ContractNumber, k.CardType, k.FirstPaymentStatus)
+		fmt.Println(k.ContractNumber, k.TaxCode, k.FirstPaymentStatus)
 	}
-	// Output: CNT-0001-ROSSI VISA OK
+	// Output: CNT-DEMO-0001 RSSMRA80A01H501U OK
 }
 
 func ExampleClient_CheckBlacklist() {
-	client := exampleClient(map[string]string{"ecomm/api/blacklist/controlla": "blacklist-controlla-ok.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
 
 	res, err := client.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{
-		Type:  xpay.ValueTypeTaxCode,
-		Value: "RSSMRA80A01H501U",
+		Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -214,13 +291,29 @@ func ExampleClient_CheckBlacklist() {
 }
 
 func ExampleClient_Warnings() {
-	client := exampleClient(map[string]string{"ecomm/api/bo/warning": "warning-ko.json"})
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client()
 
-	// XPay answers "nothing found" with a KO; Warnings makes it an empty list.
-	res, err := client.Warnings(context.Background(), &xpay.WarningsRequest{})
+	res, err := client.Warnings(context.Background(), &xpay.WarningsRequest{}) // "nothing found" is an empty list
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(len(res.Warnings), "warnings")
-	// Output: 0 warnings
+	for _, w := range res.Warnings {
+		fmt.Println(w.TransactionCode, w.Message)
+	}
+	// Output: ORD-DEMO-0003 Notifica esito non consegnata (urlpost non raggiungibile)
+}
+
+// An Amount is whole minor units: on the wire as such, for people with
+// the currency's decimals.
+func ExampleAmount() {
+	a := xpay.Amount(12345)
+	fmt.Println(a)                           // what XPay sees
+	fmt.Println(a.Decimal(xpay.CurrencyEUR)) // what a person reads
+	fmt.Println(a.Format(xpay.CurrencyEUR))
+	// Output:
+	// 12345
+	// 123.45
+	// 123.45 EUR
 }
