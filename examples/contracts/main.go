@@ -21,85 +21,78 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	filter := func(fs *flag.FlagSet) *xpay.ContractFilter {
-		f := &xpay.ContractFilter{}
-		fs.StringVar(&f.ContractNumber, "number", "", "contract number (numeroContratto)")
-		fs.StringVar(&f.TaxCode, "taxcode", "", "customer's codice fiscale")
-		return f
-	}
-	printContracts := func(asJSON bool, res *xpay.ContractsResponse) {
-		cli.Output(asJSON, res, func(w io.Writer) {
-			fmt.Fprintf(w, "%d contracts\n", len(res.Contracts))
-			for _, k := range res.Contracts {
-				fmt.Fprintf(w, "%s  %s  %s  %s  %s\n", k.ContractNumber, k.TaxCode, k.CardType, k.ActivatedAt, k.UpdateStatus)
-			}
-		})
-	}
-	change := func(do func(*xpay.Client, context.Context, *xpay.ContractRequest) (*xpay.ContractChangeResponse, error), done string) func(*flag.FlagSet, *bool) func(*cli.Target) error {
-		return func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			number := fs.String("number", "", "contract number (numeroContratto)")
-			return func(t *cli.Target) error {
-				res, err := do(t.Client, ctx, &xpay.ContractRequest{ContractNumber: *number})
-				if err != nil {
-					return err
-				}
-				cli.Output(*asJSON, res, func(w io.Writer) { fmt.Fprintf(w, "%s %s (idOperazione %s)\n", done, *number, res.OperationID) })
-				return nil
-			}
-		}
-	}
-	cli.Commands("contracts create|list|details|status|delete|enable|disable [flags]", map[string]func(*flag.FlagSet, *bool) func(*cli.Target) error{
-		"create": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			var k xpay.POSContract
-			fs.StringVar(&k.ContractNumber, "number", "", "new contract number")
-			fs.StringVar(&k.POSID, "pos", "", "physical POS id (idPOSFisico)")
-			fs.StringVar(&k.AuthorizationCode, "auth", "", "authorization code of the POS payment")
-			var amount cli.AmountFlag
-			fs.Var(&amount, "amount", "amount of the POS payment in euro, with the cents: 50.00")
-			fs.StringVar(&k.Email, "mail", "", "customer e-mail (optional)")
-			return func(t *cli.Target) error {
-				k.Amount = amount.Amount
-				res, err := t.Client.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: k})
-				if err != nil {
-					return err
-				}
-				cli.Output(*asJSON, res, func(w io.Writer) { fmt.Fprintf(w, "created %s (idOperazione %s)\n", k.ContractNumber, res.OperationID) })
-				return nil
-			}
-		},
-		"list": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			f := filter(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.ListContracts(ctx, f)
-				if err == nil {
-					printContracts(*asJSON, res)
-				}
-				return err
-			}
-		},
-		"details": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			f := filter(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.ContractDetails(ctx, f)
-				if err == nil {
-					printContracts(*asJSON, res)
-				}
-				return err
-			}
-		},
-		"status": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			f := filter(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.ContractStatus(ctx, &xpay.ContractStatusRequest{ContractFilter: *f})
-				if err == nil {
-					printContracts(*asJSON, res)
-				}
-				return err
-			}
-		},
-		"delete":  change((*xpay.Client).DeleteContract, "deleted"),
-		"enable":  change((*xpay.Client).EnableContract, "enabled"),
-		"disable": change((*xpay.Client).DisableContract, "disabled"),
+	cli.Commands("contracts create|list|details|status|delete|enable|disable [flags]", map[string]cli.Command{
+		"create":  &create{},
+		"list":    &query{do: (*xpay.Client).ListContracts},
+		"details": &query{do: (*xpay.Client).ContractDetails},
+		"status": &query{do: func(c *xpay.Client, ctx context.Context, f *xpay.ContractFilter) (*xpay.ContractsResponse, error) {
+			return c.ContractStatus(ctx, &xpay.ContractStatusRequest{ContractFilter: *f})
+		}},
+		"delete":  &change{do: (*xpay.Client).DeleteContract, done: "deleted"},
+		"enable":  &change{do: (*xpay.Client).EnableContract, done: "enabled"},
+		"disable": &change{do: (*xpay.Client).DisableContract, done: "disabled"},
 	})
+}
+
+type create struct {
+	contract xpay.POSContract
+	amount   cli.AmountFlag
+}
+
+func (c *create) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.contract.ContractNumber, "number", "", "new contract number")
+	fs.StringVar(&c.contract.POSID, "pos", "", "physical POS id (idPOSFisico)")
+	fs.StringVar(&c.contract.AuthorizationCode, "auth", "", "authorization code of the POS payment")
+	fs.Var(&c.amount, "amount", "amount of the POS payment in euro, with the cents: 50.00")
+	fs.StringVar(&c.contract.Email, "mail", "", "customer e-mail (optional)")
+	return []string{"number", "pos", "auth", "amount"}
+}
+
+func (c *create) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	c.contract.Amount = c.amount.Amount
+	res, err := t.Client.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: c.contract})
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "created %s (idOperazione %s)\n", c.contract.ContractNumber, res.OperationID)
+	}}, err
+}
+
+// query is a contract query: list, details or status.
+type query struct {
+	filter xpay.ContractFilter
+	do     func(*xpay.Client, context.Context, *xpay.ContractFilter) (*xpay.ContractsResponse, error)
+}
+
+func (c *query) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.filter.ContractNumber, "number", "", "contract number (numeroContratto)")
+	fs.StringVar(&c.filter.TaxCode, "taxcode", "", "customer's codice fiscale")
+	return nil
+}
+
+func (c *query) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := c.do(t.Client, ctx, &c.filter)
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "%d contracts\n", len(res.Contracts))
+		for _, k := range res.Contracts {
+			fmt.Fprintf(w, "%s  %s  %s  %s  %s\n", k.ContractNumber, k.TaxCode, k.CardType, k.ActivatedAt, k.UpdateStatus)
+		}
+	}}, err
+}
+
+// change deletes, enables or disables a contract.
+type change struct {
+	number string
+	do     func(*xpay.Client, context.Context, *xpay.ContractRequest) (*xpay.ContractChangeResponse, error)
+	done   string
+}
+
+func (c *change) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.number, "number", "", "contract number (numeroContratto)")
+	return []string{"number"}
+}
+
+func (c *change) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := c.do(t.Client, ctx, &xpay.ContractRequest{ContractNumber: c.number})
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "%s %s (idOperazione %s)\n", c.done, c.number, res.OperationID)
+	}}, err
 }

@@ -23,113 +23,145 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	target := func(fs *flag.FlagSet) *xpay.BlacklistRequest {
-		r := &xpay.BlacklistRequest{}
-		fs.Func("type", "CodiceFiscale or CodiceContratto", cli.ValueType(&r.Type))
-		fs.StringVar(&r.Value, "value", "", "the tax code or contract number")
-		return r
-	}
-	pair := func(fs *flag.FlagSet) *xpay.CFPANRequest {
-		r := &xpay.CFPANRequest{}
-		fs.StringVar(&r.TaxCode, "taxcode", "", "codice fiscale")
-		fs.StringVar(&r.HashPAN, "hashpan", "", "the card, as XPay knows it")
-		fs.StringVar(&r.GroupCode, "group", "", "group code assigned by Nexi")
-		return r
-	}
-	printEntries := func(asJSON bool, res *xpay.BlacklistResponse) {
-		cli.Output(asJSON, res, func(w io.Writer) {
-			fmt.Fprintf(w, "listed: %v\n", res.Listed())
-			for _, e := range res.Entries {
-				fmt.Fprintf(w, "%s  %s  %s  %s\n", e.Type, e.Value, e.CreatedAt, e.Description)
-			}
-		})
-	}
-	printPairs := func(asJSON bool, res *xpay.CFPANResponse) {
-		cli.Output(asJSON, res, func(w io.Writer) {
-			fmt.Fprintf(w, "%d pairs\n", len(res.Associations))
-			for _, a := range res.Associations {
-				fmt.Fprintf(w, "%s  %s  %s  %s\n", a.TaxCode, a.HashPAN, a.Expiry, a.State)
-			}
-		})
-	}
-	done := func(asJSON bool, res any, what string, id string) {
-		cli.Output(asJSON, res, func(w io.Writer) { fmt.Fprintf(w, "%s (idOperazione %s)\n", what, id) })
-	}
-	cli.Commands("controls blacklist-add|blacklist-remove|blacklist-check|blacklist-list|cfpan-check|cfpan-delete|cfpan-list [flags]", map[string]func(*flag.FlagSet, *bool) func(*cli.Target) error{
-		"blacklist-add": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := target(fs)
-			reason := fs.String("reason", "", "why")
-			return func(t *cli.Target) error {
-				res, err := t.Client.AddToBlacklist(ctx, &xpay.AddToBlacklistRequest{Type: r.Type, Value: r.Value, Description: *reason})
-				if err == nil {
-					done(*asJSON, res, "blacklisted "+r.Value, res.OperationID)
-				}
-				return err
-			}
-		},
-		"blacklist-remove": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := target(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.RemoveFromBlacklist(ctx, r)
-				if err == nil {
-					done(*asJSON, res, "removed "+r.Value, res.OperationID)
-				}
-				return err
-			}
-		},
-		"blacklist-check": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := target(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.CheckBlacklist(ctx, r)
-				if err == nil {
-					printEntries(*asJSON, res)
-				}
-				return err
-			}
-		},
-		"blacklist-list": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := target(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.ListBlacklist(ctx, &xpay.ListBlacklistRequest{Type: r.Type})
-				if err == nil {
-					printEntries(*asJSON, res)
-				}
-				return err
-			}
-		},
-		"cfpan-check": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := pair(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.CheckCFPAN(ctx, r)
-				if err == nil {
-					printPairs(*asJSON, res)
-				}
-				return err
-			}
-		},
-		"cfpan-delete": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := pair(fs)
-			return func(t *cli.Target) error {
-				res, err := t.Client.DeleteCFPAN(ctx, r)
-				if err == nil {
-					done(*asJSON, res, "deleted the pair of "+r.TaxCode, res.OperationID)
-				}
-				return err
-			}
-		},
-		"cfpan-list": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			r := &xpay.ListCFPANRequest{}
-			fs.Func("type", "CodiceFiscale or CodiceContratto", cli.ValueType(&r.Type))
-			fs.StringVar(&r.Value, "value", "", "the tax code or contract number")
-			fs.StringVar(&r.GroupCode, "group", "", "group code assigned by Nexi")
-			return func(t *cli.Target) error {
-				res, err := t.Client.ListCFPAN(ctx, r)
-				if err == nil {
-					printPairs(*asJSON, res)
-				}
-				return err
-			}
-		},
+	cli.Commands("controls blacklist-add|blacklist-remove|blacklist-check|blacklist-list|cfpan-check|cfpan-delete|cfpan-list [flags]", map[string]cli.Command{
+		"blacklist-add":    &blacklistAdd{},
+		"blacklist-remove": &blacklistRemove{},
+		"blacklist-check":  &blacklistCheck{},
+		"blacklist-list":   &blacklistList{},
+		"cfpan-check":      &pair{do: (*xpay.Client).CheckCFPAN},
+		"cfpan-delete":     &pairDelete{},
+		"cfpan-list":       &pairList{},
 	})
+}
+
+// target is a blacklist value and its type.
+type target struct{ xpay.BlacklistRequest }
+
+func (c *target) Flags(fs *flag.FlagSet) []string {
+	fs.Func("type", "CodiceFiscale or CodiceContratto", cli.ValueType(&c.Type))
+	fs.StringVar(&c.Value, "value", "", "the tax code or contract number")
+	return []string{"type", "value"}
+}
+
+func done(res any, what, id string) cli.Result {
+	return cli.Result{Value: res, Human: func(w io.Writer) { fmt.Fprintf(w, "%s (idOperazione %s)\n", what, id) }}
+}
+
+func entries(res *xpay.BlacklistResponse) cli.Result {
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "listed: %v\n", res.Listed())
+		for _, e := range res.Entries {
+			fmt.Fprintf(w, "%s  %s  %s  %s\n", e.Type, e.Value, e.CreatedAt, e.Description)
+		}
+	}}
+}
+
+func pairs(res *xpay.CFPANResponse) cli.Result {
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "%d pairs\n", len(res.Associations))
+		for _, a := range res.Associations {
+			fmt.Fprintf(w, "%s  %s  %s  %s\n", a.TaxCode, a.HashPAN, a.Expiry, a.State)
+		}
+	}}
+}
+
+type blacklistAdd struct {
+	target
+	reason string
+}
+
+func (c *blacklistAdd) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.reason, "reason", "", "why")
+	return c.target.Flags(fs)
+}
+
+func (c *blacklistAdd) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.AddToBlacklist(ctx, &xpay.AddToBlacklistRequest{Type: c.Type, Value: c.Value, Description: c.reason})
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return done(res, "blacklisted "+c.Value, res.OperationID), nil
+}
+
+type blacklistRemove struct{ target }
+
+func (c *blacklistRemove) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.RemoveFromBlacklist(ctx, &c.BlacklistRequest)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return done(res, "removed "+c.Value, res.OperationID), nil
+}
+
+type blacklistCheck struct{ target }
+
+func (c *blacklistCheck) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.CheckBlacklist(ctx, &c.BlacklistRequest)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return entries(res), nil
+}
+
+type blacklistList struct{ target }
+
+func (c *blacklistList) Flags(fs *flag.FlagSet) []string {
+	c.target.Flags(fs)
+	return []string{"type"}
+}
+
+func (c *blacklistList) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.ListBlacklist(ctx, &xpay.ListBlacklistRequest{Type: c.Type})
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return entries(res), nil
+}
+
+// pair is a CF/PAN pair, checked.
+type pair struct {
+	xpay.CFPANRequest
+	do func(*xpay.Client, context.Context, *xpay.CFPANRequest) (*xpay.CFPANResponse, error)
+}
+
+func (c *pair) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.TaxCode, "taxcode", "", "codice fiscale")
+	fs.StringVar(&c.HashPAN, "hashpan", "", "the card, as XPay knows it")
+	fs.StringVar(&c.GroupCode, "group", "", "group code assigned by Nexi")
+	return []string{"taxcode", "hashpan", "group"}
+}
+
+func (c *pair) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := c.do(t.Client, ctx, &c.CFPANRequest)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return pairs(res), nil
+}
+
+type pairDelete struct{ pair }
+
+func (c *pairDelete) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.DeleteCFPAN(ctx, &c.CFPANRequest)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return done(res, "deleted the pair of "+c.TaxCode, res.OperationID), nil
+}
+
+type pairList struct{ xpay.ListCFPANRequest }
+
+func (c *pairList) Flags(fs *flag.FlagSet) []string {
+	fs.Func("type", "CodiceFiscale or CodiceContratto", cli.ValueType(&c.Type))
+	fs.StringVar(&c.Value, "value", "", "the tax code or contract number")
+	fs.StringVar(&c.GroupCode, "group", "", "group code assigned by Nexi")
+	return []string{"type", "value", "group"}
+}
+
+func (c *pairList) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.ListCFPAN(ctx, &c.ListCFPANRequest)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	return pairs(res), nil
 }

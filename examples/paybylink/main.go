@@ -32,99 +32,120 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cli.Commands("paybylink create|regenerate|report|verify|loop [flags]", map[string]func(*flag.FlagSet, *bool) func(*cli.Target) error{
-		"create": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			code := fs.String("code", "", "new order code")
-			var amount cli.AmountFlag
-			fs.Var(&amount, "amount", "amount in euro, with the cents: 120.00")
-			hours := fs.Int("hours", 24, "link lifetime in hours")
-			returnURL := fs.String("url", "https://shop.example.com/esito", "where the customer returns")
-			notifyURL := fs.String("notify", "", "server-to-server notification URL (optional)")
-			return func(t *cli.Target) error {
-				cli.Require(fs, "code", "amount")
-				res, err := t.Client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
-					TransactionCode: *code, Amount: amount.Amount, TimeoutHours: *hours,
-					ReturnURL: *returnURL, NotifyURL: *notifyURL,
-				})
-				if err != nil {
-					return err
-				}
-				cli.Output(*asJSON, res, func(w io.Writer) { fmt.Fprintf(w, "link for %s: %s\n", *code, res.URL) })
-				return nil
-			}
-		},
-		"regenerate": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			code := fs.String("code", "", "the link's current order code")
-			newCode := fs.String("new-code", "", "code for the new link, if the old one was refused (optional)")
-			hours := fs.Int("hours", 24, "new lifetime in hours")
-			return func(t *cli.Target) error {
-				cli.Require(fs, "code")
-				res, err := t.Client.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{
-					TransactionCode: *code, NewTransactionCode: *newCode, TimeoutHours: *hours,
-				})
-				if err != nil {
-					return err
-				}
-				cli.Output(*asJSON, res, func(w io.Writer) {
-					fmt.Fprintf(w, "link for %s: %s\n", res.TransactionCode, res.URL)
-					if res.TransactionCode != *code {
-						fmt.Fprintf(w, "the order code is now %s: use it from here on\n", res.TransactionCode)
-					}
-				})
-				return nil
-			}
-		},
-		"report": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			from := cli.DateFlag{Date: xpay.Today().AddDays(-30)}
-			to := cli.DateFlag{Date: xpay.Today()}
-			fs.Var(&from, "from", "first creation day, dd/mm/yyyy")
-			fs.Var(&to, "to", "last creation day, dd/mm/yyyy")
-			return func(t *cli.Target) error {
-				var links []xpay.PayByLink
-				for l, err := range t.Client.PayByLinks(ctx, from.Date, to.Date) {
-					if err != nil {
-						return err
-					}
-					links = append(links, l)
-				}
-				cli.Output(*asJSON, links, func(w io.Writer) {
-					fmt.Fprintf(w, "%d links\n", len(links))
-					for _, l := range links {
-						fmt.Fprintf(w, "%s  %s  %s  %s\n", l.CreatedAt, l.TransactionCode, cli.Money(l.Amount), l.Status)
-					}
-				})
-				return nil
-			}
-		},
-		"verify": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			back := fs.String("url", "", "the URL the customer came back to, with XPay's parameters")
-			return func(t *cli.Target) error {
-				u, err := url.Parse(*back)
-				if err != nil {
-					return err
-				}
-				res, err := t.Client.VerifyPaymentResult(u.Query())
-				if err != nil {
-					return err
-				}
-				cli.Output(*asJSON, res, func(w io.Writer) { describe(w, "verified", res) })
-				return nil
-			}
-		},
-		"loop": func(fs *flag.FlagSet, _ *bool) func(*cli.Target) error {
-			code := fs.String("code", "PBL-LOOP-1", "new order code")
-			amount := cli.AmountFlag{Amount: 12000}
-			fs.Var(&amount, "amount", "amount in euro, with the cents")
-			refuse := fs.Bool("refuse", false, "the customer's payment is refused")
-			return func(t *cli.Target) error {
-				if t.Sandbox == nil {
-					return errors.New("loop needs the in-process sandbox, to pay the link: unset XPAY_ALIAS and XPAY_SECRET")
-				}
-				return loop(ctx, t, *code, amount.Amount, !*refuse)
-			}
-		},
+	cli.Commands("paybylink create|regenerate|report|verify|loop [flags]", map[string]cli.Command{
+		"create":     &create{},
+		"regenerate": &regenerate{},
+		"report":     &report{from: cli.DateFlag{Date: xpay.Today().AddDays(-30)}, to: cli.DateFlag{Date: xpay.Today()}},
+		"verify":     &verify{},
+		"loop":       &loopCmd{amount: cli.AmountFlag{Amount: 12000}},
 	})
+}
+
+type create struct {
+	code, returnURL, notifyURL string
+	amount                     cli.AmountFlag
+	hours                      int
+}
+
+func (c *create) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.code, "code", "", "new order code")
+	fs.Var(&c.amount, "amount", "amount in euro, with the cents: 120.00")
+	fs.IntVar(&c.hours, "hours", 24, "link lifetime in hours")
+	fs.StringVar(&c.returnURL, "url", "https://shop.example.com/esito", "where the customer returns")
+	fs.StringVar(&c.notifyURL, "notify", "", "server-to-server notification URL (optional)")
+	return []string{"code", "amount"}
+}
+
+func (c *create) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+		TransactionCode: c.code, Amount: c.amount.Amount, TimeoutHours: c.hours,
+		ReturnURL: c.returnURL, NotifyURL: c.notifyURL,
+	})
+	return cli.Result{Value: res, Human: func(w io.Writer) { fmt.Fprintf(w, "link for %s: %s\n", c.code, res.URL) }}, err
+}
+
+type regenerate struct {
+	code, newCode string
+	hours         int
+}
+
+func (c *regenerate) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.code, "code", "", "the link's current order code")
+	fs.StringVar(&c.newCode, "new-code", "", "code for the new link, if the old one was refused (optional)")
+	fs.IntVar(&c.hours, "hours", 24, "new lifetime in hours")
+	return []string{"code"}
+}
+
+func (c *regenerate) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{
+		TransactionCode: c.code, NewTransactionCode: c.newCode, TimeoutHours: c.hours,
+	})
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "link for %s: %s\n", res.TransactionCode, res.URL)
+		if res.TransactionCode != c.code {
+			fmt.Fprintf(w, "the order code is now %s: use it from here on\n", res.TransactionCode)
+		}
+	}}, err
+}
+
+type report struct{ from, to cli.DateFlag }
+
+func (c *report) Flags(fs *flag.FlagSet) []string {
+	fs.Var(&c.from, "from", "first creation day, dd/mm/yyyy")
+	fs.Var(&c.to, "to", "last creation day, dd/mm/yyyy")
+	return nil
+}
+
+func (c *report) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	var links []xpay.PayByLink
+	for l, err := range t.Client.PayByLinks(ctx, c.from.Date, c.to.Date) {
+		if err != nil {
+			return cli.Result{}, err
+		}
+		links = append(links, l)
+	}
+	return cli.Result{Value: links, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "%d links\n", len(links))
+		for _, l := range links {
+			fmt.Fprintf(w, "%s  %s  %s  %s\n", l.CreatedAt, l.TransactionCode, cli.Money(l.Amount), l.Status)
+		}
+	}}, nil
+}
+
+type verify struct{ back string }
+
+func (c *verify) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.back, "url", "", "the URL the customer came back to, with XPay's parameters")
+	return []string{"url"}
+}
+
+func (c *verify) Run(_ context.Context, t *cli.Target) (cli.Result, error) {
+	u, err := url.Parse(c.back)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	res, err := t.Client.VerifyPaymentResult(u.Query())
+	return cli.Result{Value: res, Human: func(w io.Writer) { describe(w, "verified", res) }}, err
+}
+
+type loopCmd struct {
+	code   string
+	amount cli.AmountFlag
+	refuse bool
+}
+
+func (c *loopCmd) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.code, "code", "PBL-LOOP-1", "new order code")
+	fs.Var(&c.amount, "amount", "amount in euro, with the cents")
+	fs.BoolVar(&c.refuse, "refuse", false, "the customer's payment is refused")
+	return nil
+}
+
+func (c *loopCmd) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	if t.Sandbox == nil {
+		return cli.Result{}, errors.New("loop needs the in-process sandbox, to pay the link: unset XPAY_ALIAS and XPAY_SECRET")
+	}
+	return cli.Result{}, loop(ctx, t, c.code, c.amount.Amount, !c.refuse)
 }
 
 // describe prints a payment result for people.

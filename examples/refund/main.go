@@ -3,7 +3,7 @@
 //
 //	go run ./examples/refund -code ORD-DEMO-0002 -amount 5.00
 //
-// Amounts are in cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
+// Amounts are in euro, with the cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
 // an in-process sandbox with demo orders.
 package main
 

@@ -21,60 +21,67 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cli.Commands("reports list|download|url [flags]", map[string]func(*flag.FlagSet, *bool) func(*cli.Target) error{
-		"list": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			var day cli.DateFlag
-			fs.Var(&day, "date", "reference day, dd/mm/yyyy (default today)")
-			return func(t *cli.Target) error {
-				res, err := t.Client.ListReports(ctx, &xpay.ListReportsRequest{RefDate: day.Date})
-				if err != nil {
-					return err
-				}
-				cli.Output(*asJSON, res, func(w io.Writer) {
-					for _, r := range res.Reports {
-						fmt.Fprintf(w, "%s  %s  %s  %s\n", r.ID, r.ProcessedAt, r.Format, r.Name)
-					}
-				})
-				return nil
-			}
-		},
-		"download": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			id := fs.String("id", "", "idReport, from the list")
-			out := fs.String("o", "-", "file to write, - for standard output")
-			return func(t *cli.Target) error {
-				cli.Require(fs, "id")
-				if *out == "-" {
-					_, err := t.Client.DownloadReport(ctx, *id, os.Stdout)
-					return err
-				}
-				f, err := os.Create(*out)
-				if err != nil {
-					return err
-				}
-				n, err := t.Client.DownloadReport(ctx, *id, f)
-				if cerr := f.Close(); err == nil {
-					err = cerr
-				}
-				if err != nil {
-					_ = os.Remove(*out) // no empty or partial file behind
-					return err
-				}
-				fmt.Fprintf(os.Stderr, "wrote %d bytes to %s\n", n, *out)
-				return nil
-			}
-		},
-		"url": func(fs *flag.FlagSet, asJSON *bool) func(*cli.Target) error {
-			id := fs.String("id", "", "idReport, from the list")
-			return func(t *cli.Target) error {
-				cli.Require(fs, "id")
-				u, err := t.Client.ReportDownloadURL(*id)
-				if err != nil {
-					return err
-				}
-				fmt.Println(u) // valid for 5 minutes; it carries a MAC, so keep it out of logs
-				return nil
-			}
-		},
+	cli.Commands("reports list|download|url [flags]", map[string]cli.Command{
+		"list":     &list{},
+		"download": &download{},
+		"url":      &signedURL{},
 	})
+}
+
+type list struct{ day cli.DateFlag }
+
+func (c *list) Flags(fs *flag.FlagSet) []string {
+	fs.Var(&c.day, "date", "reference day, dd/mm/yyyy (default today)")
+	return nil
+}
+
+func (c *list) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.ListReports(ctx, &xpay.ListReportsRequest{RefDate: c.day.Date})
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		for _, r := range res.Reports {
+			fmt.Fprintf(w, "%s  %s  %s  %s\n", r.ID, r.ProcessedAt, r.Format, r.Name)
+		}
+	}}, err
+}
+
+type download struct{ id, out string }
+
+func (c *download) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.id, "id", "", "idReport, from the list")
+	fs.StringVar(&c.out, "o", "-", "file to write, - for standard output")
+	return []string{"id"}
+}
+
+func (c *download) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	if c.out == "-" {
+		_, err := t.Client.DownloadReport(ctx, c.id, os.Stdout)
+		return cli.Result{}, err
+	}
+	f, err := os.Create(c.out)
+	if err != nil {
+		return cli.Result{}, err
+	}
+	n, err := t.Client.DownloadReport(ctx, c.id, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(c.out) // no empty or partial file behind
+		return cli.Result{}, err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d bytes to %s\n", n, c.out)
+	return cli.Result{}, nil
+}
+
+type signedURL struct{ id string }
+
+func (c *signedURL) Flags(fs *flag.FlagSet) []string {
+	fs.StringVar(&c.id, "id", "", "idReport, from the list")
+	return []string{"id"}
+}
+
+func (c *signedURL) Run(_ context.Context, t *cli.Target) (cli.Result, error) {
+	u, err := t.Client.ReportDownloadURL(c.id)
+	// Valid for 5 minutes; it carries a MAC, so keep it out of logs.
+	return cli.Result{Value: u, Human: func(w io.Writer) { fmt.Fprintln(w, u) }}, err
 }

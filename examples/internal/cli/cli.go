@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -140,25 +141,54 @@ func (d *DateFlag) Set(s string) error {
 	return nil
 }
 
-// Commands runs the subcommand named by the first argument. Each command
-// receives a flag set of its own, with -json already defined, and returns
-// the function that does the work.
-func Commands(usage string, cmds map[string]func(fs *flag.FlagSet, asJSON *bool) func(*Target) error) {
+// A Command is one thing a program does: the flags it takes, then its
+// work. Each is a small type whose fields the flags fill.
+type Command interface {
+	// Flags declares the command's flags on fs and returns the names of
+	// those that must be given.
+	Flags(fs *flag.FlagSet) (required []string)
+	// Run does the work, once the flags are parsed and checked.
+	Run(ctx context.Context, t *Target) (Result, error)
+}
+
+// Result is what a command prints: Value as JSON with -json, or Human.
+type Result struct {
+	Value any
+	Human func(w io.Writer)
+}
+
+// Main runs cmd with the program's arguments: its flags, -json, and no
+// other argument.
+func Main(cmd Command) {
+	run(flag.CommandLine, os.Args[1:], cmd)
+}
+
+// Commands runs the command named by the first argument: usage lists
+// them, for a wrong or missing name.
+func Commands(usage string, cmds map[string]Command) {
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, "usage:", usage)
 		os.Exit(2)
 	}
-	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	run(flag.NewFlagSet(os.Args[1], flag.ExitOnError), os.Args[2:], cmds[os.Args[1]])
+}
+
+func run(fs *flag.FlagSet, args []string, cmd Command) {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	run := cmds[os.Args[1]](fs, asJSON)
-	_ = fs.Parse(os.Args[2:])
+	required := cmd.Flags(fs)
+	_ = fs.Parse(args) // ExitOnError
 	if fs.NArg() > 0 {
 		Fail(fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0)))
 	}
+	Require(fs, required...)
 	t := Connect()
 	defer t.Close()
-	if err := run(t); err != nil {
+	res, err := cmd.Run(context.Background(), t)
+	if err != nil {
 		t.Fail(err)
+	}
+	if res.Human != nil {
+		Output(*asJSON, res.Value, res.Human)
 	}
 }
 
