@@ -19,7 +19,7 @@ const (
 
 func checkValueType(field string, t ValueType) error {
 	if t != ValueTypeContractNumber && t != ValueTypeTaxCode {
-		return invalid(field, "tipo", "must be ValueTypeContractNumber or ValueTypeTaxCode, got %q", string(t))
+		return invalid(field, "tipo", "must be ValueTypeTaxCode (%q) or ValueTypeContractNumber (%q), got %q", ValueTypeTaxCode, ValueTypeContractNumber, string(t))
 	}
 	return nil
 }
@@ -38,7 +38,7 @@ func checkValue(t ValueType, v string) error {
 var (
 	svcAddToBlacklist      = service{name: "AddToBlacklist", path: "ecomm/api/blacklist/aggiungi", write: true}
 	svcRemoveFromBlacklist = service{name: "RemoveFromBlacklist", path: "ecomm/api/blacklist/rimuovi", write: true}
-	svcCheckBlacklist      = service{name: "CheckBlacklist", path: "ecomm/api/blacklist/controlla"}
+	svcCheckBlacklist      = service{name: "CheckBlacklist", path: "ecomm/api/blacklist/controlla", notFoundEmpty: true}
 	svcListBlacklist       = service{name: "ListBlacklist", path: "ecomm/api/blacklist/reportBlackList"}
 )
 
@@ -149,7 +149,7 @@ type BlacklistEntry struct {
 func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, e) }
 
 // AddToBlacklist blacklists a contract number or tax code
-// (blacklist/aggiungi). It is never retried.
+// (blacklist/aggiungi).
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*AddToBlacklistResponse, error) {
@@ -157,7 +157,6 @@ func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest)
 }
 
 // RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
-// It is never retried.
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlacklistRequest) (*RemoveFromBlacklistResponse, error) {
@@ -165,8 +164,9 @@ func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlackli
 }
 
 // CheckBlacklist looks a value up in the blacklist (blacklist/controlla);
-// see BlacklistResponse.Listed. A value not listed may come back as an
-// *APIError with CodeNotFound.
+// see BlacklistResponse.Listed. XPay's "not found" (a verified KO with
+// CodeNotFound) is the normal answer for a value not listed: an empty
+// response whose Listed is false, as Warnings reads it.
 //
 // It is a read.
 func (c *Client) CheckBlacklist(ctx context.Context, req *CheckBlacklistRequest) (*CheckBlacklistResponse, error) {

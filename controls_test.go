@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 // The shape of blacklist in a controlla answer is undocumented: a bare
@@ -26,4 +27,27 @@ func TestCheckBlacklistBooleanShape(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tc.listed, res.Listed(), "%v", tc.value)
 	}
+}
+
+// A value not listed comes back from XPay as "not found" (KO 2, signed):
+// an answer, not an error. An unsigned or stale "not found" is still
+// refused.
+func TestCheckBlacklistNotListed(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	recordBody(t, mock, "ecomm/api/blacklist/controlla", "blacklist-controlla-ko.json")
+	res, err := c.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
+	require.NoError(t, err)
+	assert.False(t, res.Listed())
+
+	forged := editJSON(t, fixture(t, "blacklist-controlla-ko.json"), func(m map[string]any) { delete(m, "mac") })
+	mock.Reset()
+	mock.RegisterNoResponder(httpmock.NewBytesResponder(http.StatusOK, forged))
+	_, err = c.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
+	assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+
+	_, sc := newSandbox(t)
+	res, err = sc.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+	require.NoError(t, err)
+	assert.False(t, res.Listed(), "end to end: the sandbox answers KO 2 for a value not listed")
 }

@@ -22,6 +22,7 @@ import (
 var helpers = map[string]string{
 	"ListOrdersSeq":              "ListOrders",
 	"PayByLinks":                 "PayByLinkReport",
+	"Orders":                     "ListOrders",
 	"ReportDownloadURL":          "DownloadReport",
 	"Settle":                     "GetOrder",
 	"VerifyPaymentResult":        "",

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/xpaygo/xpay/internal/lenient"
 )
@@ -251,15 +254,73 @@ func (r *ListOrdersRequest) validate() error {
 		return err
 	case r.Period.To.time().Before(r.Period.From.time()):
 		return invalid("Period", "periodo", "ends (%s) before it starts (%s)", r.Period.To, r.Period.From)
+	case r.Period.From.AddDays(MaxOrderPeriodDays - 1).time().Before(r.Period.To.time()):
+		return invalid("Period", "periodo", "spans more than %d days (%s): split it, or walk it with Orders", MaxOrderPeriodDays, r.Period)
 	case r.Channel == "":
 		return invalid("Channel", "canale", "is required: ChannelAll for every channel")
 	}
 	for i, s := range r.States {
-		if err := checkText("States", "stato", string(s), 40); err != nil || s == "" {
-			return invalid("States", "stato", "element %d must be a non-empty state such as OrderStateAuthorized", i)
+		if !slices.ContainsFunc(orderStates, func(known OrderState) bool { return strings.EqualFold(string(s), string(known)) }) {
+			return invalid("States", "stato", "element %d, %q, is not a state XPay filters by: want one of %s", i, printable(string(s)), quoted(orderStates))
 		}
 	}
 	return checkPrintable("Channel", "canale", string(r.Channel))
+}
+
+// MaxOrderPeriodDays is the longest period ListOrders may ask for, in
+// days, both ends included: XPay answers reportOrdini for at most 90 days.
+const MaxOrderPeriodDays = 90
+
+// orderStates are the states a ListOrdersRequest may filter by. XPay
+// matches them as documented; a state it adds later is still decoded in
+// answers, but filtering by it waits for its constant here.
+var orderStates = []OrderState{
+	OrderStateAuthorized, OrderStateDenied, OrderStateCancelled, OrderStateCaptured,
+	OrderStateRefunded, OrderStateNotCreated, OrderStatePartiallyCaptured, OrderStatePartiallyRefunded,
+}
+
+// quoted lists values for a message: "a", "b".
+func quoted[T ~string](values []T) string {
+	var b strings.Builder
+	for i, v := range values {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(string(v)))
+	}
+	return b.String()
+}
+
+// Orders walks the orders of a period of any length: it splits
+// req.Period into windows of MaxOrderPeriodDays and yields, window after
+// window, what ListOrdersSeq yields for each. The first error ends the
+// walk; orders yielded before it were judged with their own window's
+// answer. It is a read.
+func (c *Client) Orders(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
+	return func(yield func(Order, error) bool) {
+		if req == nil {
+			yield(Order{}, check(&svcListOrders, req))
+			return
+		}
+		for from := req.Period.From; ; {
+			to := from.AddDays(MaxOrderPeriodDays - 1)
+			last := !to.time().Before(req.Period.To.time())
+			if last {
+				to = req.Period.To
+			}
+			window := *req
+			window.Period = DateRange{From: from, To: to}
+			for o, err := range c.ListOrdersSeq(ctx, &window) {
+				if !yield(o, err) || err != nil {
+					return
+				}
+			}
+			if last {
+				return
+			}
+			from = to.AddDays(1)
+		}
+	}
 }
 
 // ListOrdersResponse is the answer of reportOrdini.

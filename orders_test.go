@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 // A situazioneOrdine answer the way some servers write it: numbers as
@@ -135,4 +136,55 @@ func TestWarningsFiltersAreSentNotSigned(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, body(macNoFields,
 		`"codiceTransazione":"ORD-2024-000130","dataTransazioneDal":"16/06/2024 00:00:00","dataTransazioneAl":"16/06/2024 23:59:59"`), string(*got))
+}
+
+// A state XPay does not know would quietly match nothing: it is refused,
+// naming the states there are.
+func TestListOrdersRefusesUnknownStates(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	_, err := c.ListOrders(context.Background(), &xpay.ListOrdersRequest{Period: listReq.Period, Channel: xpay.ChannelAll, States: []xpay.OrderState{"Authorized"}})
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "States", ve.Field)
+	assert.Contains(t, ve.Rule, `"Authorized", is not a state XPay filters by: want one of "Autorizzato", "Negato"`)
+	assert.Zero(t, mock.GetTotalCallCount())
+
+	for _, s := range []xpay.OrderState{xpay.OrderStatePartiallyRefunded, "autorizzato"} {
+		recordBody(t, mock, "ecomm/api/bo/reportOrdini", "reportOrdini-ok.json")
+		_, err := c.ListOrders(context.Background(), &xpay.ListOrdersRequest{Period: listReq.Period, Channel: xpay.ChannelAll, States: []xpay.OrderState{s}})
+		assert.NoError(t, err, s)
+	}
+}
+
+// XPay lists at most 90 days at a time: a longer period is refused before
+// anything is sent, and Orders walks it in windows.
+func TestOrderPeriodsAndWindows(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	june1 := xpay.Date{Year: 2024, Month: 6, Day: 1}
+	for days, ok := range map[int]bool{90: true, 91: false, 366: false} {
+		recordBody(t, mock, "ecomm/api/bo/reportOrdini", "reportOrdini-ok.json")
+		_, err := c.ListOrders(context.Background(), &xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1, To: june1.AddDays(days - 1)}, Channel: xpay.ChannelAll})
+		if ok {
+			assert.NoError(t, err, days)
+			continue
+		}
+		var ve *xpay.ValidationError
+		require.ErrorAs(t, err, &ve, days)
+		assert.Contains(t, ve.Rule, "spans more than 90 days")
+	}
+
+	srv, sc := newSandbox(t)
+	require.NoError(t, srv.AddOrder(xpaytest.Order{Code: "ORD-OLD", Amount: 100, CreatedAt: time.Now().AddDate(0, 0, -200)}))
+	var codes []string
+	for o, err := range sc.Orders(context.Background(), &xpay.ListOrdersRequest{
+		Period: xpay.DateRange{From: xpay.Today().AddDays(-365), To: xpay.Today()}, Channel: xpay.ChannelAll,
+	}) {
+		require.NoError(t, err)
+		codes = append(codes, o.TransactionCode)
+	}
+	assert.Contains(t, codes, "ORD-OLD")
+	assert.Contains(t, codes, xpaytest.DemoAuthorized)
+	assert.Equal(t, 5, srv.Requests("ListOrders"), "366 days in windows of 90")
 }

@@ -111,7 +111,7 @@ func (r *RegeneratePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field 
 func (r *RegeneratePayByLinkRequest) validate() error {
 	return firstError(
 		checkTransactionCode("TransactionCode", r.TransactionCode),
-		checkOptionalCode("NewTransactionCode", "nuovoCodiceTransazione", r.NewTransactionCode, maxTransactionLen),
+		checkOptionalTransactionCode("NewTransactionCode", "nuovoCodiceTransazione", r.NewTransactionCode),
 		checkHours("TimeoutHours", r.TimeoutHours),
 	)
 }

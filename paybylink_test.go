@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -121,4 +122,42 @@ func TestPayByLinkReportTruncated(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, res.Links, 100)
 	assert.True(t, res.Truncated())
+}
+
+// A new transaction code follows the rules of every transaction code: 2
+// to 30 characters.
+func TestRegenerateNewCodeNeedsTwoCharacters(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	_, err := c.RegeneratePayByLink(context.Background(), &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-1", NewTransactionCode: "X", TimeoutHours: 1})
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "nuovoCodiceTransazione", ve.WireName)
+	assert.Contains(t, ve.Rule, "2 to 30 characters")
+	assert.Zero(t, mock.GetTotalCallCount())
+}
+
+// The sandbox's counter replaces at most the last two characters of a
+// code that leaves no room for it, as XPay's text says.
+func TestSandboxRegenerationCounterReplacesAtMostTwoCharacters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newSandbox(t)
+	full := strings.Repeat("A", 25) + "-BCDE" // 30 characters
+	_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: full, Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/"})
+	require.NoError(t, err)
+	code := full
+	var got []string
+	for range 11 {
+		_, err := srv.PayLink(code, false)
+		require.NoError(t, err)
+		res, err := c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: code, TimeoutHours: 1})
+		require.NoError(t, err)
+		code = res.TransactionCode
+		got = append(got, code)
+		assert.LessOrEqual(t, len(code), 30)
+		assert.Equal(t, full[:28], code[:28], "no more than the last two characters replaced: %s", code)
+	}
+	assert.Equal(t, full[:28]+"-1", got[0])
+	assert.Equal(t, full[:28]+"10", got[9])
 }

@@ -11,12 +11,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 const downloadURL = testBase + "ecomm/api/bo/downloadReport"
@@ -218,5 +220,24 @@ func TestDownloadReportFixtures(t *testing.T) {
 		var got strings.Builder
 		n, err := c.DownloadReport(context.Background(), "1045", &got)
 		tc.check(t, n, got.String(), err)
+	}
+}
+
+// The sandbox lists the instances nearest the reference day, before or
+// after it, as XPay's text says.
+func TestSandboxListsTheReportsNearestTheReferenceDay(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	at := func(d xpay.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 6, 0, 0, 0, xpay.Rome()) }
+	ref := xpay.Date{Year: 2024, Month: 6, Day: 15}
+	srv.AddReport("Dieci giorni prima", at(ref.AddDays(-10)))
+	srv.AddReport("Tre giorni dopo", at(ref.AddDays(3)))
+	for day, want := range map[xpay.Date]string{ref: "Tre giorni dopo", ref.AddDays(-8): "Dieci giorni prima", ref.AddDays(30): "Tre giorni dopo"} {
+		res, err := c.ListReports(context.Background(), &xpay.ListReportsRequest{RefDate: day})
+		require.NoError(t, err)
+		require.Len(t, res.Reports, 1, day)
+		assert.Equal(t, want, res.Reports[0].Name, day)
 	}
 }

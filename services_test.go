@@ -289,7 +289,7 @@ func serviceOpCases() []opCase {
 			name: "CheckBlacklist", uri: "ecomm/api/blacklist/controlla",
 			call: call((*xpay.Client).CheckBlacklist, xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: taxCode}),
 			body: body(macBlacklist, `"tipo":"CodiceFiscale","valore":"RSSMRA80A01H501U"`),
-			ok:   "blacklist-controlla-ok.json", ko: "blacklist-controlla-ko.json", koCode: xpay.CodeNotFound, koMessage: msgNotFound,
+			ok:   "blacklist-controlla-ok.json", ko: "blacklist-controlla-ko-parameter.json", koCode: xpay.CodeInvalidParameter, koMessage: msgParameter,
 			checkOK: func(t *testing.T, res any) {
 				r := res.(*xpay.BlacklistResponse)
 				assert.True(t, r.Listed())

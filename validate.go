@@ -60,6 +60,15 @@ func checkTransactionCode(field, v string) error {
 	return checkCode(field, "codiceTransazione", v, 2, maxTransactionLen)
 }
 
+// checkOptionalTransactionCode is checkTransactionCode for a transaction
+// code that may be left empty, under another wire name.
+func checkOptionalTransactionCode(field, wire, v string) error {
+	if v == "" {
+		return nil
+	}
+	return checkCode(field, wire, v, 2, maxTransactionLen)
+}
+
 // checkAmount checks an importo: a positive number of minor units.
 func checkAmount(field string, a Amount) error {
 	if a <= 0 {

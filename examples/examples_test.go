@@ -95,6 +95,8 @@ func TestExamples(t *testing.T) {
 		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "9999,99"}, 1, nil, "KO 17"},
 		{"orders", nil, 0, []string{"3 orders", xpaytest.DemoAuthorized, "Rimborsato Parz."}, ""},
 		{"orders", []string{"-state", "Negato"}, 0, []string{"1 orders", xpaytest.DemoDenied}, ""},
+		{"orders", []string{"-state", "Authorized"}, 1, nil, `"Authorized", is not a state XPay filters by: want one of "Autorizzato"`},
+		{"orders", []string{"-from", "01/01/2024", "-to", "31/12/2024"}, 1, nil, "spans more than 90 days"},
 		{"orders", []string{"-warnings"}, 0, []string{"1 warnings", xpaytest.DemoDenied}, ""},
 		{"orders", []string{"-from", "31/02/2024"}, 2, nil, "want dd/mm/yyyy"},
 		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "10.00", "-hours", "2"}, 0, []string{"link for PBL-EX-1: " + srv.URL + "/paybylink/"}, ""},

@@ -259,6 +259,9 @@ func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
 	if !ok {
 		return nil, ko(xpay.CodeInvalidParameter, "periodo: gg/mm/aaaa - gg/mm/aaaa")
 	}
+	if to.After(from.AddDate(0, 0, xpay.MaxOrderPeriodDays)) {
+		return nil, ko(xpay.CodeInvalidParameter, "periodo: al massimo %d giorni", xpay.MaxOrderPeriodDays)
+	}
 	channel := r.get("canale")
 	if channel == "" {
 		return nil, ko(xpay.CodeInvalidParameter, "canale")

@@ -112,7 +112,8 @@ func (s *Server) createLink(r *request) (map[string]any, *apiError) {
 // regenerateLink follows XPay's rules: an unused link keeps its URL and
 // gets a new expiry; a link paid with a negative outcome is replaced by a
 // new one whose code is nuovoCodiceTransazione or the first code plus a
-// counter, cut to 30 characters.
+// counter ("-1", "-2"...) which, to stay within 30 characters, replaces
+// at most the code's last two characters (see counted).
 func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
 	code, e := r.transactionCode("codiceTransazione")
 	if e != nil {
@@ -139,12 +140,11 @@ func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
 	if newCode == "" {
 		for {
 			n++
-			suffix := "-" + strconv.Itoa(n)
-			newCode = l.origin
-			if len(newCode)+len(suffix) > 30 {
-				newCode = newCode[:30-len(suffix)]
+			newCode = counted(l.origin, n)
+			if newCode == "" {
+				return nil, ko(xpay.CodeRetriesExhausted, "nessun nuovo codice per %s", l.origin)
 			}
-			if newCode += suffix; !s.codeInUse(newCode) {
+			if !s.codeInUse(newCode) {
 				break
 			}
 		}
@@ -190,6 +190,23 @@ func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
 		})
 	}
 	return map[string]any{"paymail": list}, nil
+}
+
+// counted is code with the counter n: "-n" appended when it fits in 30
+// characters, or in place of the code's last two characters when it is
+// two characters long; past 9, the digits of n in place of the last two.
+// It is "" when n needs more.
+func counted(code string, n int) string {
+	suffix := "-" + strconv.Itoa(n)
+	switch {
+	case len(code)+len(suffix) <= 30:
+		return code + suffix
+	case len(suffix) <= 2:
+		return code[:30-len(suffix)] + suffix
+	case n <= 99:
+		return code[:28] + strconv.Itoa(n)
+	}
+	return ""
 }
 
 // PayLink completes the payment of the link now tied to code, as a

@@ -25,8 +25,8 @@ func (s *Server) AddReport(name string, processed time.Time) string {
 	return id
 }
 
-// listReports returns the instances of the latest day, on or before
-// refDate (default today), that has any; none is error 2.
+// listReports returns the instances of the day nearest the reference
+// day (refDate, or today), before or after it, as XPay's text says.
 func (s *Server) listReports(r *request) (map[string]any, *apiError) {
 	ref, set, ok := s.date(r.get("refDate"))
 	if !ok {
@@ -36,10 +36,16 @@ func (s *Server) listReports(r *request) (map[string]any, *apiError) {
 		y, m, d := s.now().In(s.loc).Date()
 		ref = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
 	}
-	end := ref.AddDate(0, 0, 1)
+	// The instances nearest the reference day, before or after it; the
+	// earlier on a tie.
 	var day time.Time
+	distance := func(t time.Time) time.Duration {
+		y, m, d := t.In(s.loc).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, s.loc).Sub(ref).Abs()
+	}
 	for _, rep := range s.state.reports {
-		if rep.processed.Before(end) && rep.processed.After(day) {
+		if day.IsZero() || distance(rep.processed) < distance(day) ||
+			distance(rep.processed) == distance(day) && rep.processed.Before(day) {
 			day = rep.processed
 		}
 	}
