@@ -82,15 +82,21 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 			return c.untrusted(op, status, raw, err)
 		}
 	case r.MAC == "" && op.macOptional:
-	case r.MAC == "" && r.Outcome == "KO" && (detail.Code == CodeMACNotComputable || detail.Code == CodeNotAllowed):
-		// XPay may leave these two codes unsigned: it could not compute a
-		// MAC. Anyone on the path can forge one, so a write that gets it
-		// may still have happened.
+	case r.MAC == "" && r.Outcome == "KO" && unsignedKO(detail.Code):
+		// XPay leaves these unsigned: it could not compute a MAC, or
+		// refused the request before reading it. Anyone on the path can
+		// forge one, so a write that gets it may still have happened.
 		err := c.refusal(op, status, raw, r, detail)
 		if op.write {
 			return &outcomeUnknownError{cause: err}
 		}
 		return err
+	case r.Outcome == "KO":
+		// XPay's words help whoever reads the error, most of all when the
+		// key is wrong (XPay then signs KO 3 with the right one), but an
+		// answer that does not verify is no refusal to act on.
+		return c.untrusted(op, status, raw, fmt.Errorf("%w; XPay's answer, unverified: KO %d: %s%s",
+			ErrInvalidMAC, detail.Code, printable(detail.Message), hint(detail.Code)))
 	default:
 		return c.untrusted(op, status, raw, ErrInvalidMAC)
 	}
@@ -104,6 +110,24 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 		return c.refusal(op, status, raw, r, detail)
 	}
 	return c.untrusted(op, status, raw, fmt.Errorf("unexpected esito %q", r.Outcome))
+}
+
+// unsignedKO reports whether XPay may send a KO with code unsigned: 50
+// and 99, when it could not compute a MAC, and a KO with no code at all,
+// as it answers a request it cannot read (a field it does not know).
+func unsignedKO(code int) bool {
+	return code == CodeMACNotComputable || code == CodeNotAllowed || code == CodeUnspecified
+}
+
+// hint says what a KO about the credentials means for the caller.
+func hint(code int) string {
+	switch code {
+	case CodeInvalidMAC:
+		return " (XPay found the request's MAC wrong: check the secret key given to NewClient)"
+	case CodeInvalidAlias, CodeInvalidAlias2:
+		return " (XPay does not know the alias: check the alias given to NewClient, and that the secret key is its own)"
+	}
+	return ""
 }
 
 func (c *Client) refusal(op *service, status int, raw []byte, r *Response, detail ErrorDetail) *APIError {

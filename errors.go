@@ -55,6 +55,7 @@ var (
 // Error codes (errore.codice) documented by XPay. The list is open: an
 // APIError keeps any code the server sends.
 const (
+	CodeUnspecified         = 0   // XPay gave no code: see the message
 	CodeInvalidParameter    = 1   // a value in the request is wrong or missing
 	CodeNotFound            = 2   // no such information (unknown order, no data)
 	CodeInvalidMAC          = 3   // the request MAC is wrong
@@ -84,10 +85,14 @@ const (
 )
 
 // APIError is XPay's answer esito=KO: the request was understood and
-// refused. The response MAC was verified, except for codes 50 and 99, which
-// XPay may send unsigned (Unsigned is then true). An unsigned KO proves
-// nothing, since anyone on the path can forge one: to a write it also
-// matches ErrOutcomeUnknown, and the write may have happened.
+// refused. The response MAC was verified, except for codes 50 and 99 and
+// a KO with no code (CodeUnspecified, as XPay answers a request it cannot
+// read), which XPay may send unsigned (Unsigned is then true). An unsigned
+// KO proves nothing, since anyone on the path can forge one: to a write it
+// also matches ErrOutcomeUnknown, and the write may have happened. A KO
+// with any other code whose MAC does not verify is no APIError: it is a
+// *ResponseError matching ErrInvalidMAC, whose text quotes XPay's code and
+// message.
 type APIError struct {
 	Operation   string // the Client method, e.g. "Capture"
 	Code        int    // errore.codice, e.g. CodeInvalidState
@@ -168,7 +173,7 @@ type outcomeUnknownError struct {
 }
 
 func (e *outcomeUnknownError) Error() string {
-	return e.cause.Error() + " (outcome unknown: the request may have been carried out; read the order before retrying)"
+	return e.cause.Error() + " (outcome unknown: the request may have been carried out, or still be; settle it (Client.Settle) before retrying)"
 }
 
 func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.cause} }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -657,4 +658,86 @@ func TestErrorsShowNoControlCharactersFromTheServer(t *testing.T) {
 	var apiErr *xpay.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "Stato\x1b[31m non valido\n\u202eotinI", apiErr.Message, "the field keeps what was sent")
+}
+
+// What XPay said, when a call fails, is in the error: an unsigned KO with
+// no code (as XPay answers a field it does not know) is an *APIError that
+// says it is unsigned; a KO that does not verify quotes XPay, with a hint,
+// but is no *APIError.
+func TestErrorsSayWhatXPaySaid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("unsigned KO without a code", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","errore":{"messaggio":"Campo \"apikey\" non riconosciuto"}}`))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		var apiErr *xpay.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, xpay.CodeUnspecified, apiErr.Code)
+		assert.True(t, apiErr.Unsigned)
+		assert.EqualError(t, err, `xpay: GetOrder: KO 0: Campo "apikey" non riconosciuto (unsigned answer: not verified)`)
+		assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown)
+
+		_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, xpay.ErrOutcomeUnknown, "unsigned: the capture may have happened")
+	})
+	t.Run("a wrong secret key", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := newSandbox(t)
+		c, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL))
+		require.NoError(t, err)
+		_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.NotErrorAs(t, err, new(*xpay.APIError))
+		assert.EqualError(t, err, "xpay: GetOrder: HTTP 200: xpay: response MAC missing or invalid; XPay's answer, unverified: KO 3: Mac errato (XPay found the request's MAC wrong: check the secret key given to NewClient)")
+	})
+	t.Run("an unknown alias, answered unsigned", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","idOperazione":"1","timeStamp":1718611200000,"errore":{"codice":6,"messaggio":"apiKey non contiene un alias valido"}}`))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.ErrorContains(t, err, "KO 6: apiKey non contiene un alias valido (XPay does not know the alias")
+	})
+	t.Run("control characters from the server", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","idOperazione":"1","timeStamp":1718611200000,"mac":"00","errore":{"codice":3,"messaggio":"Mac\u001b[2J\r\nerrato\u202e"}}`))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		for _, r := range err.Error() {
+			assert.False(t, r < 0x20 || r == '\u202e', "%U in %q", r, err.Error())
+		}
+	})
+}
+
+// The README's error messages are what the client prints, to the letter.
+func TestREADMEErrorMessages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, block, ok := strings.Cut(string(readme), "What the messages look like (each is a test):\n\n```text\n")
+	require.True(t, ok)
+	block, _, _ = strings.Cut(block, "```")
+	want := strings.Split(strings.TrimSpace(block), "\n")
+
+	srv, _ := newSandbox(t)
+	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, wrongKeyErr := wrongKey.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+	_, unsignedErr := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","errore":{"messaggio":"Campo \"apikey\" non riconosciuto"}}`)).
+		GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+	_, aliasErr := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","idOperazione":"1","timeStamp":1718611200000,"errore":{"codice":6,"messaggio":"apiKey non contiene un alias valido"}}`)).
+		GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+	stale := "{" + envelopeJSON("KO", "80310241", nowMS-time.Hour.Milliseconds()) + `,"errore":{"codice":16,"messaggio":"Valore non valido"}}`
+	_, staleErr := serveBody(t, http.StatusOK, stringBody(stale)).
+		Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
+	_, stateErr := srv.Client().ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll, States: []xpay.OrderState{"Authorized"}})
+
+	var got []string
+	for _, err := range []error{unsignedErr, wrongKeyErr, aliasErr, staleErr, stateErr} {
+		require.Error(t, err)
+		got = append(got, err.Error())
+	}
+	assert.Equal(t, want, got)
 }
