@@ -327,6 +327,12 @@ func (c *Client) Orders(ctx context.Context, req *ListOrdersRequest) iter.Seq2[O
 type ListOrdersResponse struct {
 	Response
 	Orders []Order `json:"report"`
+
+	// Keys next to the envelope that a public client of reportOrdini
+	// reads (nexi-xpay-mcp-server): not in XPay's samples, and not signed.
+	OutcomeDescription string `json:"descrizioneEsito,omitempty"`
+	ElapsedTime        string `json:"elapsedTime,omitempty"`
+	OrderID            string `json:"orderId,omitempty"`
 }
 
 // ListOrders lists the orders of a period (reportOrdini), optionally

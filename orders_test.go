@@ -188,3 +188,27 @@ func TestOrderPeriodsAndWindows(t *testing.T) {
 	assert.Contains(t, codes, xpaytest.DemoAuthorized)
 	assert.Equal(t, 5, srv.Requests("ListOrders"), "366 days in windows of 90")
 }
+
+// Answers shaped as public clients read them (testdata/SOURCES.md says
+// which): every key lands in a typed field, and nothing is lost.
+func TestAnswersShapedAsPublicClientsReadThem(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	recordBody(t, mock, "ecomm/api/bo/reportOrdini", "reportOrdini-mcp-ok.json")
+	res, err := c.ListOrders(context.Background(), listReq)
+	require.NoError(t, err)
+	assert.Equal(t, "Operazione eseguita", res.OutcomeDescription)
+	assert.Equal(t, "152", res.ElapsedTime)
+	assert.Equal(t, "80310248", res.OrderID)
+	require.Len(t, res.Orders, 1)
+	assert.Empty(t, extraKeys(res), "keys the SDK does not model")
+
+	// The official sample reads warnings, nexi-xpay-mcp-server warning:
+	// both are Warnings, and when both come, the second is kept in Extra.
+	recordBody(t, mock, "ecomm/api/bo/warning", "warning-both-keys-ok.json")
+	w, err := c.Warnings(context.Background(), &xpay.WarningsRequest{})
+	require.NoError(t, err)
+	require.Len(t, w.Warnings, 1)
+	assert.Equal(t, "ORD-2024-000130", w.Warnings[0].TransactionCode)
+	assert.Contains(t, string(w.Extra["warning"]), "ORD-2024-000131", "nothing lost")
+}
