@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -621,6 +622,17 @@ func TestZeroAndNilClientsFailCleanly(t *testing.T) {
 				}
 				return nil
 			},
+			"Orders": func() error {
+				for _, err := range c.Orders(ctx, listReq) {
+					return err
+				}
+				return nil
+			},
+			"Settle": func() error {
+				_, err := c.Settle(ctx, fmt.Errorf("lost: %w", xpay.ErrOutcomeUnknown), "ORD-1", xpay.CaptureOf(nil, 1))
+				return err
+			},
+			"VerifyPaymentResult": func() error { _, err := c.VerifyPaymentResult(url.Values{}); return err },
 		}
 		for name, call := range calls {
 			assert.ErrorContains(t, call(), "not made by NewClient", name)

@@ -29,6 +29,9 @@ const SettleWindow = 6 * time.Minute
 // outcome is still unknown; so it is, with the last error, if the order
 // could not be read after the window.
 func (c *Client) Settle(ctx context.Context, err error, transactionCode string, happened func(*Order) bool) (bool, error) {
+	if err := c.usable("Settle"); err != nil {
+		return false, err
+	}
 	var unknown *outcomeUnknownError
 	if !errors.As(err, &unknown) || unknown.sent.IsZero() {
 		return false, fmt.Errorf("xpay: Settle: %v is not the ErrOutcomeUnknown of a write sent by this package", err)
