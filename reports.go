@@ -75,18 +75,28 @@ type downloadQuery struct {
 // once its timestamp is more than 5 minutes old. The URL carries a MAC:
 // treat it as a credential and do not log it.
 func (c *Client) ReportDownloadURL(reportID string) (string, error) {
+	if err := c.checkReportID("ReportDownloadURL", reportID); err != nil {
+		return "", err
+	}
 	u, _, err := c.downloadURL("ReportDownloadURL", reportID)
 	return u, err
 }
 
-func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
+// checkReportID checks, before anything is sent, that c can call and
+// that reportID is one.
+func (c *Client) checkReportID(op, reportID string) error {
 	if err := c.usable(op); err != nil {
-		return "", time.Time{}, err
+		return err
 	}
 	if err := checkRequired("reportID", "idReport", reportID, 64); err != nil {
 		err.(*ValidationError).Operation = op
-		return "", time.Time{}, err
+		return err
 	}
+	return nil
+}
+
+// downloadURL signs the download URL of a checked reportID, now.
+func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
 	sent := c.now()
 	ts := strconv.FormatInt(sent.UnixMilli(), 10)
 	alias, key := c.creds().alias, string(c.creds().secret)
@@ -111,8 +121,8 @@ func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
 // as for any other call. It is a read: under WithRetry it is tried again,
 // with a freshly signed URL, until the first byte has reached w.
 func (c *Client) DownloadReport(ctx context.Context, reportID string, w io.Writer) (int64, error) {
-	if _, _, err := c.downloadURL(svcDownloadReport.name, reportID); err != nil {
-		return 0, err // checked before anything is sent
+	if err := c.checkReportID(svcDownloadReport.name, reportID); err != nil {
+		return 0, err
 	}
 	return c.stream(ctx, &svcDownloadReport, func() (string, time.Time, error) {
 		return c.downloadURL(svcDownloadReport.name, reportID)
