@@ -141,6 +141,8 @@ type ContractStatusResponse = ContractsResponse
 // Contract is a contract (a stored card for recurring payments). Which
 // fields each service fills in is inferred, not documented: anything else
 // XPay sends is kept in Extra.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type Contract struct {
 	MerchantNumber     string `json:"numeroMerchant"`
 	GroupCode          string `json:"codiceGruppo"`

@@ -134,6 +134,8 @@ type ListBlacklistResponse = BlacklistResponse
 
 // BlacklistEntry is one blacklisted value. Its field names are inferred,
 // not documented: anything else XPay sends is kept in Extra.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type BlacklistEntry struct {
 	MerchantNumber string    `json:"numeroMerchant"`
 	Type           ValueType `json:"tipo"`
@@ -263,6 +265,8 @@ type DeleteCFPANResponse struct {
 
 // CFPANAssociation is one tax code and card pair. Its field names are
 // inferred, not documented: anything else XPay sends is kept in Extra.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type CFPANAssociation struct {
 	MerchantNumber string `json:"numeroMerchant"`
 	TaxCode        string `json:"codiceFiscale"`

@@ -75,6 +75,8 @@ func (c *Client) GetOrder(ctx context.Context, req *GetOrderRequest) (*GetOrderR
 // Order is one order (an element of report) as XPay describes it in
 // situazioneOrdine and reportOrdini. Amounts are in minor units; Currency
 // is the alphabetic code (EUR); dates are kept as received (see ParseTime).
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type Order struct {
 	MerchantNumber    string     `json:"numeroMerchant"`
 	TransactionCode   string     `json:"codiceTransazione"`
@@ -147,6 +149,8 @@ func (o *Order) sum(t OperationType) Amount {
 
 // OrderDetail is a dettaglio record of an order: the customer, the
 // amounts and the operations.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type OrderDetail struct {
 	FirstName            string     `json:"nome"`
 	LastName             string     `json:"cognome"`
@@ -179,6 +183,8 @@ func (d *OrderDetail) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b
 
 // Operation is one row of an order's history (operazioni): a capture, a
 // refund or a void.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type Operation struct {
 	Type     OperationType `json:"tipoOperazione"` // OperationTypeCapture, OperationTypeRefund, ...
 	Amount   Amount        `json:"importo"`
@@ -379,6 +385,8 @@ type WarningsResponse struct {
 
 // Warning is one warning. Its field names are inferred, not documented:
 // anything else XPay sends is kept in Extra.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type Warning struct {
 	TransactionCode string `json:"codiceTransazione"`
 	TransactionDate string `json:"dataTransazione"`

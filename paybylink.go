@@ -179,6 +179,8 @@ func (r *PayByLinkReportResponse) Truncated() bool { return len(r.Links) >= MaxP
 
 // PayByLink is one link of a PayByLinkReport. Only some field names are
 // confirmed; anything else XPay sends is kept in Extra.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type PayByLink struct {
 	TransactionCode string `json:"codiceTransazione"`
 	Amount          Amount `json:"importo"`

@@ -48,6 +48,8 @@ type RefundResponse struct {
 }
 
 // APMInfo is the infoAPM object of a refund answer.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type APMInfo struct {
 	APM   string                     `json:"apm"`
 	Info  string                     `json:"info"`

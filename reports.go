@@ -38,6 +38,8 @@ type ListReportsResponse struct {
 
 // Report is one processed report. Its field names are inferred, not
 // documented: anything else XPay sends is kept in Extra.
+// It decodes by the rules under “Decoding answers” in the package
+// documentation.
 type Report struct {
 	ID          string `json:"idReport"` // pass to DownloadReport
 	Name        string `json:"nomeReport"`
