@@ -174,46 +174,41 @@ func ParseFault(s string) (op string, f Fault, err error) {
 	if findRoute(op) == nil {
 		return "", f, fmt.Errorf("xpaytest: fault %q: unknown operation %q; want one of %s", s, op, strings.Join(Operations(), ", "))
 	}
+	flags := map[string]*bool{
+		"processed": &f.Processed, "reset": &f.Reset, "malformedjson": &f.MalformedJSON, "truncatedbody": &f.TruncatedBody,
+		"wrongmac": &f.WrongMAC, "missingmac": &f.MissingMAC, "stall": &f.Stall,
+	}
+	duration := func(d *time.Duration) func(string) error {
+		return func(v string) (err error) { *d, err = time.ParseDuration(v); return err }
+	}
+	number := func(n *int) func(string) error {
+		return func(v string) (err error) { *n, err = strconv.Atoi(v); return err }
+	}
+	values := map[string]func(string) error{
+		"latency": duration(&f.Latency), "stale": duration(&f.Stale),
+		"status": number(&f.HTTPStatus), "unsignedko": number(&f.UnsignedKO), "redirect": number(&f.Redirect), "times": number(&f.Times),
+		"outcome": func(v string) error { f.Outcome = v; return nil },
+	}
 	for _, kv := range strings.Split(kinds, ",") {
 		k, v, hasValue := strings.Cut(kv, "=")
 		fail := func(want string) (string, Fault, error) {
 			return "", Fault{}, fmt.Errorf("xpaytest: fault %q: %s %s", s, k, want)
 		}
-		number := func() (int, error) { return strconv.Atoi(v) }
-		duration := func() (time.Duration, error) { return time.ParseDuration(v) }
-		switch flagOnly := map[string]*bool{
-			"processed": &f.Processed, "reset": &f.Reset, "malformedjson": &f.MalformedJSON, "truncatedbody": &f.TruncatedBody,
-			"wrongmac": &f.WrongMAC, "missingmac": &f.MissingMAC, "stall": &f.Stall,
-		}[strings.ToLower(k)]; {
-		case flagOnly != nil:
+		if flag := flags[strings.ToLower(k)]; flag != nil {
 			if hasValue {
 				return fail("takes no value")
 			}
-			*flagOnly = true
+			*flag = true
 			continue
-		case !strings.Contains(" latency stale status unsignedko redirect times outcome ", " "+strings.ToLower(k)+" "):
+		}
+		set := values[strings.ToLower(k)]
+		switch {
+		case set == nil:
 			return fail("is not a fault kind")
 		case !hasValue:
 			return fail("needs a value, as " + k + "=...")
 		}
-		var err error
-		switch strings.ToLower(k) {
-		case "latency":
-			f.Latency, err = duration()
-		case "stale":
-			f.Stale, err = duration()
-		case "status":
-			f.HTTPStatus, err = number()
-		case "unsignedko":
-			f.UnsignedKO, err = number()
-		case "redirect":
-			f.Redirect, err = number()
-		case "times":
-			f.Times, err = number()
-		case "outcome":
-			f.Outcome = v
-		}
-		if err != nil {
+		if err := set(v); err != nil {
 			return fail("has a bad value: " + err.Error())
 		}
 	}
