@@ -14,6 +14,24 @@ type CaptureRequest struct {
 	Amount Amount `json:"importo"`
 	// Currency of Amount, as a numeric code: CurrencyEUR.
 	Currency Currency `json:"divisa"`
+	// Before, not sent, is the order as GetOrder read it just before this
+	// capture. Give it: if the answer is lost, the *OutcomeUnknownError
+	// keeps its operation rows, so that Settle can tell the row this
+	// capture makes from older ones of the same amount. Without it,
+	// Settle cannot, and says so, on an order that already has such a row.
+	Before *Order `json:"-"`
+}
+
+func (r *CaptureRequest) pending(w *PendingWrite) {
+	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, r.Before)
+}
+
+// pendingMoney fills in what Settle needs of a capture or a refund.
+func pendingMoney(w *PendingWrite, code string, amount Amount, cur Currency, before *Order) {
+	w.TransactionCode, w.Amount, w.Currency = code, amount, cur
+	if before != nil {
+		w.Before = append([]Operation{}, before.Operations()...) // empty, not nil: known to have none
+	}
 }
 
 func (r *CaptureRequest) macFields(apiKey, timeStamp Field) []Field {
@@ -38,7 +56,27 @@ func (r *CaptureRequest) validate() error {
 		checkTransactionCode("TransactionCode", r.TransactionCode),
 		checkAmount("Amount", r.Amount),
 		checkCurrency("Currency", r.Currency),
+		checkBefore("Before", r.TransactionCode, r.Before),
 	)
+}
+
+// checkBefore checks the order read before a capture or refund of code:
+// one with its operation rows, all readable.
+func checkBefore(field, code string, o *Order) error {
+	switch {
+	case o == nil:
+		return nil
+	case len(o.Details) == 0:
+		return invalid(field, "-", "carries no operation rows (dettaglio): pass the order GetOrder returned, not one from ListOrders")
+	case o.TransactionCode != "" && o.TransactionCode != code:
+		return invalid(field, "-", "is the order %q, not %q", printable(o.TransactionCode), printable(code))
+	}
+	for i, op := range o.Operations() {
+		if unreadableAmount(op) {
+			return invalid(field, "-", "operation row %d has an amount this package cannot read (%.40s): settle by hand", i+1, op.Extra["importo"])
+		}
+	}
+	return nil
 }
 
 // CaptureResponse is XPay's answer to a capture: the envelope alone.
@@ -51,9 +89,10 @@ type CaptureResponse struct {
 // otherwise it answers KO with CodeInvalidState, and with CodeAmountTooHigh
 // when Amount exceeds what is left to capture.
 //
-// It is a write: never retried. If it fails with ErrOutcomeUnknown, settle
-// it with Settle and CaptureOf before trying again: it may have happened,
-// or still be on its way.
+// It is a write: never retried. If it fails with ErrOutcomeUnknown (an
+// *OutcomeUnknownError), keep its Write and settle it with Settle before
+// trying again: it may have happened, or still be on its way. Read the
+// order first and pass it as Before, so that Settle can tell.
 func (c *Client) Capture(ctx context.Context, req *CaptureRequest) (*CaptureResponse, error) {
 	return invoke[CaptureResponse](ctx, c, &svcCapture, req)
 }

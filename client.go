@@ -1,6 +1,7 @@
 package xpay
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -71,6 +72,7 @@ type Client struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	timers    timers
+	pauseHook func(ctx context.Context, d time.Duration) error // Settle's waits, for tests
 }
 
 // credentials are the alias and the MAC key.

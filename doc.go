@@ -21,8 +21,10 @@
 // read changes nothing at XPay: under WithRetry it is tried again when the
 // network fails. A write changes state at XPay (a capture, a refund, a
 // link, a contract, the blacklist): it is never retried, and when its
-// answer is lost or cannot be trusted the error matches ErrOutcomeUnknown;
-// see Client.Settle for what to do then.
+// answer is lost or cannot be trusted the error is an
+// *OutcomeUnknownError, matching ErrOutcomeUnknown. Its PendingWrite
+// encodes with encoding/json: persist it, then settle it with
+// Client.Settle, in this process or in the next one.
 //
 // # Decoding answers
 //

@@ -85,12 +85,9 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 	case r.MAC == "" && r.Outcome == "KO" && unsignedKO(detail.Code):
 		// XPay leaves these unsigned: it could not compute a MAC, or
 		// refused the request before reading it. Anyone on the path can
-		// forge one, so a write that gets it may still have happened.
-		err := c.refusal(op, status, raw, r, detail)
-		if op.write {
-			return &outcomeUnknownError{cause: err}
-		}
-		return err
+		// forge one, so a write that gets it may still have happened
+		// (outcome decides that).
+		return c.refusal(op, status, raw, r, detail)
 	case r.Outcome == "KO":
 		// XPay's words help whoever reads the error, most of all when the
 		// key is wrong (XPay then signs KO 3 with the right one), but an

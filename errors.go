@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -44,10 +43,11 @@ var (
 	// whether it is one) may have reached XPay, but its answer was lost or
 	// cannot be trusted: a timeout, a reset connection, a redirect, an
 	// unreadable, unsigned or stale body.
-	// XPay may have carried it out, and may still: never resend blindly. For
-	// a capture or a refund, Client.Settle reads the order until the write
-	// shows or can no longer happen; for the others, look the object up
-	// (PayByLinkReport, ContractDetails, CheckBlacklist). The cause is
+	// XPay may have carried it out, and may still: never resend blindly.
+	// The error is an *OutcomeUnknownError, whose Write says what was sent.
+	// For a capture or a refund, Client.Settle reads the order until the
+	// write shows or can no longer happen; for the others, look the object
+	// up (PayByLinkReport, ContractDetails, CheckBlacklist). The cause is
 	// wrapped, so errors.Is and errors.As see it too.
 	ErrOutcomeUnknown = errors.New("xpay: outcome unknown")
 )
@@ -166,14 +166,38 @@ func (e *ResponseError) Error() string {
 
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-// outcomeUnknownError marks the failure of a write whose effect is unknown.
-type outcomeUnknownError struct {
-	cause error
-	sent  time.Time // the request's timeStamp, for Settle
+// OutcomeUnknownError is the error of a write whose request may have
+// reached XPay but whose answer was lost or cannot be trusted. It matches
+// ErrOutcomeUnknown, and Err, the cause, is unwrapped too.
+//
+// Write is what settling it needs. Persist it (it encodes with
+// encoding/json) before anything else, so that a process started after a
+// crash or a redeploy can settle it with a Client of its own:
+//
+//	var unknown *xpay.OutcomeUnknownError
+//	if errors.As(err, &unknown) {
+//		saved, _ := json.Marshal(unknown.Write) // store it with the order
+//		happened, err := client.Settle(ctx, &unknown.Write)
+//		...
+//	}
+//
+// The request path decides it in one place: a write that fails in any way
+// but a verified, fresh refusal (an *APIError that is not Unsigned) or a
+// request that never left this machine has an unknown outcome.
+type OutcomeUnknownError struct {
+	Write PendingWrite
+	Err   error
 }
 
-func (e *outcomeUnknownError) Error() string {
-	return e.cause.Error() + " (outcome unknown: the request may have been carried out, or still be; settle it (Client.Settle) before retrying)"
+func (e *OutcomeUnknownError) Error() string {
+	return e.Err.Error() + " (outcome unknown: the request may have been carried out, or still be; settle it (Client.Settle) before retrying)"
 }
 
-func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.cause} }
+func (e *OutcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.Err} }
+
+// notSent marks the failure of a request that cannot have reached XPay: a
+// cancelled context before sending, a connection never made. It never
+// leaves the request path.
+type notSent struct{ error }
+
+func (e notSent) Unwrap() error { return e.error }

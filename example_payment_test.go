@@ -2,6 +2,7 @@ package xpay_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -112,9 +113,18 @@ func ExampleClient_Settle() {
 	}
 	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1}) // carried out, answer lost
 
-	_, err = client.Capture(ctx, &xpay.CaptureRequest{TransactionCode: code, Amount: 2000, Currency: xpay.CurrencyEUR})
-	if errors.Is(err, xpay.ErrOutcomeUnknown) {
-		happened, err := client.Settle(ctx, err, code, xpay.CaptureOf(before.Order(), 2000))
+	_, err = client.Capture(ctx, &xpay.CaptureRequest{
+		TransactionCode: code, Amount: 2000, Currency: xpay.CurrencyEUR,
+		Before: before.Order(), // so that Settle can tell this capture's row from older ones
+	})
+	var unknown *xpay.OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		pending, _ := json.Marshal(unknown.Write) // persist it first: a restart must not lose it
+		var w xpay.PendingWrite
+		if err := json.Unmarshal(pending, &w); err != nil { // later, or in another process
+			log.Fatal(err)
+		}
+		happened, err := client.Settle(ctx, &w)
 		if err != nil {
 			log.Fatal(err) // still unknown: settle again later, never capture blindly
 		}

@@ -34,7 +34,11 @@ func ExampleClient_Capture() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Order().State, res.Order().Captured().Format(xpay.CurrencyEUR))
+	captured, err := res.Order().Captured()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Order().State, captured.Format(xpay.CurrencyEUR))
 	// Output: Contabilizzato Parz. 20.00 EUR
 }
 

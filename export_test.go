@@ -1,5 +1,10 @@
 package xpay
 
+import (
+	"context"
+	"time"
+)
+
 // For the tests of package xpay_test: the API reference's services, by
 // Client method, and whether each is a write.
 func SpecOperations() map[string]bool {
@@ -8,4 +13,10 @@ func SpecOperations() map[string]bool {
 		ops[s.svc.name] = s.write
 	}
 	return ops
+}
+
+// WithPause replaces the waits between Settle's reads, so that a test can
+// move a clock instead of waiting.
+func WithPause(f func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *Client) error { c.pauseHook = f; return nil }
 }

@@ -112,3 +112,13 @@ func recordBody(t *testing.T, mock *httpmock.MockTransport, uri, file string) *[
 	})
 	return &got
 }
+
+// captured returns the order's captures, failing the test when they
+// cannot be read.
+func captured(t *testing.T, o *xpay.Order) xpay.Amount {
+	t.Helper()
+	require.NotNil(t, o)
+	a, err := o.Captured()
+	require.NoError(t, err)
+	return a
+}

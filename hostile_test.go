@@ -77,7 +77,7 @@ func TestUnsignedKOToAWriteIsAnUnknownOutcome(t *testing.T) {
 
 		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 		require.NoError(t, err)
-		assert.Equal(t, xpay.Amount(2000), res.Order().Captured(), "the capture happened: sending it again would capture twice")
+		assert.Equal(t, xpay.Amount(2000), captured(t, res.Order()), "the capture happened: sending it again would capture twice")
 
 		// A read that gets one is still a plain *APIError: nothing to settle.
 		srv.InjectFault("GetOrder", xpaytest.Fault{UnsignedKO: code, Times: 1})
@@ -629,7 +629,7 @@ func TestZeroAndNilClientsFailCleanly(t *testing.T) {
 				return nil
 			},
 			"Settle": func() error {
-				_, err := c.Settle(ctx, fmt.Errorf("lost: %w", xpay.ErrOutcomeUnknown), "ORD-1", xpay.CaptureOf(nil, 1))
+				_, err := c.Settle(ctx, &xpay.PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 1, Sent: time.Now()})
 				return err
 			},
 			"VerifyPaymentResult": func() error { _, err := c.VerifyPaymentResult(url.Values{}); return err },

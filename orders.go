@@ -3,6 +3,8 @@ package xpay
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"strconv"
@@ -126,25 +128,40 @@ func (o *Order) Operations() []Operation {
 	return ops
 }
 
-// Captured returns the sum of the order's capture rows (CONTAB.).
-//
-// With Refunded, it settles a write that failed with ErrOutcomeUnknown:
-// read the order before the write and again after the failure; if Captured
-// grew by the amount, the capture happened and must not be sent again.
-func (o *Order) Captured() Amount { return o.sum(OperationTypeCapture) }
+// ErrNoOperationRows is the error of Order.Captured and Order.Refunded on
+// an order that carries no operation rows (no dettaglio): the orders of
+// ListOrders, ListOrdersSeq and Orders, whose totals cannot be read off
+// them. Read the order with GetOrder.
+var ErrNoOperationRows = errors.New("xpay: the order carries no operation rows (dettaglio), as the orders of ListOrders do: read it with GetOrder")
+
+// Captured returns the sum of the order's capture rows (CONTAB.), from an
+// order that GetOrder returned. An order without operation rows (from
+// ListOrders) is ErrNoOperationRows, and a capture row whose amount
+// cannot be read is an error too: never a total that silently reads low.
+// To settle a capture whose outcome is unknown, use Settle: a total cannot
+// tell this capture from another writer's.
+func (o *Order) Captured() (Amount, error) { return o.sum(OperationTypeCapture) }
 
 // Refunded returns the sum of the order's STORNO rows: refunds, and voids
-// of uncaptured authorizations.
-func (o *Order) Refunded() Amount { return o.sum(OperationTypeRefund) }
+// of uncaptured authorizations. It fails as Captured does.
+func (o *Order) Refunded() (Amount, error) { return o.sum(OperationTypeRefund) }
 
-func (o *Order) sum(t OperationType) Amount {
-	var total Amount
-	for _, op := range o.Operations() {
-		if op.Type == t {
-			total += op.Amount
-		}
+func (o *Order) sum(t OperationType) (Amount, error) {
+	if len(o.Details) == 0 {
+		return 0, ErrNoOperationRows
 	}
-	return total
+	var total Amount
+	for i, op := range o.Operations() {
+		if op.Type != t {
+			continue
+		}
+		if unreadableAmount(op) {
+			return 0, fmt.Errorf("xpay: order %s: the amount of operation row %d (%s) is not an integer of minor units: %.40s",
+				printable(o.TransactionCode), i+1, t, op.Extra["importo"])
+		}
+		total += op.Amount
+	}
+	return total, nil
 }
 
 // OrderDetail is a dettaglio record of an order: the customer, the

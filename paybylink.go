@@ -33,6 +33,8 @@ type CreatePayByLinkRequest struct {
 	AdditionalParameters map[string]string `json:"parametriAggiuntivi,omitempty"`
 }
 
+func (r *CreatePayByLinkRequest) pending(w *PendingWrite) { w.TransactionCode = r.TransactionCode }
+
 // macFields: apiKey, codiceTransazione, importo, timeStamp. timeout, the
 // URLs and parametriAggiuntivi are not signed.
 func (r *CreatePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field {
@@ -102,6 +104,8 @@ type RegeneratePayByLinkRequest struct {
 	// TimeoutHours is the new lifetime, counted from now.
 	TimeoutHours int `json:"timeout"`
 }
+
+func (r *RegeneratePayByLinkRequest) pending(w *PendingWrite) { w.TransactionCode = r.TransactionCode }
 
 // macFields: apiKey, codiceTransazione, timeStamp.
 func (r *RegeneratePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field {

@@ -270,7 +270,7 @@ func TestE2EPaymentLoop(t *testing.T) {
 	require.NoError(t, err)
 	order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-LOOP-1"})
 	require.NoError(t, err)
-	assert.Equal(t, xpay.Amount(12000), order.Order().Captured())
+	assert.Equal(t, xpay.Amount(12000), captured(t, order.Order()))
 
 	t.Run("through the payment page, as a browser", func(t *testing.T) {
 		link, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{

@@ -70,10 +70,10 @@ func (c *Client) call(ctx context.Context, op *service, req request, fresh func(
 		return nil, err
 	}
 	var out envelope
-	err := c.run(ctx, op, func() (int, *Response, error) {
+	err := c.run(ctx, op, req, func() (int, *Response, time.Time, error) {
 		out = fresh() // nothing from an earlier attempt survives
-		status, err := c.attempt(ctx, op, req, out)
-		return status, out.response(), err
+		status, sent, err := c.attempt(ctx, op, req, out)
+		return status, out.response(), sent, err
 	}, nil)
 	return out, err
 }
@@ -93,16 +93,18 @@ func (c *Client) prepare(ctx context.Context, op *service, req request) error {
 
 // run runs try, once, and again for a read while it fails in a way
 // WithRetry allows and nothing of the answer has reached the caller yet
-// (delivered, when not nil, tells). It logs the outcome.
-func (c *Client) run(ctx context.Context, op *service, try func() (status int, r *Response, err error), delivered func() bool) error {
+// (delivered, when not nil, tells). try returns when its request was
+// signed. It decides the outcome of a write (see outcome) and logs it.
+func (c *Client) run(ctx context.Context, op *service, req request, try func() (status int, r *Response, sent time.Time, err error), delivered func() bool) error {
 	start := time.Now()
 	var (
 		status int
 		r      *Response
+		sent   time.Time
 		err    error
 	)
 	for retry := 0; ; retry++ {
-		status, r, err = try()
+		status, r, sent, err = try()
 		if err == nil || retry >= c.retry.max || delivered != nil && delivered() || !c.retryable(ctx, op, err) {
 			break
 		}
@@ -112,8 +114,32 @@ func (c *Client) run(ctx context.Context, op *service, try func() (status int, r
 			break
 		}
 	}
+	err = outcome(op, req, sent, err)
 	c.log(ctx, op, status, r, err, time.Since(start))
 	return err
+}
+
+// outcome is the one place that decides whether the outcome of a call is
+// unknown. Writes fail closed: a write that failed in any way but a
+// verified, fresh refusal (an *APIError that is not Unsigned) or before
+// its request could leave (notSent) may have been carried out, and is an
+// *OutcomeUnknownError.
+func outcome(op *service, req request, sent time.Time, err error) error {
+	var ns notSent
+	var apiErr *APIError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ns):
+		return ns.error
+	case !op.write, errors.As(err, &apiErr) && !apiErr.Unsigned:
+		return err
+	}
+	w := PendingWrite{Operation: op.name, Sent: sent}
+	if p, ok := req.(interface{ pending(*PendingWrite) }); ok {
+		p.pending(&w)
+	}
+	return &OutcomeUnknownError{Write: w, Err: err}
 }
 
 // check validates req, before anything is sent.
@@ -158,23 +184,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// attempt sends req once, with a fresh timestamp and MAC.
-func (c *Client) attempt(ctx context.Context, op *service, req request, out envelope) (status int, err error) {
+// attempt sends req once, with a fresh timestamp and MAC, and returns
+// when it was signed.
+func (c *Client) attempt(ctx context.Context, op *service, req request, out envelope) (status int, sent time.Time, err error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, sent, notSent{err}
 	}
 	body, sent, err := c.signedBody(op, req)
 	if err != nil {
-		return 0, err
+		return 0, sent, notSent{err}
 	}
 	raw, status, err := c.post(ctx, op, body)
 	if err == nil {
 		err = c.decode(op, status, raw, out, sent)
 	}
-	if unknown := (*outcomeUnknownError)(nil); err != nil && errors.As(err, &unknown) {
-		unknown.sent = sent // Settle waits for what XPay may still do with it
-	}
-	return status, err
+	return status, sent, err
 }
 
 // signedBody stamps req with a fresh timeStamp, signs it and encodes it.
@@ -339,7 +363,7 @@ func (c *Client) send(ctx context.Context, op *service, method, url string, body
 	hreq, err := http.NewRequestWithContext(reqCtx, method, url, rd)
 	if err != nil {
 		x.end()
-		return nil, fmt.Errorf("xpay: %s: %w", op.name, err)
+		return nil, notSent{fmt.Errorf("xpay: %s: %w", op.name, err)}
 	}
 	if body != nil {
 		hreq.Header.Set("Content-Type", "application/json")
@@ -402,14 +426,14 @@ func (c *Client) tooLarge() error {
 // *ResponseError.
 func (c *Client) stream(ctx context.Context, op *service, url func() (string, time.Time, error), w io.Writer) (int64, error) {
 	out := &countingWriter{w: w}
-	err := c.run(ctx, op, func() (int, *Response, error) {
+	err := c.run(ctx, op, nil, func() (int, *Response, time.Time, error) {
 		u, sent, err := url()
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, sent, err
 		}
 		var r Response
 		status, err := c.doStream(ctx, op, u, out, &r, sent)
-		return status, &r, err
+		return status, &r, sent, err
 	}, func() bool { return out.n > 0 })
 	return out.n, err
 }
@@ -442,7 +466,7 @@ func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Wri
 	if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {
 		head, err = readAll(body, -1, c.maxBody+1)
 		if err != nil {
-			return status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), false)
+			return status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 		}
 		switch {
 		case int64(len(head)) > c.maxBody && status/100 != 2:
@@ -458,7 +482,7 @@ func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Wri
 	}
 	n, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), body))
 	if err != nil {
-		return status, c.lost(ctx, op, x.cause(fmt.Errorf("after %d bytes: %w", n, err)), false)
+		return status, c.lost(ctx, op, x.cause(fmt.Errorf("after %d bytes: %w", n, err)), true)
 	}
 	return status, nil
 }
@@ -486,31 +510,29 @@ func readAll(r io.Reader, length, limit int64) ([]byte, error) {
 }
 
 // lost builds the error for an answer that never arrived whole. The
-// caller's context comes first; a write that may have been sent is
-// ErrOutcomeUnknown.
+// caller's context comes first. mayHaveSent is false when the request
+// cannot have reached XPay.
 func (c *Client) lost(ctx context.Context, op *service, cause error, mayHaveSent bool) error {
+	var err error
 	if ctxErr := ctx.Err(); ctxErr != nil {
+		err = ctxErr
 		if op.write && mayHaveSent {
-			return &outcomeUnknownError{cause: fmt.Errorf("%w: xpay: %s", ctxErr, op.name)}
+			err = fmt.Errorf("%w: xpay: %s", ctxErr, op.name)
 		}
-		return ctxErr
+	} else {
+		var ue *url.Error
+		if errors.As(cause, &ue) {
+			cause = ue.Err // its text repeats the method and URL
+		}
+		err = fmt.Errorf("xpay: %s: %w", op.name, cause)
 	}
-	var ue *url.Error
-	if errors.As(cause, &ue) {
-		cause = ue.Err // its text repeats the method and URL
-	}
-	err := fmt.Errorf("xpay: %s: %w", op.name, cause)
-	if op.write && mayHaveSent {
-		return &outcomeUnknownError{cause: err}
+	if !mayHaveSent {
+		return notSent{err}
 	}
 	return err
 }
 
 // untrusted builds the error for an answer that arrived but cannot be used.
 func (c *Client) untrusted(op *service, status int, raw []byte, cause error) error {
-	err := &ResponseError{Operation: op.name, HTTPStatus: status, Body: raw, Err: cause}
-	if op.write {
-		return &outcomeUnknownError{cause: err}
-	}
-	return err
+	return &ResponseError{Operation: op.name, HTTPStatus: status, Body: raw, Err: cause}
 }

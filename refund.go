@@ -24,6 +24,13 @@ type RefundRequest struct {
 	// GetOrder. Leave it empty for a PayPal sale without partial captures
 	// and for every other payment method. It is not part of the MAC.
 	PayPalPartialCaptureID string `json:"idContabParzialePayPal,omitempty"`
+	// Before, not sent, is the order as GetOrder read it just before this
+	// refund: see CaptureRequest.Before.
+	Before *Order `json:"-"`
+}
+
+func (r *RefundRequest) pending(w *PendingWrite) {
+	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, r.Before)
 }
 
 // macFields are those of a capture; no source signs idContabParzialePayPal.
@@ -37,6 +44,7 @@ func (r *RefundRequest) validate() error {
 		checkAmount("Amount", r.Amount),
 		checkCurrency("Currency", r.Currency),
 		checkOptionalCode("PayPalPartialCaptureID", "idContabParzialePayPal", r.PayPalPartialCaptureID, 64),
+		checkBefore("Before", r.TransactionCode, r.Before),
 	)
 }
 
@@ -65,9 +73,10 @@ func (a *APMInfo) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, a)
 // Parz.), depending on the order's state. XPay answers KO with
 // CodeAmountTooHigh when Amount exceeds what can be reversed.
 //
-// It is a write: never retried. If it fails with ErrOutcomeUnknown, settle
-// it with Settle and RefundOf before trying again: it may have happened,
-// or still be on its way.
+// It is a write: never retried. If it fails with ErrOutcomeUnknown (an
+// *OutcomeUnknownError), keep its Write and settle it with Settle before
+// trying again: it may have happened, or still be on its way. Read the
+// order first and pass it as Before, so that Settle can tell.
 func (c *Client) Refund(ctx context.Context, req *RefundRequest) (*RefundResponse, error) {
 	return invoke[RefundResponse](ctx, c, &svcRefund, req)
 }

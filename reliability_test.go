@@ -328,7 +328,7 @@ func TestConcurrentUseAgainstSandbox(t *testing.T) {
 	}
 	res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-CONC"})
 	require.NoError(t, err)
-	assert.Equal(t, xpay.Amount(100*11), res.Order().Captured(), "every capture counted once")
+	assert.Equal(t, xpay.Amount(100*11), captured(t, res.Order()), "every capture counted once")
 
 	c.CloseIdleConnections()
 	srv.Close()

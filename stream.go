@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"time"
 
 	"github.com/xpaygo/xpay/internal/lenient"
 )
@@ -36,26 +37,32 @@ func (c *Client) streamList(ctx context.Context, op *service, req request, fresh
 		return err
 	}
 	delivered := false
-	return c.run(ctx, op, func() (int, *Response, error) {
+	return c.run(ctx, op, req, func() (int, *Response, time.Time, error) {
 		out := fresh()
-		status, err := c.streamAttempt(ctx, op, req, out, key, func(raw []byte) error {
+		status, sent, err := c.streamAttempt(ctx, op, req, out, key, func(raw []byte) error {
 			delivered = true
 			return each(raw)
 		})
-		return status, out.response(), err
+		return status, out.response(), sent, err
 	}, func() bool { return delivered })
 }
 
 // streamAttempt sends req once, with a fresh timestamp and MAC, and walks
 // the answer.
-func (c *Client) streamAttempt(ctx context.Context, op *service, req request, out envelope, key string, each func(raw []byte) error) (int, error) {
+func (c *Client) streamAttempt(ctx context.Context, op *service, req request, out envelope, key string, each func(raw []byte) error) (int, time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, time.Time{}, notSent{err}
 	}
 	body, sent, err := c.signedBody(op, req)
 	if err != nil {
-		return 0, err
+		return 0, sent, notSent{err}
 	}
+	status, err := c.walk(ctx, op, body, sent, out, key, each)
+	return status, sent, err
+}
+
+// walk posts body and walks the answer.
+func (c *Client) walk(ctx context.Context, op *service, body []byte, sent time.Time, out envelope, key string, each func(raw []byte) error) (int, error) {
 	x, err := c.send(ctx, op, http.MethodPost, c.baseURL+op.path, body)
 	if err != nil {
 		return 0, err

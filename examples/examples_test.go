@@ -86,10 +86,10 @@ func TestExamples(t *testing.T) {
 		{"order", []string{"-code", xpaytest.DemoAuthorized}, 0, []string{"Contabilizzato Parz.", "CONTAB.", "€20.00"}, ""},
 		{"capture", []string{"-code", xpaytest.DemoDenied, "-amount", "1.00"}, 1, nil, "error: xpay: Capture: KO 16"},
 		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "0.00"}, 1, nil, "invalid Amount (importo)"},
-		{"capture", []string{"-amount", "1.00"}, 1, nil, "-code is required"},
-		{"order", nil, 1, nil, "-code is required"},
-		{"paybylink", []string{"create", "-code", "PBL-EX-9"}, 1, nil, "-amount is required"},
-		{"paybylink", []string{"create", "-code", "PBL-EX-9", "-amount", "1.00", "stray"}, 1, nil, `unexpected argument "stray"`},
+		{"capture", []string{"-amount", "1.00"}, 2, nil, "-code is required"},
+		{"order", nil, 2, nil, "-code is required"},
+		{"paybylink", []string{"create", "-code", "PBL-EX-9"}, 2, nil, "-amount is required"},
+		{"paybylink", []string{"create", "-code", "PBL-EX-9", "-amount", "1.00", "stray"}, 2, nil, `unexpected argument "stray"`},
 		{"controls", []string{"blacklist-check", "-type", "TaxCode", "-value", "x"}, 2, nil, "want CodiceFiscale or CodiceContratto"},
 		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "5.00"}, 0, []string{"refunded €5.00 of " + xpaytest.DemoCaptured}, ""},
 		{"refund", []string{"-code", xpaytest.DemoCaptured, "-amount", "9999,99"}, 1, nil, "KO 17"},
@@ -162,13 +162,102 @@ func TestExamples(t *testing.T) {
 	// Requests the programs made really reached the sandbox.
 	assert.Equal(t, 2, srv.Requests("Capture"), "two captures sent; the one that failed validation was not")
 
-	// A capture whose answer is lost: one line, saying how to check.
+	// A capture whose answer is lost: its own exit status, the pending
+	// write saved, and the command that settles it, which a later process
+	// runs.
+	pending := t.TempDir()
+	lostEnv := append([]string{"XPAY_PENDING_DIR=" + pending}, env...)
 	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
-	r = run(t, dir, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
-	assert.Equal(t, 1, r.code)
-	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
+	r = run(t, dir, lostEnv, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
+	assert.Equal(t, 3, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "outcome unknown")
-	assert.Contains(t, r.stderr, "examples/reconcile")
+	assert.Contains(t, r.stderr, `pending write: {"operation":"Capture","transactionCode":"`+xpaytest.DemoAuthorized+`","amount":100`)
+	assert.Contains(t, r.stderr, "go run ./examples/settle -resume -dir "+pending)
+	saved, err := filepath.Glob(filepath.Join(pending, "Capture-"+xpaytest.DemoAuthorized+"-*.json"))
+	require.NoError(t, err)
+	require.Len(t, saved, 1, r.stderr)
+
+	r = run(t, dir, lostEnv, "settle", "-resume", "-dir", pending)
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "Capture of €1.00 on "+xpaytest.DemoAuthorized)
+	assert.Contains(t, r.stdout, "it DID happen: do not send it again")
+	assert.Contains(t, r.stdout, "1 pending writes, 1 settled, 0 still unknown.")
+	assert.NoFileExists(t, saved[0], "settled: nothing left to settle")
+	assert.Equal(t, 3, srv.Requests("Capture"), "settling sent no capture")
+
+	// A refusal is exit 1, and saves nothing.
+	r = run(t, dir, lostEnv, "capture", "-code", xpaytest.DemoDenied, "-amount", "1.00")
+	assert.Equal(t, 1, r.code)
+	left, _ := os.ReadDir(pending)
+	assert.Empty(t, left)
+}
+
+// Every program's usage documents its exit statuses.
+func TestUsageSaysTheExitStatuses(t *testing.T) {
+	for _, args := range [][]string{{"capture", "-h"}, {"refund", "-h"}, {"settle", "-h"}, {"nightly", "-h"}, {"reports", "download", "-h"}, {"paybylink"}} {
+		r := run(t, bin, nil, args[0], args[1:]...)
+		assert.Equal(t, map[bool]int{true: 0, false: 2}[args[len(args)-1] == "-h"], r.code, args)
+		assert.Contains(t, r.stderr, "3 a write whose outcome is\nunknown", args)
+	}
+}
+
+// A failed download leaves the file it was to replace as it was, and so
+// the target of a symbolic link.
+func TestReportDownloadKeepsTheFileOnFailure(t *testing.T) {
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias, "XPAY_SECRET=" + srv.Secret}
+	dir := t.TempDir()
+	file, target, link := filepath.Join(dir, "report.csv"), filepath.Join(dir, "target.csv"), filepath.Join(dir, "link.csv")
+	require.NoError(t, os.WriteFile(file, []byte("yesterday's report\n"), 0o600))
+	require.NoError(t, os.WriteFile(target, []byte("another file\n"), 0o600))
+	require.NoError(t, os.Symlink(target, link))
+
+	for _, fault := range []string{"unknown id", "stall"} {
+		if fault == "stall" {
+			srv.InjectFault("DownloadReport", xpaytest.Fault{TruncatedBody: true})
+		}
+		id := map[string]string{"unknown id": "999", "stall": "1"}[fault]
+		for _, out := range []string{file, link} {
+			r := run(t, bin, env, "reports", "download", "-id", id, "-o", out)
+			assert.Equal(t, 1, r.code, fault)
+		}
+	}
+	b, _ := os.ReadFile(file)
+	assert.Equal(t, "yesterday's report\n", string(b))
+	b, _ = os.ReadFile(target)
+	assert.Equal(t, "another file\n", string(b))
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 3, "no temporary file left behind")
+
+	srv.ClearFaults()
+	r := run(t, bin, env, "reports", "download", "-id", "1", "-o", file)
+	require.Equal(t, 0, r.code, r.stderr)
+	b, _ = os.ReadFile(file)
+	assert.Contains(t, string(b), "codiceTransazione;importo")
+}
+
+// The nightly job prints each difference between the ledger, XPay's
+// orders and the report, and exits 1 when there is any.
+func TestNightly(t *testing.T) {
+	r := run(t, bin, nil, "nightly")
+	assert.Equal(t, 1, r.code, r.stderr)
+	for _, want := range []string{
+		"3 orders at XPay, 3 in the report",
+		"NIGHT-0002: amount €35.00 in the ledger, €30.00 at XPay",
+		"NIGHT-0003: at XPay (€45.50, Negato), not in the ledger",
+		"NIGHT-0004: in the ledger, not at XPay",
+		"3 differences.",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
+	assert.NotContains(t, r.stdout, "NIGHT-0005", "an order of another day")
+
+	ledger := filepath.Join(t.TempDir(), "ledger.csv")
+	require.NoError(t, os.WriteFile(ledger, []byte("codiceTransazione;importo;stato\nNIGHT-0001;1200;Autorizzato\nNIGHT-0002;3000;Contabilizzato\nNIGHT-0003;4550;Negato\n"), 0o600))
+	r = run(t, bin, nil, "nightly", "-ledger", ledger)
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "Everything agrees.")
 }
 
 // The README's main command: with no credentials, a narrated life cycle
@@ -195,21 +284,24 @@ func TestQuickstart(t *testing.T) {
 	assert.Contains(t, r.stderr, "error: xpay: CreatePayByLink")
 }
 
-// The reconciliation recipe settles a lost capture either way, and says
-// it did not happen only once it no longer can.
-func TestReconcile(t *testing.T) {
-	r := run(t, bin, nil, "reconcile")
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "unknown outcome")
-	assert.Contains(t, r.stdout, "captured before: €0.00; settling")
-	assert.Contains(t, r.stdout, "the capture DID happen")
-
-	r = run(t, bin, nil, "reconcile", "-lost", "before")
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "the capture did NOT happen, and no longer can")
-
-	r = run(t, bin, nil, "reconcile", "-lost", "sometime")
-	assert.Equal(t, 1, r.code)
+// The settling story settles a lost capture either way, and says it did
+// not happen only once it no longer can. Its clocks move only when read,
+// so no machine is too slow for it.
+func TestSettleExample(t *testing.T) {
+	for lost, want := range map[string]string{
+		"after":  "it DID happen: do not send it again",
+		"before": "it did NOT happen, and no longer can",
+		"late":   "it DID happen: do not send it again",
+	} {
+		r := run(t, bin, nil, "settle", "-lost", lost)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "unknown outcome", lost)
+		assert.Contains(t, r.stdout, "Saved the pending write to", lost)
+		assert.Contains(t, r.stdout, want, lost)
+		assert.Contains(t, r.stdout, "1 pending writes, 1 settled, 0 still unknown.", lost)
+	}
+	r := run(t, bin, nil, "settle", "-lost", "sometime")
+	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "want after, before or late")
 }
 
@@ -263,8 +355,8 @@ func TestSandboxCommand(t *testing.T) {
 	r := run(t, dir, env, "order", "-code", xpaytest.DemoCaptured)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Contabilizzato")
-	r = run(t, dir, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
-	assert.Equal(t, 1, r.code)
+	r = run(t, dir, append(env, "XPAY_PENDING_DIR="+t.TempDir()), "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
+	assert.Equal(t, 3, r.code, "an unsigned KO may be forged: the outcome is unknown")
 	assert.Contains(t, r.stderr, "KO 50", "the -fault flag reached the sandbox")
 	assert.Contains(t, r.stderr, "outcome unknown")
 }

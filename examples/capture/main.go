@@ -3,8 +3,11 @@
 //
 //	go run ./examples/capture -code ORD-DEMO-0001 -amount 20.00
 //
-// Amounts are in euro, with the cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
-// an in-process sandbox with demo orders.
+// Amounts are in euro, with the cents. It reads the order first, so that
+// a capture whose answer is lost can be settled: it then exits with status
+// 3 and saves the pending write for examples/settle (see -h). Without
+// XPAY_ALIAS and XPAY_SECRET it runs against an in-process sandbox with
+// demo orders.
 package main
 
 import (
@@ -28,10 +31,16 @@ func main() {
 
 	t := cli.Connect()
 	defer t.Close()
-	res, err := t.Client.Capture(context.Background(), &xpay.CaptureRequest{
+	ctx := context.Background()
+	before, err := t.Client.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: *code})
+	if err != nil {
+		t.Fail(err)
+	}
+	res, err := t.Client.Capture(ctx, &xpay.CaptureRequest{
 		TransactionCode: *code,
 		Amount:          amount.Amount,
 		Currency:        xpay.Currency(*currency),
+		Before:          before.Order(), // so that a lost answer can be settled
 	})
 	if err != nil {
 		t.Fail(err)

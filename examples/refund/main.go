@@ -3,8 +3,11 @@
 //
 //	go run ./examples/refund -code ORD-DEMO-0002 -amount 5.00
 //
-// Amounts are in euro, with the cents. Without XPAY_ALIAS and XPAY_SECRET it runs against
-// an in-process sandbox with demo orders.
+// Amounts are in euro, with the cents. It reads the order first, so that
+// a refund whose answer is lost can be settled: it then exits with status
+// 3 and saves the pending write for examples/settle (see -h). Without
+// XPAY_ALIAS and XPAY_SECRET it runs against an in-process sandbox with
+// demo orders.
 package main
 
 import (
@@ -29,11 +32,17 @@ func main() {
 
 	t := cli.Connect()
 	defer t.Close()
-	res, err := t.Client.Refund(context.Background(), &xpay.RefundRequest{
+	ctx := context.Background()
+	before, err := t.Client.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: *code})
+	if err != nil {
+		t.Fail(err)
+	}
+	res, err := t.Client.Refund(ctx, &xpay.RefundRequest{
 		TransactionCode:        *code,
 		Amount:                 amount.Amount,
 		Currency:               xpay.Currency(*currency),
 		PayPalPartialCaptureID: *paypal,
+		Before:                 before.Order(), // so that a lost answer can be settled
 	})
 	if err != nil {
 		t.Fail(err)

@@ -57,16 +57,14 @@ func (c *download) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
 		_, err := t.Client.DownloadReport(ctx, c.id, os.Stdout)
 		return cli.Result{}, err
 	}
-	f, err := os.Create(c.out)
+	// The report goes to a temporary file beside c.out, renamed over it
+	// only once whole: a failed download leaves c.out as it was.
+	var n int64
+	err := cli.WriteFileAtomic(c.out, func(f io.Writer) (err error) {
+		n, err = t.Client.DownloadReport(ctx, c.id, f)
+		return err
+	})
 	if err != nil {
-		return cli.Result{}, err
-	}
-	n, err := t.Client.DownloadReport(ctx, c.id, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(c.out) // no empty or partial file behind
 		return cli.Result{}, err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d bytes to %s\n", n, c.out)

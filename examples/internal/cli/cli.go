@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func ConnectWith(opts []xpay.Option, sandbox []xpaytest.Option) *Target {
 		opts = append(opts, xpay.WithEnvironment(xpay.EnvironmentProduction))
 		where = "XPay PRODUCTION (" + xpay.EnvironmentProduction.BaseURL() + ")"
 	default:
-		Fail(fmt.Errorf("XPAY_ENV=%q: want test or production", env))
+		BadUsage(fmt.Errorf("XPAY_ENV=%q: want test or production", env))
 	}
 	if u := os.Getenv("XPAY_BASE_URL"); u != "" {
 		opts = append(opts, xpay.WithBaseURL(u))
@@ -72,15 +73,124 @@ func ConnectWith(opts []xpay.Option, sandbox []xpaytest.Option) *Target {
 	return &Target{Client: c, Where: where}
 }
 
-// Fail prints err on one line to standard error and exits with status 1.
-// For a write whose outcome is unknown the line says what to do.
+// The exit statuses of every example program. A script must not send a
+// write again on ExitUnknown: settle it first.
+const (
+	ExitFailed  = 1 // it failed, and changed nothing: XPay refused, a read failed, or nothing was sent
+	ExitUsage   = 2 // a flag or argument is wrong: nothing was sent
+	ExitUnknown = 3 // a write may or may not have happened: settle it (examples/settle) before anything else
+)
+
+// ExitStatuses is the paragraph each program's usage ends with.
+const ExitStatuses = `Exit status: 0 done; 1 failed and changed nothing (XPay refused, a read
+failed, or nothing was sent); 2 bad usage; 3 a write whose outcome is
+unknown: it may have happened, so never send it again before settling the
+pending write saved under $XPAY_PENDING_DIR (default xpay-pending) with
+"go run ./examples/settle -resume -dir DIR".`
+
+func init() {
+	flag.CommandLine.Usage = usage(flag.CommandLine)
+}
+
+// usage is fs's default usage, followed by the exit statuses.
+func usage(fs *flag.FlagSet) func() {
+	return func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, ExitStatuses)
+	}
+}
+
+// BadUsage prints err on one line to standard error and exits with
+// ExitUsage: nothing was sent.
+func BadUsage(err error) {
+	fmt.Fprintln(os.Stderr, "error:", strings.ReplaceAll(err.Error(), "\n", " "))
+	os.Exit(ExitUsage)
+}
+
+// Fail prints err on one line to standard error and exits with
+// ExitFailed. For a write whose outcome is unknown it saves the pending
+// write (see SavePending), says what to do, and exits with ExitUnknown.
 func Fail(err error) {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	if errors.Is(err, xpay.ErrOutcomeUnknown) {
-		msg += "; check with examples/order or examples/reconcile"
-	}
 	fmt.Fprintln(os.Stderr, "error:", msg)
-	os.Exit(1)
+	var unknown *xpay.OutcomeUnknownError
+	if !errors.As(err, &unknown) {
+		os.Exit(ExitFailed)
+	}
+	b, _ := json.Marshal(unknown.Write)
+	fmt.Fprintln(os.Stderr, "pending write:", string(b))
+	dir := PendingDir()
+	path, serr := SavePending(dir, unknown.Write)
+	if serr != nil {
+		fmt.Fprintln(os.Stderr, "could NOT save the pending write (keep the line above):", serr)
+	} else {
+		fmt.Fprintln(os.Stderr, "saved to", path)
+	}
+	fmt.Fprintf(os.Stderr, "do not send it again: settle it first with\n\tgo run ./examples/settle -resume -dir %s\n", dir)
+	os.Exit(ExitUnknown)
+}
+
+// PendingDir is where pending writes are saved: $XPAY_PENDING_DIR, or
+// xpay-pending in the working directory.
+func PendingDir() string {
+	if d := os.Getenv("XPAY_PENDING_DIR"); d != "" {
+		return d
+	}
+	return "xpay-pending"
+}
+
+// SavePending stores w as a JSON file of its own in dir, and returns its
+// path. The file is written whole or not at all.
+func SavePending(dir string, w xpay.PendingWrite) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(w, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	name := fmt.Sprintf("%s-%s-%d.json", w.Operation, safeName(w.TransactionCode), w.Sent.UnixMilli())
+	return filepath.Join(dir, name), WriteFileAtomic(filepath.Join(dir, name), func(f io.Writer) error {
+		_, err := f.Write(append(b, '\n'))
+		return err
+	})
+}
+
+// safeName keeps the letters, digits, '-' and '_' of s, for a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// WriteFileAtomic writes path with write: into a temporary file in the
+// same directory, renamed over path only once write and the file's close
+// succeeded. On failure path is left as it was, whatever it is (a file, a
+// symbolic link), and the temporary file is removed.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // Output prints v as JSON when asJSON is set, or calls human.
@@ -165,12 +275,15 @@ func Main(cmd Command) {
 
 // Commands runs the command named by the first argument: usage lists
 // them, for a wrong or missing name.
-func Commands(usage string, cmds map[string]Command) {
+func Commands(synopsis string, cmds map[string]Command) {
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage:", usage)
-		os.Exit(2)
+		fmt.Fprintln(os.Stderr, "usage:", synopsis)
+		fmt.Fprintln(os.Stderr, ExitStatuses)
+		os.Exit(ExitUsage)
 	}
-	run(flag.NewFlagSet(os.Args[1], flag.ExitOnError), os.Args[2:], cmds[os.Args[1]])
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	fs.Usage = usage(fs)
+	run(fs, os.Args[2:], cmds[os.Args[1]])
 }
 
 func run(fs *flag.FlagSet, args []string, cmd Command) {
@@ -178,7 +291,7 @@ func run(fs *flag.FlagSet, args []string, cmd Command) {
 	required := cmd.Flags(fs)
 	_ = fs.Parse(args) // ExitOnError
 	if fs.NArg() > 0 {
-		Fail(fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0)))
+		BadUsage(fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0)))
 	}
 	Require(fs, required...)
 	t := Connect()
@@ -199,7 +312,7 @@ func Require(fs *flag.FlagSet, names ...string) {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	for _, name := range names {
 		if !given[name] {
-			Fail(fmt.Errorf("-%s is required", name))
+			BadUsage(fmt.Errorf("-%s is required", name))
 		}
 	}
 }

@@ -1,0 +1,67 @@
+package xpay
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// find on rows that XPay's answers may hold but the sandbox never sends.
+func TestSettleFindFailsClosed(t *testing.T) {
+	t.Parallel()
+	sent := time.Date(2026, 6, 17, 10, 0, 0, 0, Rome())
+	order := func(rows string) *Order {
+		var o Order
+		require.NoError(t, json.Unmarshal([]byte(`{"dettaglio":[{"operazioni":`+rows+`}]}`), &o))
+		return &o
+	}
+	capture := PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent, Before: []Operation{}}
+	tests := []struct {
+		name     string
+		w        PendingWrite
+		rows     string
+		happened bool
+		err      string
+	}{
+		{"the row", capture, `[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 10:00:01.0"}]`, true, ""},
+		{"an amount it cannot read", capture, `[{"tipoOperazione":"CONTAB.","importo":2000.0}]`, false, "the amount of row 1 (CONTAB.) cannot be read: 2000.0"},
+		{"an unreadable amount on a refund row is not a capture's", capture, `[{"tipoOperazione":"STORNO","importo":"20,00"}]`, false, ""},
+		{"a type it does not know, of the amount", capture, `[{"tipoOperazione":"contabilizzazione","importo":2000}]`, false, `is of a type this package does not know ("contabilizzazione")`},
+		{"a type it does not know, of another amount", capture, `[{"tipoOperazione":"contabilizzazione","importo":100}]`, false, ""},
+		{"no rows at all", capture, `[]`, false, ""},
+		{"a row of the amount that was there before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent,
+			Before: []Operation{{Type: OperationTypeCapture, Amount: 2000}}}, `[{"tipoOperazione":"CONTAB.","importo":2000}]`, false, ""},
+		{"a day before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"16/06/2026"}]`, false, ""},
+		{"the same day, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"17/06/2026"}]`, false, "may be older than the write"},
+		{"a date it cannot read, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"ieri"}]`, false, "may be older than the write"},
+		{"six minutes and a second before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:53:59"}]`, false, ""},
+		{"five and a half minutes before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:54:30"}]`, false, "may be older than the write"},
+		{"five minutes before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:55:00"}]`, false, "may be older than the write"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rowType, err := tt.w.settleable()
+			require.NoError(t, err)
+			happened, err := tt.w.find(order(tt.rows), rowType, DefaultFreshness)
+			assert.Equal(t, tt.happened, happened)
+			if tt.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, ErrSettleAmbiguous)
+			assert.ErrorContains(t, err, tt.err)
+		})
+	}
+	_, err := capture.find(&Order{}, OperationTypeCapture, DefaultFreshness)
+	assert.ErrorIs(t, err, ErrSettleAmbiguous, "an order without its rows tells nothing")
+}
