@@ -81,13 +81,17 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 			}
 			return c.untrusted(op, status, raw, err)
 		}
-	case r.MAC == "" && op.macOptional:
+	case r.MAC == "" && op.macOptional && (r.Outcome == "OK" || op.notFoundEmpty && r.Outcome == "KO" && detail.Code == CodeNotFound):
+		// XPay's own client reads this answer unsigned: its data, or
+		// nothing found. It is a read, and never a refusal to act on.
+		return nil
 	case r.MAC == "" && r.Outcome == "KO" && unsignedKO(detail.Code):
 		// XPay leaves these unsigned: it could not compute a MAC, or
 		// refused the request before reading it. Anyone on the path can
-		// forge one, so a write that gets it may still have happened
-		// (outcome decides that).
-		return c.refusal(op, status, raw, r, detail)
+		// forge one, so it is no refusal, and a write that gets it may
+		// still have happened (outcome decides that).
+		return c.untrusted(op, status, raw, fmt.Errorf("%w; XPay's answer, unsigned and so not verified: KO %d: %s",
+			ErrInvalidMAC, detail.Code, printable(detail.Message)))
 	case r.Outcome == "KO":
 		// XPay's words help whoever reads the error, most of all when the
 		// key is wrong (XPay then signs KO 3 with the right one), but an
@@ -133,7 +137,6 @@ func (c *Client) refusal(op *service, status int, raw []byte, r *Response, detai
 		Code:        detail.Code,
 		Message:     detail.Message,
 		OperationID: r.OperationID,
-		Unsigned:    r.MAC == "",
 		HTTPStatus:  status,
 		Body:        raw,
 	}

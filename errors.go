@@ -12,15 +12,17 @@ import (
 // Errors returned by the Client fall into four kinds. Use errors.As for the
 // types and errors.Is for the sentinels:
 //
-//	var apiErr *xpay.APIError          // XPay answered KO (esito=KO), with a code
+//	var apiErr *xpay.APIError          // XPay refused (esito=KO), verified: nothing happened
 //	var valErr *xpay.ValidationError   // bad input: nothing was sent
 //	var respErr *xpay.ResponseError    // an answer that is not a trustworthy envelope
+//	var unknown *xpay.OutcomeUnknownError  // a write may or may not have happened: settle it
 //	errors.Is(err, xpay.ErrInvalidMAC)     // the response MAC is missing or wrong
 //	errors.Is(err, xpay.ErrStaleResponse)  // a signed answer from another time: a replay
-//	errors.Is(err, xpay.ErrOutcomeUnknown) // a write may or may not have happened
+//	errors.Is(err, xpay.ErrOutcomeUnknown) // the same as errors.As(err, &unknown)
 //
-// Check ErrOutcomeUnknown first: an unsigned KO to a write is an *APIError
-// that also matches it, because anyone on the path could have forged it.
+// The types carry the money rule, so the order of the checks does not
+// matter: an *APIError is never an unknown outcome, and an unknown outcome
+// is never an *APIError.
 //
 // When the caller's context is done, the context's error comes first:
 // errors.Is(err, context.Canceled) holds even if the transport failed too.
@@ -84,21 +86,20 @@ const (
 	CodeInternal            = 100 // internal error
 )
 
-// APIError is XPay's answer esito=KO: the request was understood and
-// refused. The response MAC was verified, except for codes 50 and 99 and
-// a KO with no code (CodeUnspecified, as XPay answers a request it cannot
-// read), which XPay may send unsigned (Unsigned is then true). An unsigned
-// KO proves nothing, since anyone on the path can forge one: to a write it
-// also matches ErrOutcomeUnknown, and the write may have happened. A KO
-// with any other code whose MAC does not verify is no APIError: it is a
-// *ResponseError matching ErrInvalidMAC, whose text quotes XPay's code and
-// message.
+// APIError is XPay's refusal: an answer esito=KO whose response MAC
+// verified and whose timeStamp is fresh. It is never an unknown outcome:
+// the request was understood and refused, and nothing happened. A KO that
+// is not verified (unsigned, as XPay may send codes 50 and 99 and a KO
+// with no code, or with a wrong MAC, or stale) is no APIError, since
+// anyone on the path can forge one: it is a *ResponseError matching
+// ErrInvalidMAC or ErrStaleResponse, whose text quotes XPay's code and
+// message as unverified, and to a write it is also an unknown outcome.
+// So the order in which a caller checks the error types does not matter.
 type APIError struct {
 	Operation   string // the Client method, e.g. "Capture"
 	Code        int    // errore.codice, e.g. CodeInvalidState
 	Message     string // errore.messaggio, in Italian, as sent
 	OperationID string // idOperazione, Nexi's reference for this call
-	Unsigned    bool   // the answer had no MAC: not verified
 	HTTPStatus  int
 	Body        []byte // the raw response body
 }
@@ -107,9 +108,6 @@ func (e *APIError) Error() string {
 	s := "xpay: " + e.Operation + ": KO " + strconv.Itoa(e.Code) + ": " + printable(e.Message)
 	if e.OperationID != "" {
 		s += " (idOperazione " + printable(e.OperationID) + ")"
-	}
-	if e.Unsigned {
-		s += " (unsigned answer: not verified)"
 	}
 	return s
 }
@@ -182,8 +180,8 @@ func (e *ResponseError) Unwrap() error { return e.Err }
 //	}
 //
 // The request path decides it in one place: a write that fails in any way
-// but a verified, fresh refusal (an *APIError that is not Unsigned) or a
-// request that never left this machine has an unknown outcome.
+// but a verified, fresh refusal (an *APIError) or a request that never
+// left this machine has an unknown outcome.
 type OutcomeUnknownError struct {
 	Write PendingWrite
 	Err   error

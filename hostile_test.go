@@ -7,6 +7,7 @@ package xpay_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,19 +71,21 @@ func TestUnsignedKOToAWriteIsAnUnknownOutcome(t *testing.T) {
 		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 2000, Currency: eur})
 		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
 		var apiErr *xpay.APIError
-		require.ErrorAs(t, err, &apiErr, "XPay's code and message are still there")
-		assert.Equal(t, code, apiErr.Code)
-		assert.True(t, apiErr.Unsigned)
-		assert.Contains(t, err.Error(), "unsigned answer: not verified")
+		assert.False(t, errors.As(err, &apiErr), "an unverified KO is no refusal: %v", err)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.Contains(t, err.Error(), fmt.Sprintf("XPay's answer, unsigned and so not verified: KO %d", code), "XPay's code is still there")
 
 		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 		require.NoError(t, err)
 		assert.Equal(t, xpay.Amount(2000), captured(t, res.Order()), "the capture happened: sending it again would capture twice")
 
-		// A read that gets one is still a plain *APIError: nothing to settle.
+		// A read that gets one has nothing to settle, and no refusal either.
 		srv.InjectFault("GetOrder", xpaytest.Fault{UnsignedKO: code, Times: 1})
 		_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
-		requireCode(t, err, code)
+		require.ErrorAs(t, err, &respErr)
+		assert.False(t, errors.As(err, &apiErr))
 		assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown)
 	}
 }
@@ -673,9 +676,8 @@ func TestErrorsShowNoControlCharactersFromTheServer(t *testing.T) {
 }
 
 // What XPay said, when a call fails, is in the error: an unsigned KO with
-// no code (as XPay answers a field it does not know) is an *APIError that
-// says it is unsigned; a KO that does not verify quotes XPay, with a hint,
-// but is no *APIError.
+// no code (as XPay answers a field it does not know), like a KO that does
+// not verify, quotes XPay, with a hint, but is no *APIError.
 func TestErrorsSayWhatXPaySaid(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -684,14 +686,13 @@ func TestErrorsSayWhatXPaySaid(t *testing.T) {
 		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","errore":{"messaggio":"Campo \"apikey\" non riconosciuto"}}`))
 		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
 		var apiErr *xpay.APIError
-		require.ErrorAs(t, err, &apiErr)
-		assert.Equal(t, xpay.CodeUnspecified, apiErr.Code)
-		assert.True(t, apiErr.Unsigned)
-		assert.EqualError(t, err, `xpay: GetOrder: KO 0: Campo "apikey" non riconosciuto (unsigned answer: not verified)`)
+		assert.False(t, errors.As(err, &apiErr))
+		assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.EqualError(t, err, `xpay: GetOrder: HTTP 200: xpay: response MAC missing or invalid; XPay's answer, unsigned and so not verified: KO 0: Campo "apikey" non riconosciuto`)
 		assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown)
 
 		_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
-		require.ErrorAs(t, err, &apiErr)
+		assert.False(t, errors.As(err, &apiErr))
 		assert.ErrorIs(t, err, xpay.ErrOutcomeUnknown, "unsigned: the capture may have happened")
 	})
 	t.Run("a wrong secret key", func(t *testing.T) {

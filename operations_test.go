@@ -155,6 +155,25 @@ func testOperation(t *testing.T, oc opCase) {
 		assert.Empty(t, extraKeys(res), "fixture keys the types do not model")
 	})
 
+	// The KOs XPay may send unsigned are no refusal, to any operation: an
+	// *APIError is only ever a verified one.
+	for _, code := range []int{xpay.CodeUnspecified, xpay.CodeMACNotComputable, xpay.CodeNotAllowed} {
+		t.Run(fmt.Sprintf("unsigned KO %d is no APIError", code), func(t *testing.T) {
+			t.Parallel()
+			body := fmt.Sprintf(`{"esito":"KO","idOperazione":"1","timeStamp":1718611200000,"errore":{"codice":%d,"messaggio":"x"}}`, code)
+			res, calls, err := serve(t, httpmock.NewStringResponder(http.StatusOK, body))
+			assert.Nil(t, res)
+			assert.Equal(t, 1, calls)
+			var apiErr *xpay.APIError
+			assert.False(t, errors.As(err, &apiErr), "%v", err)
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, err, &respErr)
+			assert.Equal(t, body, string(respErr.Body))
+			assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+			requireUnknownIffWrite(t, err)
+		})
+	}
+
 	for _, status := range []int{http.StatusOK, http.StatusBadRequest} {
 		t.Run("ko/"+http.StatusText(status), func(t *testing.T) {
 			t.Parallel()
@@ -189,8 +208,8 @@ func testOperation(t *testing.T, oc opCase) {
 			oc.checkOK(t, res)
 			_, _, err = serve(t, httpmock.NewBytesResponder(http.StatusOK, unsigned["MAC missing on KO"]))
 			var apiErr *xpay.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, oc.koCode, apiErr.Code)
+			assert.False(t, errors.As(err, &apiErr), "an unsigned KO is no refusal")
+			assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
 		})
 	} else {
 		maps.Copy(untrusted, unsigned)
@@ -210,13 +229,14 @@ func testOperation(t *testing.T, oc opCase) {
 		})
 	}
 
-	t.Run("unsigned KO 50", func(t *testing.T) {
+	t.Run("unsigned KO 50 with HTTP 500", func(t *testing.T) {
 		t.Parallel()
 		_, _, err := serve(t, httpmock.NewBytesResponder(http.StatusInternalServerError, fixture(t, "contabilizza-ko50-nomac.json")))
-		var apiErr *xpay.APIError
-		require.ErrorAs(t, err, &apiErr)
-		assert.Equal(t, xpay.CodeMACNotComputable, apiErr.Code)
-		assert.NotErrorIs(t, err, xpay.ErrInvalidMAC)
+		var respErr *xpay.ResponseError
+		require.ErrorAs(t, err, &respErr)
+		assert.Equal(t, http.StatusInternalServerError, respErr.HTTPStatus)
+		assert.Contains(t, err.Error(), "unsigned and so not verified: KO 50")
+		requireUnknownIffWrite(t, err)
 	})
 
 	t.Run("esito neither OK nor KO", func(t *testing.T) {

@@ -121,8 +121,8 @@ func (c *Client) run(ctx context.Context, op *service, req request, try func() (
 
 // outcome is the one place that decides whether the outcome of a call is
 // unknown. Writes fail closed: a write that failed in any way but a
-// verified, fresh refusal (an *APIError that is not Unsigned) or before
-// its request could leave (notSent) may have been carried out, and is an
+// verified, fresh refusal (an *APIError) or before its request could
+// leave (notSent) may have been carried out, and is an
 // *OutcomeUnknownError.
 func outcome(op *service, req request, sent time.Time, err error) error {
 	var ns notSent
@@ -132,7 +132,7 @@ func outcome(op *service, req request, sent time.Time, err error) error {
 		return nil
 	case errors.As(err, &ns):
 		return ns.error
-	case !op.write, errors.As(err, &apiErr) && !apiErr.Unsigned:
+	case !op.write, errors.As(err, &apiErr):
 		return err
 	}
 	w := PendingWrite{Operation: op.name, Sent: sent}

@@ -50,12 +50,12 @@ func TestFaultMatrix(t *testing.T) {
 			assert.Contains(t, string(respErr.Body), "<html>", "the body is kept")
 		}
 	}
-	isKO := func(code int) func(*testing.T, error) {
+	isUnsignedKO := func(code int) func(*testing.T, error) {
 		return func(t *testing.T, err error) {
-			requireCode(t, err, code)
 			var apiErr *xpay.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.True(t, apiErr.Unsigned)
+			assert.False(t, errors.As(err, &apiErr), "an unsigned KO is no refusal")
+			require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+			assert.Contains(t, err.Error(), fmt.Sprintf("not verified: KO %d", code))
 		}
 	}
 	is := func(target error) func(*testing.T, error) {
@@ -88,8 +88,8 @@ func TestFaultMatrix(t *testing.T) {
 		{"truncated body", xpaytest.Fault{TruncatedBody: true}, contains("reading response"), true, true, false},
 		{"missing MAC", xpaytest.Fault{MissingMAC: true}, is(xpay.ErrInvalidMAC), false, true, false},
 		{"wrong MAC", xpaytest.Fault{WrongMAC: true}, is(xpay.ErrInvalidMAC), false, true, false},
-		{"KO 50 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeMACNotComputable}, isKO(xpay.CodeMACNotComputable), false, true, false},
-		{"KO 99 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeNotAllowed}, isKO(xpay.CodeNotAllowed), false, true, false},
+		{"KO 50 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeMACNotComputable}, isUnsignedKO(xpay.CodeMACNotComputable), false, true, false},
+		{"KO 99 without MAC", xpaytest.Fault{UnsignedKO: xpay.CodeNotAllowed}, isUnsignedKO(xpay.CodeNotAllowed), false, true, false},
 		{"esito neither OK nor KO", xpaytest.Fault{Outcome: "PEN"}, contains(`unexpected esito "PEN"`), false, true, false},
 		{"a redirect", xpaytest.Fault{Redirect: http.StatusTemporaryRedirect}, isResponseErr(http.StatusTemporaryRedirect), false, true, false},
 		{"a signed answer an hour old", xpaytest.Fault{Stale: time.Hour}, is(xpay.ErrStaleResponse), false, true, false},

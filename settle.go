@@ -108,7 +108,7 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 			case over:
 				return false, nil
 			}
-		case errors.As(err, &apiErr) && apiErr.Code == CodeNotFound && !apiErr.Unsigned:
+		case errors.As(err, &apiErr) && apiErr.Code == CodeNotFound:
 			if over { // XPay does not know the order: nothing can have happened to it
 				return false, nil
 			}
