@@ -48,18 +48,25 @@ func decodeFailure(err error) error {
 	return fmt.Errorf("%w: %w", errNotEnvelope, err)
 }
 
-// decode reads an answer into out, whatever its HTTP status: XPay sends
-// KO bodies with 200 as well as with 4xx and 5xx.
-func (c *Client) decode(op *service, status int, raw []byte, out envelope, sent time.Time) error {
-	if !json.Valid(raw) {
-		return c.untrusted(op, status, raw, errNotEnvelope)
-	}
-	if err := lenient.Unmarshal(raw, out); err != nil {
+// decode reads body, an answer or the envelope of one that was walked,
+// into out, whatever its HTTP status (XPay sends KO bodies with 200 as
+// well as with 4xx and 5xx), keeps raw in it, and judges it: the one step
+// that decides what an answer is worth.
+func (c *Client) decode(op *service, status int, body, raw []byte, out envelope, sent time.Time) error {
+	if err := lenient.Unmarshal(body, out); err != nil {
 		return c.untrusted(op, status, raw, decodeFailure(err))
 	}
 	r := out.response()
 	r.HTTPStatus, r.RawBody = status, raw
 	return c.judge(op, status, raw, r, sent)
+}
+
+// decodeAll decodes an answer held whole in raw.
+func (c *Client) decodeAll(op *service, status int, raw []byte, out envelope, sent time.Time) error {
+	if !json.Valid(raw) {
+		return c.untrusted(op, status, raw, errNotEnvelope)
+	}
+	return c.decode(op, status, raw, raw, out, sent)
 }
 
 // judge decides whether a decoded envelope can be trusted: a verified,

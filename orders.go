@@ -425,6 +425,9 @@ func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsR
 	return invoke[WarningsResponse](ctx, c, &svcWarnings, req)
 }
 
+// ordersList names the key of ListOrdersResponse.Orders.
+var ordersList = lenient.KeyOf[ListOrdersResponse]("Orders")
+
 // ListOrdersSeq is ListOrders for answers of any size in memory: it yields
 // the orders one by one as they arrive, and never holds more than the
 // order it is reading (ListOrders holds the whole answer). It reads the
@@ -448,7 +451,7 @@ func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsR
 // again, as ListOrders is, until the first order has been yielded.
 func (c *Client) ListOrdersSeq(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
-		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, "report", func(raw []byte) error {
+		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, ordersList, func(raw []byte) error {
 			var o Order
 			if err := lenient.Unmarshal(raw, &o); err != nil {
 				return err

@@ -40,13 +40,15 @@ type request interface {
 
 // The request pipeline. Every call goes
 //
-//	invoke → call → run → attempt → send → readBody → decode → judge
+//	invoke → call → run → attempt → send → a body reader → decode → judge
 //
-// and the two that stream take the same stages with a reader of their
-// own: ListOrdersSeq (streamList → run → send → walker → judge) and
-// DownloadReport (stream → run → send → doStream → judge). run is the one
-// place that decides whether to try again; the exchange (send) owns the
-// call's timers.
+// and differs from another only in its body reader: buffered (every
+// operation), walked (ListOrdersSeq, streamList) or copied
+// (DownloadReport, stream). run is the one place that decides whether to
+// try again, and outcome the one that decides whether a write's outcome
+// is unknown; attempt is the one that signs and sends; decode and judge
+// the one step that decides what an answer is worth. The exchange (send)
+// owns the call's timers.
 
 // invoke runs op and returns its typed response: every operation method is
 // one call to it.
@@ -72,7 +74,7 @@ func (c *Client) call(ctx context.Context, op *service, req request, fresh func(
 	var out envelope
 	err := c.run(ctx, op, req, func() (int, *Response, time.Time, error) {
 		out = fresh() // nothing from an earlier attempt survives
-		status, sent, err := c.attempt(ctx, op, req, out)
+		status, sent, err := c.attempt(ctx, op, c.post(op, req), c.buffered(op, out))
 		return status, out.response(), sent, err
 	}, nil)
 	return out, err
@@ -184,21 +186,54 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// attempt sends req once, with a fresh timestamp and MAC, and returns
-// when it was signed.
-func (c *Client) attempt(ctx context.Context, op *service, req request, out envelope) (status int, sent time.Time, err error) {
+// outgoing is the request of one attempt, signed for it.
+type outgoing struct {
+	method, url string
+	body        []byte
+	sent        time.Time // the timeStamp signed, which the answer's must stand near
+}
+
+// bodyReader reads the answer of one attempt into its result, whatever
+// its status, and judges it. x's body is closed after it.
+type bodyReader func(ctx context.Context, x *exchange, sent time.Time) error
+
+// attempt makes one request, signed afresh by build, and hands its answer
+// to read. It returns when the request was signed.
+func (c *Client) attempt(ctx context.Context, op *service, build func() (outgoing, error), read bodyReader) (status int, sent time.Time, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, sent, notSent{err}
 	}
-	body, sent, err := c.signedBody(op, req)
+	req, err := build()
 	if err != nil {
-		return 0, sent, notSent{err}
+		return 0, req.sent, notSent{err}
 	}
-	raw, status, err := c.post(ctx, op, body)
-	if err == nil {
-		err = c.decode(op, status, raw, out, sent)
+	x, err := c.send(ctx, op, req.method, req.url, req.body)
+	if err != nil {
+		return 0, req.sent, err
 	}
-	return status, sent, err
+	defer x.end()
+	defer x.resp.Body.Close()
+	return x.resp.StatusCode, req.sent, read(ctx, x, req.sent)
+}
+
+// post returns the builder of a POST of req, stamped and signed.
+func (c *Client) post(op *service, req request) func() (outgoing, error) {
+	return func() (outgoing, error) {
+		body, sent, err := c.signedBody(op, req)
+		return outgoing{method: http.MethodPost, url: c.baseURL + op.path, body: body, sent: sent}, err
+	}
+}
+
+// buffered is the body reader of a call: the whole answer, up to the size
+// cap, decoded into out.
+func (c *Client) buffered(op *service, out envelope) bodyReader {
+	return func(ctx context.Context, x *exchange, sent time.Time) error {
+		raw, err := c.readBody(ctx, op, x)
+		if err != nil {
+			return err
+		}
+		return c.decodeAll(op, x.resp.StatusCode, raw, out, sent)
+	}
 }
 
 // signedBody stamps req with a fresh timeStamp, signs it and encodes it.
@@ -379,7 +414,8 @@ func (c *Client) send(ctx context.Context, op *service, method, url string, body
 	}
 	if s := x.resp.StatusCode; s >= 300 && s < 400 {
 		defer x.end()
-		raw, _, err := c.readBody(ctx, op, x)
+		defer x.resp.Body.Close()
+		raw, err := c.readBody(ctx, op, x)
 		if err != nil {
 			return nil, err
 		}
@@ -390,28 +426,16 @@ func (c *Client) send(ctx context.Context, op *service, method, url string, body
 
 var errRedirect = errors.New("a redirect, which XPay never sends: not followed")
 
-// post sends body and returns the answer's status and capped body.
-func (c *Client) post(ctx context.Context, op *service, body []byte) ([]byte, int, error) {
-	x, err := c.send(ctx, op, http.MethodPost, c.baseURL+op.path, body)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer x.end()
-	return c.readBody(ctx, op, x)
-}
-
 // readBody reads the whole body of x, up to the size cap.
-func (c *Client) readBody(ctx context.Context, op *service, x *exchange) ([]byte, int, error) {
-	defer x.resp.Body.Close()
-	status := x.resp.StatusCode
+func (c *Client) readBody(ctx context.Context, op *service, x *exchange) ([]byte, error) {
 	raw, err := readAll(x.resp.Body, x.resp.ContentLength, c.maxBody+1)
 	if err != nil {
-		return nil, status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
+		return nil, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 	}
 	if int64(len(raw)) > c.maxBody {
-		return nil, status, c.untrusted(op, status, nil, c.tooLarge())
+		return nil, c.untrusted(op, x.resp.StatusCode, nil, c.tooLarge())
 	}
-	return raw, status, nil
+	return raw, nil
 }
 
 func (c *Client) tooLarge() error {
@@ -426,13 +450,13 @@ func (c *Client) tooLarge() error {
 // *ResponseError.
 func (c *Client) stream(ctx context.Context, op *service, url func() (string, time.Time, error), w io.Writer) (int64, error) {
 	out := &countingWriter{w: w}
-	err := c.run(ctx, op, nil, func() (int, *Response, time.Time, error) {
+	get := func() (outgoing, error) {
 		u, sent, err := url()
-		if err != nil {
-			return 0, nil, sent, err
-		}
+		return outgoing{method: http.MethodGet, url: u, sent: sent}, err
+	}
+	err := c.run(ctx, op, nil, func() (int, *Response, time.Time, error) {
 		var r Response
-		status, err := c.doStream(ctx, op, u, out, &r, sent)
+		status, sent, err := c.attempt(ctx, op, get, c.copied(op, &r, out))
 		return status, &r, sent, err
 	}, func() bool { return out.n > 0 })
 	return out.n, err
@@ -450,41 +474,40 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *Client) doStream(ctx context.Context, op *service, url string, w io.Writer, r *Response, sent time.Time) (int, error) {
-	x, err := c.send(ctx, op, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer x.end()
-	defer x.resp.Body.Close()
-	status := x.resp.StatusCode
-	body := bufio.NewReaderSize(x.body(), 4096)
-	// A file that starts like a JSON object may be an envelope in the
-	// report's place, whatever its Content-Type says: read it whole, up to
-	// the size cap, to tell.
-	var head []byte
-	if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {
-		head, err = readAll(body, -1, c.maxBody+1)
-		if err != nil {
-			return status, c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
-		}
-		switch {
-		case int64(len(head)) > c.maxBody && status/100 != 2:
-			return status, c.untrusted(op, status, nil, c.tooLarge())
-		case int64(len(head)) <= c.maxBody:
-			switch err := c.decode(op, status, head, r, sent); {
-			case err == nil:
-				return status, c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))
-			case status/100 != 2 || !errors.Is(err, errNotEnvelope):
-				return status, err
+// copied is the body reader of a file: copied to w as it arrives, unless
+// it is an envelope (decoded into r) in the file's place.
+func (c *Client) copied(op *service, r *Response, w io.Writer) bodyReader {
+	return func(ctx context.Context, x *exchange, sent time.Time) error {
+		status := x.resp.StatusCode
+		body := bufio.NewReaderSize(x.body(), 4096)
+		// A file that starts like a JSON object may be an envelope in the
+		// report's place, whatever its Content-Type says: read it whole,
+		// up to the size cap, to tell.
+		var head []byte
+		if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {
+			var err error
+			head, err = readAll(body, -1, c.maxBody+1)
+			if err != nil {
+				return c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
+			}
+			switch {
+			case int64(len(head)) > c.maxBody && status/100 != 2:
+				return c.untrusted(op, status, nil, c.tooLarge())
+			case int64(len(head)) <= c.maxBody:
+				switch err := c.decodeAll(op, status, head, r, sent); {
+				case err == nil:
+					return c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))
+				case status/100 != 2 || !errors.Is(err, errNotEnvelope):
+					return err
+				}
 			}
 		}
+		n, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), body))
+		if err != nil {
+			return c.lost(ctx, op, x.cause(fmt.Errorf("after %d bytes: %w", n, err)), true)
+		}
+		return nil
 	}
-	n, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), body))
-	if err != nil {
-		return status, c.lost(ctx, op, x.cause(fmt.Errorf("after %d bytes: %w", n, err)), true)
-	}
-	return status, nil
 }
 
 // firstByte returns the first byte of b that is not JSON white space, or 0.
@@ -515,10 +538,7 @@ func readAll(r io.Reader, length, limit int64) ([]byte, error) {
 func (c *Client) lost(ctx context.Context, op *service, cause error, mayHaveSent bool) error {
 	var err error
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		err = ctxErr
-		if op.write && mayHaveSent {
-			err = fmt.Errorf("%w: xpay: %s", ctxErr, op.name)
-		}
+		err = fmt.Errorf("%w: xpay: %s", ctxErr, op.name)
 	} else {
 		var ue *url.Error
 		if errors.As(cause, &ue) {

@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,15 +177,30 @@ func (si *structInfo) collect(t reflect.Type, parent []int) {
 	}
 }
 
-// FieldOf returns the Go field of t (a struct type) that key names, by
-// the rules above, as an index that is the same for every key naming it.
-func FieldOf(t reflect.Type, key []byte) (field int, ok bool) {
-	si := infoOf(t)
-	f, _, ok := si.lookup(key)
+// KeyOf returns whether a key names the Go field goField of the struct
+// type T, by the rules above: the field's json tag, its other spellings,
+// in any letter case. It panics if T has no such field, when the program
+// starts, since it is called to set a package variable.
+func KeyOf[T any](goField string) func(key []byte) bool {
+	t := reflect.TypeFor[T]()
+	sf, ok := t.FieldByName(goField)
 	if !ok {
-		return 0, false
+		panic("lenient: " + t.String() + " has no field " + goField)
 	}
-	return si.fields[f].field, true
+	si := infoOf(t)
+	want := -1
+	for _, f := range si.fields {
+		if slices.Equal(f.index, sf.Index) {
+			want = f.field
+		}
+	}
+	if want < 0 {
+		panic("lenient: " + t.String() + "." + goField + " is not decoded")
+	}
+	return func(key []byte) bool {
+		f, _, ok := si.lookup(key)
+		return ok && si.fields[f].field == want
+	}
 }
 
 // lookup finds the field a key names; exact is false when only the letter
