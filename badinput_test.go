@@ -52,8 +52,8 @@ func moreInvalid() map[string][]invalidCase {
 			{"impossible day", call((*xpay.Client).ListOrders, xpay.ListOrdersRequest{Period: xpay.DateRange{From: feb30, To: june17}, Channel: xpay.ChannelAll}), "Period.From", "periodo"},
 			{"no end", call((*xpay.Client).ListOrders, xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1}, Channel: xpay.ChannelAll}), "Period.To", "periodo"},
 		},
-		"Warnings": {
-			{"range reversed", call((*xpay.Client).Warnings, xpay.WarningsRequest{From: xpay.DateTime{Year: 2024, Month: 6, Day: 2}, To: xpay.DateTime{Year: 2024, Month: 6, Day: 1}}), "To", "dataTransazioneAl"},
+		"ListWarnings": {
+			{"range reversed", call((*xpay.Client).ListWarnings, xpay.ListWarningsRequest{From: xpay.DateTime{Year: 2024, Month: 6, Day: 2}, To: xpay.DateTime{Year: 2024, Month: 6, Day: 1}}), "To", "dataTransazioneAl"},
 		},
 		"CreatePayByLink": {
 			{"code with a newline", call(c, pbl(xpay.CreatePayByLinkRequest{TransactionCode: "PBL\n1"})), "TransactionCode", "codiceTransazione"},
@@ -66,8 +66,8 @@ func moreInvalid() map[string][]invalidCase {
 		"RegeneratePayByLink": {
 			{"empty code", call((*xpay.Client).RegeneratePayByLink, xpay.RegeneratePayByLinkRequest{TimeoutHours: 1}), "TransactionCode", "codiceTransazione"},
 		},
-		"PayByLinkReport": {
-			{"impossible day", call((*xpay.Client).PayByLinkReport, xpay.PayByLinkReportRequest{CreatedFrom: june1, CreatedTo: feb30}), "CreatedTo", "linkCreatiAl"},
+		"ListPayByLinks": {
+			{"impossible day", call((*xpay.Client).ListPayByLinks, xpay.ListPayByLinksRequest{CreatedFrom: june1, CreatedTo: feb30}), "CreatedTo", "linkCreatiAl"},
 		},
 		"ListReports": {
 			{"two-digit year", call((*xpay.Client).ListReports, xpay.ListReportsRequest{RefDate: xpay.Date{Year: 24, Month: 6, Day: 1}}), "RefDate", "refDate"},

@@ -269,7 +269,7 @@ func BenchmarkListOrders100k(b *testing.B) {
 		},
 		"stream": func() int {
 			count := 0
-			for _, err := range c.ListOrdersSeq(ctx, listReq) {
+			for _, err := range c.Orders(ctx, listReq) {
 				if err != nil {
 					b.Fatal(err)
 				}

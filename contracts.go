@@ -70,7 +70,7 @@ type CreateContractFromPOSResponse struct {
 
 // CreateContractFromPOS registers a contract from a physical POS payment
 // (creazioneDaPosFisico). It is never retried: on ErrOutcomeUnknown, look
-// the contract up with ContractDetails before trying again.
+// the contract up with ListContractDetails before trying again.
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) CreateContractFromPOS(ctx context.Context, req *CreateContractFromPOSRequest) (*CreateContractFromPOSResponse, error) {
@@ -110,33 +110,17 @@ func (f *ContractFilter) validate() error {
 }
 
 var (
-	svcListContracts   = service{name: "ListContracts", path: "ecomm/api/contratti/queryContratti"}
-	svcContractDetails = service{name: "ContractDetails", path: "ecomm/api/contratti/dettagliContratto"}
-	svcContractStatus  = service{name: "ContractStatus", path: "ecomm/api/contratti/statoContratti"}
+	svcListContracts        = service{name: "ListContracts", path: "ecomm/api/contratti/queryContratti"}
+	svcListContractDetails  = service{name: "ListContractDetails", path: "ecomm/api/contratti/dettagliContratto"}
+	svcListContractStatuses = service{name: "ListContractStatuses", path: "ecomm/api/contratti/statoContratti"}
 )
 
-// ListContractsRequest searches contracts (queryContratti).
-type ListContractsRequest = ContractFilter
-
-// ContractDetailsRequest asks for contracts with their details
-// (dettagliContratto).
-type ContractDetailsRequest = ContractFilter
-
 // ContractsResponse lists contracts: the answer of ListContracts,
-// ContractDetails and ContractStatus.
+// ListContractDetails and ListContractStatuses.
 type ContractsResponse struct {
 	Response
 	Contracts []Contract `json:"contratti"`
 }
-
-// ListContractsResponse is the answer of ListContracts.
-type ListContractsResponse = ContractsResponse
-
-// ContractDetailsResponse is the answer of ContractDetails.
-type ContractDetailsResponse = ContractsResponse
-
-// ContractStatusResponse is the answer of ContractStatus.
-type ContractStatusResponse = ContractsResponse
 
 // Contract is a contract (a stored card for recurring payments). Which
 // fields each service fills in is inferred, not documented: anything else
@@ -153,8 +137,8 @@ type Contract struct {
 	TransactionCode    string `json:"codiceTransazione"` // of the first payment
 	ActivatedAt        string `json:"dataAttivazione"`
 	FirstPaymentStatus string `json:"statoPrimoPagamento"`
-	UpdatedAt          string `json:"dataAggiornamento"`  // ContractStatus
-	UpdateStatus       string `json:"statoAggiornamento"` // ContractStatus
+	UpdatedAt          string `json:"dataAggiornamento"`  // ListContractStatuses
+	UpdateStatus       string `json:"statoAggiornamento"` // ListContractStatuses
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -166,32 +150,32 @@ func (k *Contract) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, k
 // ListContracts searches contracts (queryContratti).
 //
 // It is a read.
-func (c *Client) ListContracts(ctx context.Context, req *ListContractsRequest) (*ListContractsResponse, error) {
-	return invoke[ListContractsResponse](ctx, c, &svcListContracts, req)
+func (c *Client) ListContracts(ctx context.Context, req *ContractFilter) (*ContractsResponse, error) {
+	return invoke[ContractsResponse](ctx, c, &svcListContracts, req)
 }
 
-// ContractDetails returns contracts with their card and first-payment
+// ListContractDetails returns contracts with their card and first-payment
 // details (dettagliContratto).
 //
 // It is a read.
-func (c *Client) ContractDetails(ctx context.Context, req *ContractDetailsRequest) (*ContractDetailsResponse, error) {
-	return invoke[ContractDetailsResponse](ctx, c, &svcContractDetails, req)
+func (c *Client) ListContractDetails(ctx context.Context, req *ContractFilter) (*ContractsResponse, error) {
+	return invoke[ContractsResponse](ctx, c, &svcListContractDetails, req)
 }
 
-// ContractStatusRequest asks for the update state of contracts
+// ListContractStatusesRequest asks for the update state of contracts
 // (statoContratti): the contract filter, plus filters on the last update
 // that are sent but, as in XPay's samples, not signed.
-type ContractStatusRequest struct {
+type ListContractStatusesRequest struct {
 	ContractFilter
 	UpdatedFrom DateTime `json:"dataAggiornamentoDa"`
 	UpdatedTo   DateTime `json:"dataAggiornamentoA"`
 	UpdateState string   `json:"statoAggiornamento"`
 }
 
-// ContractStatusRequest's macFields are ContractFilter's, promoted: the
+// ListContractStatusesRequest's macFields are ContractFilter's, promoted: the
 // update filters are not signed.
 
-func (r *ContractStatusRequest) validate() error {
+func (r *ListContractStatusesRequest) validate() error {
 	return firstError(
 		r.ContractFilter.validate(),
 		checkDateTime("UpdatedFrom", "dataAggiornamentoDa", r.UpdatedFrom),
@@ -201,12 +185,12 @@ func (r *ContractStatusRequest) validate() error {
 	)
 }
 
-// ContractStatus returns contracts with their update state
+// ListContractStatuses returns contracts with their update state
 // (statoContratti).
 //
 // It is a read.
-func (c *Client) ContractStatus(ctx context.Context, req *ContractStatusRequest) (*ContractStatusResponse, error) {
-	return invoke[ContractStatusResponse](ctx, c, &svcContractStatus, req)
+func (c *Client) ListContractStatuses(ctx context.Context, req *ListContractStatusesRequest) (*ContractsResponse, error) {
+	return invoke[ContractsResponse](ctx, c, &svcListContractStatuses, req)
 }
 
 var (
@@ -230,49 +214,31 @@ func (r *ContractRequest) validate() error {
 	return checkRequired("ContractNumber", "numeroContratto", r.ContractNumber, maxContractLen)
 }
 
-// DeleteContractRequest names the contract to delete.
-type DeleteContractRequest = ContractRequest
-
-// EnableContractRequest names the contract to enable.
-type EnableContractRequest = ContractRequest
-
-// DisableContractRequest names the contract to disable.
-type DisableContractRequest = ContractRequest
-
 // ContractChangeResponse is the envelope alone: the answer of
 // DeleteContract, EnableContract and DisableContract.
 type ContractChangeResponse struct {
 	Response
 }
 
-// DeleteContractResponse is the answer of DeleteContract.
-type DeleteContractResponse = ContractChangeResponse
-
-// EnableContractResponse is the answer of EnableContract.
-type EnableContractResponse = ContractChangeResponse
-
-// DisableContractResponse is the answer of DisableContract.
-type DisableContractResponse = ContractChangeResponse
-
 // DeleteContract deletes a contract (cancellaContratto). An unknown
 // contract is an *APIError with CodeInvalidContract.
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
-func (c *Client) DeleteContract(ctx context.Context, req *DeleteContractRequest) (*DeleteContractResponse, error) {
-	return invoke[DeleteContractResponse](ctx, c, &svcDeleteContract, req)
+func (c *Client) DeleteContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
+	return invoke[ContractChangeResponse](ctx, c, &svcDeleteContract, req)
 }
 
 // EnableContract enables a contract (abilitaContratto).
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
-func (c *Client) EnableContract(ctx context.Context, req *EnableContractRequest) (*EnableContractResponse, error) {
-	return invoke[EnableContractResponse](ctx, c, &svcEnableContract, req)
+func (c *Client) EnableContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
+	return invoke[ContractChangeResponse](ctx, c, &svcEnableContract, req)
 }
 
 // DisableContract disables a contract (disabilitaContratto) so that it
 // cannot be charged until enabled again.
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
-func (c *Client) DisableContract(ctx context.Context, req *DisableContractRequest) (*DisableContractResponse, error) {
-	return invoke[DisableContractResponse](ctx, c, &svcDisableContract, req)
+func (c *Client) DisableContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
+	return invoke[ContractChangeResponse](ctx, c, &svcDisableContract, req)
 }

@@ -14,7 +14,7 @@ func TestContractStatusUpdateFiltersAreSentNotSigned(t *testing.T) {
 	c, mock := newTestClient(t)
 	got := recordBody(t, mock, "ecomm/api/contratti/statoContratti", "statoContratti-ok.json")
 	from := xpay.DateTime{Year: 2024, Month: 3, Day: 2, Hour: 12}
-	_, err := c.ContractStatus(context.Background(), &xpay.ContractStatusRequest{
+	_, err := c.ListContractStatuses(context.Background(), &xpay.ListContractStatusesRequest{
 		ContractFilter: xpay.ContractFilter{TaxCode: taxCode, RegisteredFrom: from},
 		UpdatedFrom:    xpay.DateTime{Year: 2024, Month: 6, Day: 1},
 		UpdateState:    "AGGIORNATO",

@@ -79,12 +79,6 @@ func (r *BlacklistRequest) validate() error {
 	return firstError(checkValueType("Type", r.Type), checkValue(r.Type, r.Value))
 }
 
-// RemoveFromBlacklistRequest names the value to take off the blacklist.
-type RemoveFromBlacklistRequest = BlacklistRequest
-
-// CheckBlacklistRequest names the value to look up.
-type CheckBlacklistRequest = BlacklistRequest
-
 // ListBlacklistRequest selects the blacklist entries of one type
 // (blacklist/reportBlackList).
 type ListBlacklistRequest struct {
@@ -104,12 +98,6 @@ type BlacklistChangeResponse struct {
 	Response
 }
 
-// AddToBlacklistResponse is the answer of AddToBlacklist.
-type AddToBlacklistResponse = BlacklistChangeResponse
-
-// RemoveFromBlacklistResponse is the answer of RemoveFromBlacklist.
-type RemoveFromBlacklistResponse = BlacklistChangeResponse
-
 // BlacklistResponse lists blacklist entries: the answer of CheckBlacklist
 // and ListBlacklist.
 type BlacklistResponse struct {
@@ -125,12 +113,6 @@ type BlacklistResponse struct {
 func (r *BlacklistResponse) Listed() bool {
 	return len(r.Entries) > 0 || string(r.Extra["blacklist"]) == "true"
 }
-
-// CheckBlacklistResponse is the answer of CheckBlacklist.
-type CheckBlacklistResponse = BlacklistResponse
-
-// ListBlacklistResponse is the answer of ListBlacklist.
-type ListBlacklistResponse = BlacklistResponse
 
 // BlacklistEntry is one blacklisted value. Its field names are inferred,
 // not documented: anything else XPay sends is kept in Extra.
@@ -154,33 +136,33 @@ func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return lenient.Unmarsha
 // (blacklist/aggiungi).
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
-func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*AddToBlacklistResponse, error) {
-	return invoke[AddToBlacklistResponse](ctx, c, &svcAddToBlacklist, req)
+func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*BlacklistChangeResponse, error) {
+	return invoke[BlacklistChangeResponse](ctx, c, &svcAddToBlacklist, req)
 }
 
 // RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
-func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlacklistRequest) (*RemoveFromBlacklistResponse, error) {
-	return invoke[RemoveFromBlacklistResponse](ctx, c, &svcRemoveFromBlacklist, req)
+func (c *Client) RemoveFromBlacklist(ctx context.Context, req *BlacklistRequest) (*BlacklistChangeResponse, error) {
+	return invoke[BlacklistChangeResponse](ctx, c, &svcRemoveFromBlacklist, req)
 }
 
 // CheckBlacklist looks a value up in the blacklist (blacklist/controlla);
 // see BlacklistResponse.Listed. XPay's "not found" (a verified KO with
 // CodeNotFound) is the normal answer for a value not listed: an empty
-// response whose Listed is false, as Warnings reads it.
+// response whose Listed is false, as ListWarnings reads it.
 //
 // It is a read.
-func (c *Client) CheckBlacklist(ctx context.Context, req *CheckBlacklistRequest) (*CheckBlacklistResponse, error) {
-	return invoke[CheckBlacklistResponse](ctx, c, &svcCheckBlacklist, req)
+func (c *Client) CheckBlacklist(ctx context.Context, req *BlacklistRequest) (*BlacklistResponse, error) {
+	return invoke[BlacklistResponse](ctx, c, &svcCheckBlacklist, req)
 }
 
 // ListBlacklist lists the blacklist entries of one type
 // (blacklist/reportBlackList).
 //
 // It is a read.
-func (c *Client) ListBlacklist(ctx context.Context, req *ListBlacklistRequest) (*ListBlacklistResponse, error) {
-	return invoke[ListBlacklistResponse](ctx, c, &svcListBlacklist, req)
+func (c *Client) ListBlacklist(ctx context.Context, req *ListBlacklistRequest) (*BlacklistResponse, error) {
+	return invoke[BlacklistResponse](ctx, c, &svcListBlacklist, req)
 }
 
 var (
@@ -218,12 +200,6 @@ func (r *CFPANRequest) validate() error {
 	)
 }
 
-// CheckCFPANRequest names the pair to look up.
-type CheckCFPANRequest = CFPANRequest
-
-// DeleteCFPANRequest names the pair to delete.
-type DeleteCFPANRequest = CFPANRequest
-
 // ListCFPANRequest selects the pairs of a contract number or tax code
 // (cfpan/reportAssociazioni).
 type ListCFPANRequest struct {
@@ -251,12 +227,6 @@ type CFPANResponse struct {
 	Response
 	Associations []CFPANAssociation `json:"cfpan"`
 }
-
-// CheckCFPANResponse is the answer of CheckCFPAN.
-type CheckCFPANResponse = CFPANResponse
-
-// ListCFPANResponse is the answer of ListCFPAN.
-type ListCFPANResponse = CFPANResponse
 
 // DeleteCFPANResponse is the answer of DeleteCFPAN: the envelope alone.
 type DeleteCFPANResponse struct {
@@ -286,15 +256,15 @@ func (a *CFPANAssociation) UnmarshalJSON(b []byte) error { return lenient.Unmars
 // (cfpan/controllaEsistenza).
 //
 // It is a read.
-func (c *Client) CheckCFPAN(ctx context.Context, req *CheckCFPANRequest) (*CheckCFPANResponse, error) {
-	return invoke[CheckCFPANResponse](ctx, c, &svcCheckCFPAN, req)
+func (c *Client) CheckCFPAN(ctx context.Context, req *CFPANRequest) (*CFPANResponse, error) {
+	return invoke[CFPANResponse](ctx, c, &svcCheckCFPAN, req)
 }
 
 // DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi). It is
 // never retried.
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
-func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*DeleteCFPANResponse, error) {
+func (c *Client) DeleteCFPAN(ctx context.Context, req *CFPANRequest) (*DeleteCFPANResponse, error) {
 	return invoke[DeleteCFPANResponse](ctx, c, &svcDeleteCFPAN, req)
 }
 
@@ -302,6 +272,6 @@ func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*Del
 // (cfpan/reportAssociazioni).
 //
 // It is a read.
-func (c *Client) ListCFPAN(ctx context.Context, req *ListCFPANRequest) (*ListCFPANResponse, error) {
-	return invoke[ListCFPANResponse](ctx, c, &svcListCFPAN, req)
+func (c *Client) ListCFPAN(ctx context.Context, req *ListCFPANRequest) (*CFPANResponse, error) {
+	return invoke[CFPANResponse](ctx, c, &svcListCFPAN, req)
 }

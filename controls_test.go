@@ -23,7 +23,7 @@ func TestCheckBlacklistBooleanShape(t *testing.T) {
 		c, mock := newTestClient(t)
 		mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/blacklist/controlla",
 			httpmock.NewBytesResponder(http.StatusOK, signedBody(t, "5", map[string]any{"blacklist": tc.value})))
-		res, err := c.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: taxCode})
+		res, err := c.CheckBlacklist(context.Background(), &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: taxCode})
 		require.NoError(t, err)
 		assert.Equal(t, tc.listed, res.Listed(), "%v", tc.value)
 	}
@@ -36,18 +36,18 @@ func TestCheckBlacklistNotListed(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
 	recordBody(t, mock, "ecomm/api/blacklist/controlla", "blacklist-controlla-ko.json")
-	res, err := c.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
+	res, err := c.CheckBlacklist(context.Background(), &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
 	require.NoError(t, err)
 	assert.False(t, res.Listed())
 
 	forged := editJSON(t, fixture(t, "blacklist-controlla-ko.json"), func(m map[string]any) { delete(m, "mac") })
 	mock.Reset()
 	mock.RegisterNoResponder(httpmock.NewBytesResponder(http.StatusOK, forged))
-	_, err = c.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
+	_, err = c.CheckBlacklist(context.Background(), &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
 	assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
 
 	_, sc := newSandbox(t)
-	res, err = sc.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+	res, err = sc.CheckBlacklist(context.Background(), &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
 	require.NoError(t, err)
 	assert.False(t, res.Listed(), "end to end: the sandbox answers KO 2 for a value not listed")
 }

@@ -20,10 +20,9 @@ import (
 // helpers are the Client's methods that are not operations of their own,
 // with the operation each stands on ("" for none).
 var helpers = map[string]string{
-	"ListOrdersSeq":              "ListOrders",
-	"PayByLinks":                 "PayByLinkReport",
 	"Orders":                     "ListOrders",
-	"ReportDownloadURL":          "DownloadReport",
+	"PayByLinks":                 "ListPayByLinks",
+	"SignDownloadURL":            "DownloadReport",
 	"Settle":                     "GetOrder",
 	"VerifyPaymentResult":        "",
 	"PaymentNotificationHandler": "",

@@ -47,7 +47,7 @@
 //     key with a field) is refused: other JSON parsers would read the last
 //     one, this one the first.
 //   - A list of objects holding something that is not an object is
-//     refused, so that ListOrders and ListOrdersSeq read every answer
+//     refused, so that ListOrders and Orders read every answer
 //     alike.
 //   - An answer that would decode into more than 16 times its size in
 //     memory is refused.

@@ -106,12 +106,12 @@ func e2eCases(ctx context.Context) []e2eCase {
 			func(c *xpay.Client) (any, error) {
 				return c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll})
 			}, -xpay.CodeInvalidAlias},
-		{"Warnings",
-			func(c *xpay.Client) (any, error) { return c.Warnings(ctx, &xpay.WarningsRequest{}) },
+		{"ListWarnings",
+			func(c *xpay.Client) (any, error) { return c.ListWarnings(ctx, &xpay.ListWarningsRequest{}) },
 			func(t *testing.T, res any) {
-				require.Len(t, res.(*xpay.WarningsResponse).Warnings, 1)
+				require.Len(t, res.(*xpay.ListWarningsResponse).Warnings, 1)
 			},
-			func(c *xpay.Client) (any, error) { return c.Warnings(ctx, &xpay.WarningsRequest{}) }, -xpay.CodeInvalidAlias},
+			func(c *xpay.Client) (any, error) { return c.ListWarnings(ctx, &xpay.ListWarningsRequest{}) }, -xpay.CodeInvalidAlias},
 		{"CreatePayByLink",
 			func(c *xpay.Client) (any, error) {
 				return c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-E2E-1", Amount: 1500, TimeoutHours: 1, ReturnURL: "https://shop.example/ok"})
@@ -135,12 +135,12 @@ func e2eCases(ctx context.Context) []e2eCase {
 			func(c *xpay.Client) (any, error) {
 				return c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-UNKNOWN", TimeoutHours: 2})
 			}, xpay.CodeTransactionNotFound},
-		{"PayByLinkReport",
+		{"ListPayByLinks",
 			func(c *xpay.Client) (any, error) {
-				return c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: weekAgo, CreatedTo: thisWeek.To})
+				return c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: weekAgo, CreatedTo: thisWeek.To})
 			}, nil,
 			func(c *xpay.Client) (any, error) {
-				return c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: weekAgo, CreatedTo: today})
+				return c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: weekAgo, CreatedTo: today})
 			}, -xpay.CodeInvalidAlias},
 		{"ListReports",
 			func(c *xpay.Client) (any, error) { return c.ListReports(ctx, &xpay.ListReportsRequest{}) },
@@ -171,17 +171,17 @@ func e2eCases(ctx context.Context) []e2eCase {
 			}, xpay.CodeDuplicate},
 		{"ListContracts",
 			func(c *xpay.Client) (any, error) {
-				return c.ListContracts(ctx, &xpay.ListContractsRequest{TaxCode: xpaytest.DemoTaxCode})
+				return c.ListContracts(ctx, &xpay.ContractFilter{TaxCode: xpaytest.DemoTaxCode})
 			},
 			func(t *testing.T, res any) {
 				require.Len(t, res.(*xpay.ContractsResponse).Contracts, 1)
 			},
 			func(c *xpay.Client) (any, error) {
-				return c.ListContracts(ctx, &xpay.ListContractsRequest{ContractNumber: "CNT-UNKNOWN"})
+				return c.ListContracts(ctx, &xpay.ContractFilter{ContractNumber: "CNT-UNKNOWN"})
 			}, xpay.CodeNotFound},
-		{"ContractDetails",
+		{"ListContractDetails",
 			func(c *xpay.Client) (any, error) {
-				return c.ContractDetails(ctx, &xpay.ContractDetailsRequest{ContractNumber: xpaytest.DemoContract})
+				return c.ListContractDetails(ctx, &xpay.ContractFilter{ContractNumber: xpaytest.DemoContract})
 			},
 			func(t *testing.T, res any) {
 				k := res.(*xpay.ContractsResponse).Contracts[0]
@@ -189,41 +189,41 @@ func e2eCases(ctx context.Context) []e2eCase {
 				assert.Equal(t, xpaytest.DemoCaptured, k.TransactionCode)
 			},
 			func(c *xpay.Client) (any, error) {
-				return c.ContractDetails(ctx, &xpay.ContractDetailsRequest{ContractNumber: "CNT-UNKNOWN"})
+				return c.ListContractDetails(ctx, &xpay.ContractFilter{ContractNumber: "CNT-UNKNOWN"})
 			}, xpay.CodeInvalidContract},
-		{"ContractStatus",
+		{"ListContractStatuses",
 			func(c *xpay.Client) (any, error) {
-				return c.ContractStatus(ctx, &xpay.ContractStatusRequest{ContractFilter: xpay.ContractFilter{ContractNumber: xpaytest.DemoContract}})
+				return c.ListContractStatuses(ctx, &xpay.ListContractStatusesRequest{ContractFilter: xpay.ContractFilter{ContractNumber: xpaytest.DemoContract}})
 			},
 			func(t *testing.T, res any) {
 				assert.Equal(t, "ABILITATO", res.(*xpay.ContractsResponse).Contracts[0].UpdateStatus)
 			},
 			func(c *xpay.Client) (any, error) {
-				return c.ContractStatus(ctx, &xpay.ContractStatusRequest{UpdateState: "SCONOSCIUTO"})
+				return c.ListContractStatuses(ctx, &xpay.ListContractStatusesRequest{UpdateState: "SCONOSCIUTO"})
 			}, xpay.CodeNotFound},
 		{"DeleteContract",
 			func(c *xpay.Client) (any, error) {
-				return c.DeleteContract(ctx, &xpay.DeleteContractRequest{ContractNumber: xpaytest.DemoContract})
+				return c.DeleteContract(ctx, &xpay.ContractRequest{ContractNumber: xpaytest.DemoContract})
 			}, nil,
 			func(c *xpay.Client) (any, error) {
-				return c.DeleteContract(ctx, &xpay.DeleteContractRequest{ContractNumber: "CNT-UNKNOWN"})
+				return c.DeleteContract(ctx, &xpay.ContractRequest{ContractNumber: "CNT-UNKNOWN"})
 			}, xpay.CodeInvalidContract},
 		{"DisableContract",
 			func(c *xpay.Client) (any, error) {
-				return c.DisableContract(ctx, &xpay.DisableContractRequest{ContractNumber: xpaytest.DemoContract})
+				return c.DisableContract(ctx, &xpay.ContractRequest{ContractNumber: xpaytest.DemoContract})
 			}, nil,
 			func(c *xpay.Client) (any, error) {
-				return c.DisableContract(ctx, &xpay.DisableContractRequest{ContractNumber: "CNT-UNKNOWN"})
+				return c.DisableContract(ctx, &xpay.ContractRequest{ContractNumber: "CNT-UNKNOWN"})
 			}, xpay.CodeInvalidContract},
 		{"EnableContract",
 			func(c *xpay.Client) (any, error) {
-				if _, err := c.DisableContract(ctx, &xpay.DisableContractRequest{ContractNumber: xpaytest.DemoContract}); err != nil {
+				if _, err := c.DisableContract(ctx, &xpay.ContractRequest{ContractNumber: xpaytest.DemoContract}); err != nil {
 					return nil, err
 				}
-				return c.EnableContract(ctx, &xpay.EnableContractRequest{ContractNumber: xpaytest.DemoContract})
+				return c.EnableContract(ctx, &xpay.ContractRequest{ContractNumber: xpaytest.DemoContract})
 			}, nil,
 			func(c *xpay.Client) (any, error) {
-				return c.EnableContract(ctx, &xpay.EnableContractRequest{ContractNumber: xpaytest.DemoContract})
+				return c.EnableContract(ctx, &xpay.ContractRequest{ContractNumber: xpaytest.DemoContract})
 			}, xpay.CodeInvalidState},
 		{"AddToBlacklist",
 			func(c *xpay.Client) (any, error) {
@@ -234,18 +234,18 @@ func e2eCases(ctx context.Context) []e2eCase {
 			}, xpay.CodeDuplicate},
 		{"RemoveFromBlacklist",
 			func(c *xpay.Client) (any, error) {
-				return c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+				return c.RemoveFromBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
 			}, nil,
 			func(c *xpay.Client) (any, error) {
-				return c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+				return c.RemoveFromBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
 			}, xpay.CodeNotFound},
 		{"CheckBlacklist",
 			func(c *xpay.Client) (any, error) {
-				return c.CheckBlacklist(ctx, &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+				return c.CheckBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
 			},
 			func(t *testing.T, res any) { assert.True(t, res.(*xpay.BlacklistResponse).Listed()) },
 			func(c *xpay.Client) (any, error) {
-				return c.CheckBlacklist(ctx, &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+				return c.CheckBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
 			}, -xpay.CodeInvalidAlias}, // not listed is an answer, not a KO: see TestCheckBlacklistNotListed
 		{"ListBlacklist",
 			func(c *xpay.Client) (any, error) {
@@ -364,7 +364,7 @@ func TestE2EOrderLifeCycle(t *testing.T) {
 	all, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll})
 	require.NoError(t, err)
 	var streamed []xpay.Order
-	for o, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+	for o, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
 		require.NoError(t, err)
 		streamed = append(streamed, o)
 	}
@@ -423,7 +423,7 @@ func TestE2EPayByLinkPaidOnThePage(t *testing.T) {
 	_, err = c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-PAGE-1", TimeoutHours: 1})
 	requireCode(t, err, xpay.CodeInvalidState)
 
-	report, err := c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: today, CreatedTo: today})
+	report, err := c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: today, CreatedTo: today})
 	require.NoError(t, err)
 	require.Len(t, report.Links, 1)
 	assert.Equal(t, "Pagato", report.Links[0].Status)
@@ -454,7 +454,7 @@ func TestE2EPayByLinkRegenerate(t *testing.T) {
 		require.NoError(t, err)
 		page.Body.Close()
 		assert.Equal(t, http.StatusGone, page.StatusCode, "expired")
-		report, err := c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: xpay.DateOf(clock.Now().AddDate(0, 0, -1)), CreatedTo: xpay.DateOf(clock.Now())})
+		report, err := c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: xpay.DateOf(clock.Now().AddDate(0, 0, -1)), CreatedTo: xpay.DateOf(clock.Now())})
 		require.NoError(t, err)
 		assert.Equal(t, "Scaduto", report.Links[0].Status)
 
@@ -507,13 +507,13 @@ func TestE2EPayByLinkReportCap(t *testing.T) {
 		})
 		require.NoError(t, err)
 	}
-	res, err := c.PayByLinkReport(ctx, &xpay.PayByLinkReportRequest{CreatedFrom: today, CreatedTo: today})
+	res, err := c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: today, CreatedTo: today})
 	require.NoError(t, err)
 	assert.Len(t, res.Links, 100)
 	assert.True(t, res.Truncated())
 	var n int
 	var last error
-	for _, err := range c.PayByLinks(ctx, weekAgo, today) {
+	for _, err := range c.PayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: weekAgo, CreatedTo: today}) {
 		if err != nil {
 			last = err
 			continue

@@ -49,7 +49,7 @@ var (
 	// The error is an *OutcomeUnknownError, whose Write says what was sent.
 	// For a capture or a refund, Client.Settle reads the order until the
 	// write shows or can no longer happen; for the others, look the object
-	// up (PayByLinkReport, ContractDetails, CheckBlacklist). The cause is
+	// up (ListPayByLinks, ListContractDetails, CheckBlacklist). The cause is
 	// wrapped, so errors.Is and errors.As see it too.
 	ErrOutcomeUnknown = errors.New("xpay: outcome unknown")
 )

@@ -142,16 +142,18 @@ func ExampleClient_ListOrders() {
 	// ORD-DEMO-0003 Negato
 }
 
-// Orders one at a time, however many there are: the answer is never held
-// whole. An error is the last thing yielded; then discard what came before.
-func ExampleClient_ListOrdersSeq() {
+// Orders one at a time, however many there are and however long the
+// period: the answer is never held whole, and a period of more than
+// MaxOrderPeriodDays (here 200 days) is walked in windows, one request
+// each. An error is the last thing yielded; then discard what came before.
+func ExampleClient_Orders() {
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	defer srv.Close()
 	client := srv.Client()
 
 	var total xpay.Amount
-	for o, err := range client.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{
-		Period: xpay.DateRange{From: xpay.Yesterday(), To: xpay.Today()}, Channel: xpay.ChannelAll,
+	for o, err := range client.Orders(context.Background(), &xpay.ListOrdersRequest{
+		Period: xpay.DateRange{From: xpay.Today().AddDays(-199), To: xpay.Today()}, Channel: xpay.ChannelAll,
 	}) {
 		if err != nil {
 			log.Fatal(err)
@@ -222,7 +224,7 @@ func ExampleClient_PayByLinks() {
 		}
 	}
 
-	for l, err := range client.PayByLinks(ctx, xpay.Yesterday(), xpay.Today()) {
+	for l, err := range client.PayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: xpay.Yesterday(), CreatedTo: xpay.Today()}) {
 		if err != nil {
 			log.Fatal(err) // errors.Is(err, xpay.ErrTooManyLinks): one day holds more than 100
 		}
@@ -264,12 +266,12 @@ func ExampleClient_DownloadReport() {
 	// Output: codiceTransazione;importo;divisa;stato;dataTransazione;brand
 }
 
-func ExampleClient_ContractDetails() {
+func ExampleClient_ListContractDetails() {
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	defer srv.Close()
 	client := srv.Client()
 
-	res, err := client.ContractDetails(context.Background(), &xpay.ContractDetailsRequest{ContractNumber: xpaytest.DemoContract})
+	res, err := client.ListContractDetails(context.Background(), &xpay.ContractFilter{ContractNumber: xpaytest.DemoContract})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -284,7 +286,7 @@ func ExampleClient_CheckBlacklist() {
 	defer srv.Close()
 	client := srv.Client()
 
-	res, err := client.CheckBlacklist(context.Background(), &xpay.CheckBlacklistRequest{
+	res, err := client.CheckBlacklist(context.Background(), &xpay.BlacklistRequest{
 		Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted,
 	})
 	if err != nil {
@@ -294,12 +296,12 @@ func ExampleClient_CheckBlacklist() {
 	// Output: true Chargeback ripetuti
 }
 
-func ExampleClient_Warnings() {
+func ExampleClient_ListWarnings() {
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	defer srv.Close()
 	client := srv.Client()
 
-	res, err := client.Warnings(context.Background(), &xpay.WarningsRequest{}) // "nothing found" is an empty list
+	res, err := client.ListWarnings(context.Background(), &xpay.ListWarningsRequest{}) // "nothing found" is an empty list
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	addFixtureSeeds(f)
 	c := fuzzClient(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, svc := range []*service{&svcGetOrder, &svcCapture, &svcWarnings} {
+		for _, svc := range []*service{&svcGetOrder, &svcCapture, &svcListWarnings} {
 			var out GetOrderResponse
 			err := outcome(svc, nil, fuzzSent, c.decodeAll(svc, 200, body, &out, fuzzSent)) // as run decides it
 			signed := verifyResponseMAC(testSecret, out.Outcome, out.OperationID, string(out.Timestamp), out.MAC)
@@ -89,11 +89,11 @@ func fresh(ts Timestamp) bool {
 }
 
 // FuzzStreamMatchesBuffered feeds one body, under any HTTP status, to
-// ListOrders (which reads it whole) and to ListOrdersSeq (which walks it
+// ListOrders (which reads it whole) and to Orders (which walks it
 // as it arrives). They must agree: the same orders when both accept it,
 // an error from both otherwise, of the same kind. The one difference
 // allowed is the memory budget, which ListOrders applies to the whole
-// answer and ListOrdersSeq to each order.
+// answer and Orders to each order.
 func FuzzStreamMatchesBuffered(f *testing.F) {
 	addFixtureSeeds(f, 200)
 	for _, s := range []string{
@@ -116,7 +116,7 @@ func FuzzStreamMatchesBuffered(f *testing.F) {
 		whole, bufErr := c.ListOrders(context.Background(), req)
 		var orders []Order
 		var seqErr error
-		for o, err := range c.ListOrdersSeq(context.Background(), req) {
+		for o, err := range c.Orders(context.Background(), req) {
 			if err != nil {
 				seqErr = err
 				break
@@ -127,12 +127,12 @@ func FuzzStreamMatchesBuffered(f *testing.F) {
 			return
 		}
 		if (bufErr == nil) != (seqErr == nil) {
-			t.Fatalf("ListOrders: %v; ListOrdersSeq: %v; body %q", bufErr, seqErr, body)
+			t.Fatalf("ListOrders: %v; Orders: %v; body %q", bufErr, seqErr, body)
 		}
 		if bufErr != nil {
 			var a1, a2 *APIError
 			if errors.As(bufErr, &a1) != errors.As(seqErr, &a2) || errors.Is(bufErr, ErrInvalidMAC) != errors.Is(seqErr, ErrInvalidMAC) {
-				t.Fatalf("different errors: ListOrders: %v; ListOrdersSeq: %v; body %q", bufErr, seqErr, body)
+				t.Fatalf("different errors: ListOrders: %v; Orders: %v; body %q", bufErr, seqErr, body)
 			}
 			return
 		}
@@ -160,8 +160,8 @@ func FuzzDecodeLists(f *testing.F) {
 	f.Add([]byte(`{"blacklist":true,"cfpan":null,"contratti":[1,"a",{}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		targets := []any{
-			&GetOrderResponse{}, &ListOrdersResponse{}, &WarningsResponse{}, &CreatePayByLinkResponse{},
-			&RegeneratePayByLinkResponse{}, &PayByLinkReportResponse{}, &ListReportsResponse{},
+			&GetOrderResponse{}, &ListOrdersResponse{}, &ListWarningsResponse{}, &CreatePayByLinkResponse{},
+			&RegeneratePayByLinkResponse{}, &ListPayByLinksResponse{}, &ListReportsResponse{},
 			&ContractsResponse{}, &BlacklistResponse{}, &CFPANResponse{}, &RefundResponse{},
 		}
 		for _, v := range targets {

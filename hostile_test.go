@@ -262,12 +262,12 @@ func TestDecodingMemoryIsBoundedByTheBodySize(t *testing.T) {
 	}
 }
 
-// Finding: ListOrdersSeq gathered whatever came between the orders, with
+// Finding: Orders gathered whatever came between the orders, with
 // no limit: junk members between report lists, each list restarting the
 // per-order budget. The size cap now holds for the whole streamed answer,
 // a second report list is refused, and the walk holds no more than the
 // cap. Not parallel: it measures the heap.
-func TestListOrdersSeqHoldsTheSizeCapOverTheWholeAnswer(t *testing.T) {
+func TestOrdersHoldsTheSizeCapOverTheWholeAnswer(t *testing.T) {
 	const capSize = 1 << 20
 	head := "{" + envelopeJSON("OK", "1", nowMS) + ","
 	junk := `"junk#":"` + strings.Repeat("x", 1000) + `"`
@@ -280,7 +280,7 @@ func TestListOrdersSeqHoldsTheSizeCapOverTheWholeAnswer(t *testing.T) {
 		}, xpay.WithMaxResponseSize(capSize))
 		var last error
 		allocated := allocatedBy(func() {
-			for _, err := range c.ListOrdersSeq(context.Background(), listReq) {
+			for _, err := range c.Orders(context.Background(), listReq) {
 				last = err
 			}
 		})
@@ -292,14 +292,14 @@ func TestListOrdersSeqHoldsTheSizeCapOverTheWholeAnswer(t *testing.T) {
 
 // An answer far larger than memory allows to hold streams in constant
 // memory when the cap allows its size; ListOrders holds it whole.
-func TestListOrdersSeqHoldsOneOrderAtATime(t *testing.T) {
+func TestOrdersHoldsOneOrderAtATime(t *testing.T) {
 	body := ordersBody(t, 5000)
 	require.Greater(t, len(body), 2<<20)
 	big := xpay.WithMaxResponseSize(int64(len(body)))
 	c := serveBody(t, http.StatusOK, func() io.Reader { return bytes.NewReader(body) }, big)
 	n := 0
 	allocated := allocatedBy(func() {
-		for o, err := range c.ListOrdersSeq(context.Background(), listReq) {
+		for o, err := range c.Orders(context.Background(), listReq) {
 			require.NoError(t, err)
 			if n == 4999 {
 				assert.Equal(t, "ORD-100K-0004999", o.TransactionCode)
@@ -437,7 +437,7 @@ func stallServer(t *testing.T, start string, gap time.Duration) *httptest.Server
 }
 
 // Finding: with WithTimeout(1s), a server dripping a byte every 100 ms kept
-// ListOrdersSeq and DownloadReport going for ever. A stream that stalls or
+// Orders and DownloadReport going for ever. A stream that stalls or
 // crawls now ends: the server here never finishes, so the only way out is
 // the client's bound (the minute is a hang guard, not a measurement).
 func TestStreamsThatStallOrCrawlEnd(t *testing.T) {
@@ -454,7 +454,7 @@ func TestStreamsThatStallOrCrawlEnd(t *testing.T) {
 			done := make(chan error, 2)
 			go func() {
 				var last error
-				for _, err := range c.ListOrdersSeq(context.Background(), listReq) {
+				for _, err := range c.Orders(context.Background(), listReq) {
 					last = err
 				}
 				done <- last
@@ -485,7 +485,7 @@ func TestStreamsEndOnTheSandboxStallFault(t *testing.T) {
 	srv.InjectFault("ListOrders", xpaytest.Fault{Stall: true})
 	srv.InjectFault("DownloadReport", xpaytest.Fault{Stall: true, Processed: true})
 	var last error
-	for _, err := range c.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+	for _, err := range c.Orders(context.Background(), &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
 		last = err
 	}
 	assert.ErrorIs(t, last, context.DeadlineExceeded)
@@ -529,7 +529,7 @@ func TestBufferedAndStreamedAnswersAgree(t *testing.T) {
 			whole, err := c.ListOrders(context.Background(), listReq)
 			var streamed []xpay.Order
 			var seqErr error
-			for o, err := range c.ListOrdersSeq(context.Background(), listReq) {
+			for o, err := range c.Orders(context.Background(), listReq) {
 				if err != nil {
 					seqErr = err
 					break
@@ -611,22 +611,16 @@ func TestZeroAndNilClientsFailCleanly(t *testing.T) {
 				_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
 				return err
 			},
-			"ReportDownloadURL": func() error { _, err := c.ReportDownloadURL("1"); return err },
-			"DownloadReport":    func() error { _, err := c.DownloadReport(ctx, "1", io.Discard); return err },
-			"ListOrdersSeq": func() error {
-				for _, err := range c.ListOrdersSeq(ctx, listReq) {
+			"SignDownloadURL": func() error { _, err := c.SignDownloadURL("1"); return err },
+			"DownloadReport":  func() error { _, err := c.DownloadReport(ctx, "1", io.Discard); return err },
+			"Orders": func() error {
+				for _, err := range c.Orders(ctx, listReq) {
 					return err
 				}
 				return nil
 			},
 			"PayByLinks": func() error {
-				for _, err := range c.PayByLinks(ctx, june1, june17) {
-					return err
-				}
-				return nil
-			},
-			"Orders": func() error {
-				for _, err := range c.Orders(ctx, listReq) {
+				for _, err := range c.PayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: june1, CreatedTo: june17}) {
 					return err
 				}
 				return nil

@@ -60,7 +60,7 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithTimeout bounds each call (DefaultTimeout unless set): from sending
 // the request to reading the whole answer or, for the calls that stream
-// (ListOrdersSeq, DownloadReport), to the answer's headers; after those,
+// (Orders, DownloadReport), to the answer's headers; after those,
 // a stream ends with an error once it has kept the Client waiting for d
 // without delivering 32 KiB, so that it can stall or crawl for no longer
 // than d per 32 KiB, while a fast transfer goes on as long as it lasts.
@@ -85,7 +85,7 @@ type retryPolicy struct {
 // WithRetry tries reads (each method's documentation says whether it is
 // one) up to maxRetries more times when the network fails, the client
 // timeout expires, or a proxy answers 5xx or 429 without an XPay envelope;
-// a streamed read (ListOrdersSeq, DownloadReport) only until something of
+// a streamed read (Orders, DownloadReport) only until something of
 // its answer has reached the caller. The n-th retry waits a random time
 // between half and all of min(baseDelay·2ⁿ, maxDelay), and stops at once
 // if the context ends. Every attempt has a fresh timeStamp and MAC.
@@ -113,7 +113,7 @@ func (p retryPolicy) delay(n int) time.Duration {
 }
 
 // WithMaxResponseSize caps the size of an answer's body in bytes
-// (DefaultMaxResponseSize unless set), streamed or not: ListOrdersSeq
+// (DefaultMaxResponseSize unless set), streamed or not: Orders
 // holds one order at a time, but refuses, like ListOrders, an answer over
 // the cap. A larger answer fails with a *ResponseError. DownloadReport
 // streams a report file of any size; the cap applies to an envelope in

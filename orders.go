@@ -130,7 +130,7 @@ func (o *Order) Operations() []Operation {
 
 // ErrNoOperationRows is the error of Order.Captured and Order.Refunded on
 // an order that carries no operation rows (no dettaglio): the orders of
-// ListOrders, ListOrdersSeq and Orders, whose totals cannot be read off
+// ListOrders, Orders and Orders, whose totals cannot be read off
 // them. Read the order with GetOrder.
 var ErrNoOperationRows = errors.New("xpay: the order carries no operation rows (dettaglio), as the orders of ListOrders do: read it with GetOrder")
 
@@ -314,11 +314,32 @@ func quoted[T ~string](values []T) string {
 	return b.String()
 }
 
-// Orders walks the orders of a period of any length: it splits
-// req.Period into windows of MaxOrderPeriodDays and yields, window after
-// window, what ListOrdersSeq yields for each. The first error ends the
-// walk; orders yielded before it were judged with their own window's
-// answer. It is a read.
+// Orders is ListOrders for answers of any size and periods of any length:
+// it yields the orders one by one as they arrive, and never holds more
+// than the order it is reading (ListOrders holds the whole answer). A
+// period longer than MaxOrderPeriodDays is walked in windows of that
+// many days, one request each.
+//
+// Each window's answer is read exactly as ListOrders reads it, and
+// refused where ListOrders would refuse it, including an answer larger
+// than WithMaxResponseSize: raise that for very large answers, since
+// memory no longer grows with them. Break out of the loop to stop early.
+//
+// What the MAC protects: XPay's response MAC covers esito, idOperazione and
+// timeStamp only, never the orders, and XPay writes it after the list. So
+// the orders are yielded before the answer can be judged; when the answer
+// ends, a missing or wrong MAC is yielded as an error matching
+// ErrInvalidMAC, and a KO as an *APIError. An error is always the last
+// thing yielded: when it comes, discard what was yielded of its window
+// (orders of earlier windows were judged with their own answer). Even
+// with a good MAC the orders themselves are not authenticated, by
+// ListOrders or by this method.
+//
+// The client timeout bounds the wait for each answer to start and then
+// how long it may stall (see WithTimeout; the time the loop body takes
+// does not count); ctx bounds the rest. It is a read: under WithRetry a
+// window is tried again, as ListOrders is, until its first order has been
+// yielded.
 func (c *Client) Orders(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
 		if req == nil {
@@ -333,7 +354,7 @@ func (c *Client) Orders(ctx context.Context, req *ListOrdersRequest) iter.Seq2[O
 			}
 			window := *req
 			window.Period = DateRange{From: from, To: to}
-			for o, err := range c.ListOrdersSeq(ctx, &window) {
+			for o, err := range c.window(ctx, &window) {
 				if !yield(o, err) || err != nil {
 					return
 				}
@@ -368,22 +389,22 @@ func (c *Client) ListOrders(ctx context.Context, req *ListOrdersRequest) (*ListO
 	return invoke[ListOrdersResponse](ctx, c, &svcListOrders, req)
 }
 
-var svcWarnings = service{name: "Warnings", path: "ecomm/api/bo/warning", macOptional: true, notFoundEmpty: true}
+var svcListWarnings = service{name: "ListWarnings", path: "ecomm/api/bo/warning", macOptional: true, notFoundEmpty: true}
 
-// WarningsRequest selects the warnings XPay raised about transactions,
+// ListWarningsRequest selects the warnings XPay raised about transactions,
 // such as notifications it could not deliver. Every filter is optional.
-type WarningsRequest struct {
+type ListWarningsRequest struct {
 	TransactionCode string   `json:"codiceTransazione,omitempty"`
 	From            DateTime `json:"dataTransazioneDal,omitzero"`
 	To              DateTime `json:"dataTransazioneAl,omitzero"`
 }
 
 // macFields: apiKey, timeStamp. The filters are not signed.
-func (r *WarningsRequest) macFields(apiKey, timeStamp Field) []Field {
+func (r *ListWarningsRequest) macFields(apiKey, timeStamp Field) []Field {
 	return []Field{apiKey, timeStamp}
 }
 
-func (r *WarningsRequest) validate() error {
+func (r *ListWarningsRequest) validate() error {
 	return firstError(
 		checkOptionalCode("TransactionCode", "codiceTransazione", r.TransactionCode, maxTransactionLen),
 		checkDateTime("From", "dataTransazioneDal", r.From),
@@ -392,9 +413,9 @@ func (r *WarningsRequest) validate() error {
 	)
 }
 
-// WarningsResponse is the answer of warning. No warnings is an empty list,
+// ListWarningsResponse is the answer of warning. No warnings is an empty list,
 // not an error (XPay answers KO with CodeNotFound; Response.Error keeps it).
-type WarningsResponse struct {
+type ListWarningsResponse struct {
 	Response
 	// Warnings is read from the key warnings, or warning.
 	Warnings []Warning `json:"warnings" xpay:"warning"`
@@ -416,40 +437,20 @@ type Warning struct {
 // in the package documentation (go doc github.com/xpaygo/xpay).
 func (w *Warning) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, w) }
 
-// Warnings lists the warnings XPay raised about transactions (warning).
+// ListWarnings lists the warnings XPay raised about transactions (warning).
 // XPay's own sample does not check this answer's MAC; this method checks it
 // whenever it is present.
 //
 // It is a read.
-func (c *Client) Warnings(ctx context.Context, req *WarningsRequest) (*WarningsResponse, error) {
-	return invoke[WarningsResponse](ctx, c, &svcWarnings, req)
+func (c *Client) ListWarnings(ctx context.Context, req *ListWarningsRequest) (*ListWarningsResponse, error) {
+	return invoke[ListWarningsResponse](ctx, c, &svcListWarnings, req)
 }
 
 // ordersList names the key of ListOrdersResponse.Orders.
 var ordersList = lenient.KeyOf[ListOrdersResponse]("Orders")
 
-// ListOrdersSeq is ListOrders for answers of any size in memory: it yields
-// the orders one by one as they arrive, and never holds more than the
-// order it is reading (ListOrders holds the whole answer). It reads the
-// answer exactly as ListOrders does, and refuses what ListOrders refuses,
-// including an answer larger than WithMaxResponseSize: raise that for
-// very large answers, since memory no longer grows with them. Break out
-// of the loop to stop early.
-//
-// What the MAC protects: XPay's response MAC covers esito, idOperazione and
-// timeStamp only, never the orders, and XPay writes it after the list. So
-// the orders are yielded before the answer can be judged; when the answer
-// ends, a missing or wrong MAC is yielded as an error matching
-// ErrInvalidMAC, and a KO as an *APIError. An error is always the last
-// thing yielded: when it comes, discard what was yielded before. Even with
-// a good MAC the orders themselves are not authenticated, by ListOrders or
-// by this method.
-//
-// The client timeout bounds the wait for the answer to start and then how
-// long it may stall (see WithTimeout; the time the loop body takes does not
-// count); ctx bounds the rest. It is a read: under WithRetry it is tried
-// again, as ListOrders is, until the first order has been yielded.
-func (c *Client) ListOrdersSeq(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
+// window streams the orders of one window of at most MaxOrderPeriodDays.
+func (c *Client) window(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
 		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, ordersList, func(raw []byte) error {
 			var o Order

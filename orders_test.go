@@ -95,10 +95,10 @@ func TestParseTimeLayouts(t *testing.T) {
 
 func TestWarningsShapes(t *testing.T) {
 	t.Parallel()
-	serve := func(t *testing.T, body []byte) (*xpay.WarningsResponse, error) {
+	serve := func(t *testing.T, body []byte) (*xpay.ListWarningsResponse, error) {
 		c, mock := newTestClient(t)
 		mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/warning", httpmock.NewBytesResponder(http.StatusOK, body))
-		return c.Warnings(context.Background(), &xpay.WarningsRequest{})
+		return c.ListWarnings(context.Background(), &xpay.ListWarningsRequest{})
 	}
 	t.Run("list under the key warning", func(t *testing.T) {
 		t.Parallel()
@@ -128,7 +128,7 @@ func TestWarningsFiltersAreSentNotSigned(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
 	got := recordBody(t, mock, "ecomm/api/bo/warning", "warning-ok.json")
-	_, err := c.Warnings(context.Background(), &xpay.WarningsRequest{
+	_, err := c.ListWarnings(context.Background(), &xpay.ListWarningsRequest{
 		TransactionCode: "ORD-2024-000130",
 		From:            xpay.DateTime{Year: 2024, Month: 6, Day: 16},
 		To:              xpay.DateTimeOf(time.Date(2024, 6, 16, 23, 59, 59, 0, xpay.Rome())),
@@ -206,7 +206,7 @@ func TestAnswersShapedAsPublicClientsReadThem(t *testing.T) {
 	// The official sample reads warnings, nexi-xpay-mcp-server warning:
 	// both are Warnings, and when both come, the second is kept in Extra.
 	recordBody(t, mock, "ecomm/api/bo/warning", "warning-both-keys-ok.json")
-	w, err := c.Warnings(context.Background(), &xpay.WarningsRequest{})
+	w, err := c.ListWarnings(context.Background(), &xpay.ListWarningsRequest{})
 	require.NoError(t, err)
 	require.Len(t, w.Warnings, 1)
 	assert.Equal(t, "ORD-2024-000130", w.Warnings[0].TransactionCode)

@@ -82,7 +82,7 @@ type CreatePayByLinkResponse struct {
 // An order code already used is an *APIError with CodeDuplicate.
 //
 // It is never retried: on ErrOutcomeUnknown, look the link up with
-// PayByLinkReport or GetOrder before creating it again.
+// ListPayByLinks or GetOrder before creating it again.
 //
 // It is a write: never retried (see ErrOutcomeUnknown).
 func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {
@@ -141,25 +141,25 @@ func (c *Client) RegeneratePayByLink(ctx context.Context, req *RegeneratePayByLi
 	return invoke[RegeneratePayByLinkResponse](ctx, c, &svcRegeneratePayByLink, req)
 }
 
-var svcPayByLinkReport = service{name: "PayByLinkReport", path: "ecomm/api/bo/ReportPaymail"}
+var svcListPayByLinks = service{name: "ListPayByLinks", path: "ecomm/api/bo/ReportPaymail"}
 
-// MaxPayByLinkResults is the most links PayByLinkReport returns for one
+// MaxPayByLinkResults is the most links ListPayByLinks returns for one
 // search; XPay drops the rest.
 const MaxPayByLinkResults = 100
 
-// PayByLinkReportRequest selects the links created in a range of days
+// ListPayByLinksRequest selects the links created in a range of days
 // (ReportPaymail).
-type PayByLinkReportRequest struct {
+type ListPayByLinksRequest struct {
 	CreatedFrom Date `json:"linkCreatiDal"`
 	CreatedTo   Date `json:"linkCreatiAl"`
 }
 
 // macFields: apiKey, timeStamp. The dates are not signed.
-func (r *PayByLinkReportRequest) macFields(apiKey, timeStamp Field) []Field {
+func (r *ListPayByLinksRequest) macFields(apiKey, timeStamp Field) []Field {
 	return []Field{apiKey, timeStamp}
 }
 
-func (r *PayByLinkReportRequest) validate() error {
+func (r *ListPayByLinksRequest) validate() error {
 	err := firstError(
 		checkDate("CreatedFrom", "linkCreatiDal", r.CreatedFrom, true),
 		checkDate("CreatedTo", "linkCreatiAl", r.CreatedTo, true),
@@ -170,8 +170,8 @@ func (r *PayByLinkReportRequest) validate() error {
 	return err
 }
 
-// PayByLinkReportResponse lists links and their payment state.
-type PayByLinkReportResponse struct {
+// ListPayByLinksResponse lists links and their payment state.
+type ListPayByLinksResponse struct {
 	Response
 	Links []PayByLink `json:"paymail"`
 }
@@ -179,9 +179,9 @@ type PayByLinkReportResponse struct {
 // Truncated reports whether the search hit XPay's cap of
 // MaxPayByLinkResults links, so that some links may be missing. PayByLinks
 // narrows the range until none are.
-func (r *PayByLinkReportResponse) Truncated() bool { return len(r.Links) >= MaxPayByLinkResults }
+func (r *ListPayByLinksResponse) Truncated() bool { return len(r.Links) >= MaxPayByLinkResults }
 
-// PayByLink is one link of a PayByLinkReport. Only some field names are
+// PayByLink is one link of a ListPayByLinks. Only some field names are
 // confirmed; anything else XPay sends is kept in Extra.
 // It decodes by the rules under “Decoding answers” in the package
 // documentation.
@@ -199,33 +199,38 @@ type PayByLink struct {
 // in the package documentation (go doc github.com/xpaygo/xpay).
 func (l *PayByLink) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, l) }
 
-// PayByLinkReport searches the links created in a range of days
+// ListPayByLinks searches the links created in a range of days
 // (ReportPaymail). XPay returns at most MaxPayByLinkResults links; check
 // Truncated, or use PayByLinks to get them all.
 //
 // It is a read.
-func (c *Client) PayByLinkReport(ctx context.Context, req *PayByLinkReportRequest) (*PayByLinkReportResponse, error) {
-	return invoke[PayByLinkReportResponse](ctx, c, &svcPayByLinkReport, req)
+func (c *Client) ListPayByLinks(ctx context.Context, req *ListPayByLinksRequest) (*ListPayByLinksResponse, error) {
+	return invoke[ListPayByLinksResponse](ctx, c, &svcListPayByLinks, req)
 }
 
 // ErrTooManyLinks is yielded by PayByLinks when a single day holds more
 // links than XPay returns for one search, so that some cannot be listed.
 var ErrTooManyLinks = errors.New("xpay: more Pay-by-Link links in one day than XPay returns for one search")
 
-// PayByLinks yields every link created from one day to another, inclusive.
-// Where a search hits XPay's cap it splits the range in two and searches
-// each half, down to single days. A day that alone holds more than
-// MaxPayByLinkResults links yields the ones XPay returns, then an error
-// matching ErrTooManyLinks. Iteration stops at the first other error.
-func (c *Client) PayByLinks(ctx context.Context, from, to Date) iter.Seq2[PayByLink, error] {
+// PayByLinks yields every link that ListPayByLinks would find for req,
+// however many: where a search hits XPay's cap it splits the range of
+// days in two and searches each half, down to single days. A day that
+// alone holds more than MaxPayByLinkResults links yields the ones XPay
+// returns, then an error matching ErrTooManyLinks. Iteration stops at the
+// first other error. It is a read.
+func (c *Client) PayByLinks(ctx context.Context, req *ListPayByLinksRequest) iter.Seq2[PayByLink, error] {
 	return func(yield func(PayByLink, error) bool) {
-		c.payByLinks(ctx, from, to, yield)
+		if req == nil {
+			yield(PayByLink{}, check(&svcListPayByLinks, req))
+			return
+		}
+		c.payByLinks(ctx, req.CreatedFrom, req.CreatedTo, yield)
 	}
 }
 
 // payByLinks searches [from, to] and reports whether to go on.
 func (c *Client) payByLinks(ctx context.Context, from, to Date, yield func(PayByLink, error) bool) bool {
-	res, err := c.PayByLinkReport(ctx, &PayByLinkReportRequest{CreatedFrom: from, CreatedTo: to})
+	res, err := c.ListPayByLinks(ctx, &ListPayByLinksRequest{CreatedFrom: from, CreatedTo: to})
 	if err != nil {
 		yield(PayByLink{}, err)
 		return false

@@ -70,7 +70,7 @@ func TestPayByLinksSplitsRangesAtTheCap(t *testing.T) {
 	searches := linkServer(t, mock, perDay)
 
 	seen := map[string]bool{}
-	for link, err := range c.PayByLinks(context.Background(), xpay.Date{Year: 2024, Month: 6, Day: 1}, xpay.Date{Year: 2024, Month: 6, Day: 10}) {
+	for link, err := range c.PayByLinks(context.Background(), &xpay.ListPayByLinksRequest{CreatedFrom: xpay.Date{Year: 2024, Month: 6, Day: 1}, CreatedTo: xpay.Date{Year: 2024, Month: 6, Day: 10}}) {
 		require.NoError(t, err)
 		assert.False(t, seen[link.TransactionCode], "duplicate %s", link.TransactionCode)
 		seen[link.TransactionCode] = true
@@ -85,7 +85,7 @@ func TestPayByLinksReportsADayOverTheCap(t *testing.T) {
 	linkServer(t, mock, map[int]int{1: 10, 2: 130, 3: 5})
 	var got int
 	var errs []error
-	for _, err := range c.PayByLinks(context.Background(), xpay.Date{Year: 2024, Month: 6, Day: 1}, xpay.Date{Year: 2024, Month: 6, Day: 3}) {
+	for _, err := range c.PayByLinks(context.Background(), &xpay.ListPayByLinksRequest{CreatedFrom: xpay.Date{Year: 2024, Month: 6, Day: 1}, CreatedTo: xpay.Date{Year: 2024, Month: 6, Day: 3}}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -103,7 +103,7 @@ func TestPayByLinksStopsWhenTheCallerDoes(t *testing.T) {
 	c, mock := newTestClient(t)
 	searches := linkServer(t, mock, map[int]int{1: 80, 2: 80, 3: 80})
 	n := 0
-	for range c.PayByLinks(context.Background(), xpay.Date{Year: 2024, Month: 6, Day: 1}, xpay.Date{Year: 2024, Month: 6, Day: 3}) {
+	for range c.PayByLinks(context.Background(), &xpay.ListPayByLinksRequest{CreatedFrom: xpay.Date{Year: 2024, Month: 6, Day: 1}, CreatedTo: xpay.Date{Year: 2024, Month: 6, Day: 3}}) {
 		if n++; n == 5 {
 			break
 		}
@@ -116,7 +116,7 @@ func TestPayByLinkReportTruncated(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
 	linkServer(t, mock, map[int]int{1: 150})
-	res, err := c.PayByLinkReport(context.Background(), &xpay.PayByLinkReportRequest{
+	res, err := c.ListPayByLinks(context.Background(), &xpay.ListPayByLinksRequest{
 		CreatedFrom: xpay.Date{Year: 2024, Month: 6, Day: 1}, CreatedTo: xpay.Date{Year: 2024, Month: 6, Day: 1},
 	})
 	require.NoError(t, err)

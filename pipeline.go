@@ -43,7 +43,7 @@ type request interface {
 //	invoke → call → run → attempt → send → a body reader → decode → judge
 //
 // and differs from another only in its body reader: buffered (every
-// operation), walked (ListOrdersSeq, streamList) or copied
+// operation), walked (Orders, streamList) or copied
 // (DownloadReport, stream). run is the one place that decides whether to
 // try again, and outcome the one that decides whether a write's outcome
 // is unknown; attempt is the one that signs and sends; decode and judge

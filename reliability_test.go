@@ -304,7 +304,7 @@ func TestConcurrentUseAgainstSandbox(t *testing.T) {
 			return err
 		},
 		func(int) error {
-			_, err := c.CheckBlacklist(ctx, &xpay.CheckBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+			_, err := c.CheckBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
 			return err
 		},
 		func(int) error {

@@ -72,15 +72,15 @@ type downloadQuery struct {
 	MAC       string `url:"mac"`
 }
 
-// ReportDownloadURL returns the signed URL that downloads a report with a
+// SignDownloadURL returns the signed URL that downloads a report with a
 // GET (downloadReport), for a browser or any HTTP client. XPay refuses it
 // once its timestamp is more than 5 minutes old. The URL carries a MAC:
 // treat it as a credential and do not log it.
-func (c *Client) ReportDownloadURL(reportID string) (string, error) {
-	if err := c.checkReportID("ReportDownloadURL", reportID); err != nil {
+func (c *Client) SignDownloadURL(reportID string) (string, error) {
+	if err := c.checkReportID("SignDownloadURL", reportID); err != nil {
 		return "", err
 	}
-	u, _, err := c.downloadURL("ReportDownloadURL", reportID)
+	u, _, err := c.downloadURL("SignDownloadURL", reportID)
 	return u, err
 }
 

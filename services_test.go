@@ -120,19 +120,19 @@ func serviceOpCases() []opCase {
 			},
 		},
 		{
-			name: "Warnings", uri: "ecomm/api/bo/warning", macOptional: true,
-			call: call((*xpay.Client).Warnings, xpay.WarningsRequest{}),
+			name: "ListWarnings", uri: "ecomm/api/bo/warning", macOptional: true,
+			call: call((*xpay.Client).ListWarnings, xpay.ListWarningsRequest{}),
 			body: body(macNoFields, ""),
 			ok:   "warning-ok.json", ko: "warning-ko-parameter.json", koCode: xpay.CodeInvalidParameter, koMessage: msgParameter,
 			checkOK: func(t *testing.T, res any) {
-				r := res.(*xpay.WarningsResponse)
+				r := res.(*xpay.ListWarningsResponse)
 				require.Len(t, r.Warnings, 1)
 				assert.Equal(t, "ORD-2024-000130", r.Warnings[0].TransactionCode)
 				assert.Contains(t, r.Warnings[0].Message, "urlpost")
 			},
 			invalid: []invalidCase{
-				{"bad time", call((*xpay.Client).Warnings, xpay.WarningsRequest{From: xpay.DateTime{Year: 2024, Month: 6, Day: 1, Hour: 25}}), "From", "dataTransazioneDal"},
-				{"code too long", call((*xpay.Client).Warnings, xpay.WarningsRequest{TransactionCode: strings.Repeat("x", 31)}), "TransactionCode", "codiceTransazione"},
+				{"bad time", call((*xpay.Client).ListWarnings, xpay.ListWarningsRequest{From: xpay.DateTime{Year: 2024, Month: 6, Day: 1, Hour: 25}}), "From", "dataTransazioneDal"},
+				{"code too long", call((*xpay.Client).ListWarnings, xpay.ListWarningsRequest{TransactionCode: strings.Repeat("x", 31)}), "TransactionCode", "codiceTransazione"},
 			},
 		},
 		{
@@ -172,19 +172,19 @@ func serviceOpCases() []opCase {
 			},
 		},
 		{
-			name: "PayByLinkReport", uri: "ecomm/api/bo/ReportPaymail",
-			call: call((*xpay.Client).PayByLinkReport, xpay.PayByLinkReportRequest{CreatedFrom: june14, CreatedTo: june17}),
+			name: "ListPayByLinks", uri: "ecomm/api/bo/ReportPaymail",
+			call: call((*xpay.Client).ListPayByLinks, xpay.ListPayByLinksRequest{CreatedFrom: june14, CreatedTo: june17}),
 			body: body(macNoFields, `"linkCreatiDal":"14/06/2024","linkCreatiAl":"17/06/2024"`),
 			ok:   "reportPaymail-ok.json", ko: "reportPaymail-ko.json", koCode: xpay.CodeInvalidParameter, koMessage: msgParameter,
 			checkOK: func(t *testing.T, res any) {
-				r := res.(*xpay.PayByLinkReportResponse)
+				r := res.(*xpay.ListPayByLinksResponse)
 				require.Len(t, r.Links, 2)
 				assert.False(t, r.Truncated())
 				assert.Equal(t, xpay.PayByLink{TransactionCode: "PBL-2024-000777", Amount: 12000, CreatedAt: "14/06/2024 16:20:11", Status: "Pagato", Circuit: "VISA"}, r.Links[0])
 			},
 			invalid: []invalidCase{
-				{"no start", call((*xpay.Client).PayByLinkReport, xpay.PayByLinkReportRequest{CreatedTo: june17}), "CreatedFrom", "linkCreatiDal"},
-				{"reversed", call((*xpay.Client).PayByLinkReport, xpay.PayByLinkReportRequest{CreatedFrom: june17, CreatedTo: june14}), "CreatedTo", "linkCreatiAl"},
+				{"no start", call((*xpay.Client).ListPayByLinks, xpay.ListPayByLinksRequest{CreatedTo: june17}), "CreatedFrom", "linkCreatiDal"},
+				{"reversed", call((*xpay.Client).ListPayByLinks, xpay.ListPayByLinksRequest{CreatedFrom: june17, CreatedTo: june14}), "CreatedTo", "linkCreatiAl"},
 			},
 		},
 		{
@@ -226,8 +226,8 @@ func serviceOpCases() []opCase {
 			checkOK: contracts("80310257", 1), invalid: filterInvalid((*xpay.Client).ListContracts),
 		},
 		{
-			name: "ContractDetails", uri: "ecomm/api/contratti/dettagliContratto",
-			call: call((*xpay.Client).ContractDetails, filter), body: body(macFilter, filterBody),
+			name: "ListContractDetails", uri: "ecomm/api/contratti/dettagliContratto",
+			call: call((*xpay.Client).ListContractDetails, filter), body: body(macFilter, filterBody),
 			ok: "dettagliContratto-ok.json", ko: "dettagliContratto-ko.json", koCode: xpay.CodeInvalidContract, koMessage: msgContract,
 			checkOK: func(t *testing.T, res any) {
 				contracts("80310259", 1)(t, res)
@@ -236,11 +236,11 @@ func serviceOpCases() []opCase {
 				assert.Equal(t, "ORD-2024-000099", k.TransactionCode)
 				assert.Equal(t, "OK", k.FirstPaymentStatus)
 			},
-			invalid: filterInvalid((*xpay.Client).ContractDetails),
+			invalid: filterInvalid((*xpay.Client).ListContractDetails),
 		},
 		{
-			name: "ContractStatus", uri: "ecomm/api/contratti/statoContratti",
-			call: call((*xpay.Client).ContractStatus, xpay.ContractStatusRequest{ContractFilter: filter}),
+			name: "ListContractStatuses", uri: "ecomm/api/contratti/statoContratti",
+			call: call((*xpay.Client).ListContractStatuses, xpay.ListContractStatusesRequest{ContractFilter: filter}),
 			// The update filters are sent, empty, and not signed.
 			body: body(macFilter, filterBody+`,"dataAggiornamentoDa":"","dataAggiornamentoA":"","statoAggiornamento":""`),
 			ok:   "statoContratti-ok.json", ko: "statoContratti-ko.json", koCode: xpay.CodeNotFound, koMessage: msgNotFound,
@@ -249,10 +249,10 @@ func serviceOpCases() []opCase {
 				assert.Equal(t, "AGGIORNATO", res.(*xpay.ContractsResponse).Contracts[0].UpdateStatus)
 			},
 			invalid: []invalidCase{
-				{"update range reversed", call((*xpay.Client).ContractStatus, xpay.ContractStatusRequest{
+				{"update range reversed", call((*xpay.Client).ListContractStatuses, xpay.ListContractStatusesRequest{
 					UpdatedFrom: xpay.DateTime{Year: 2024, Month: 6, Day: 2}, UpdatedTo: xpay.DateTime{Year: 2024, Month: 6, Day: 1},
 				}), "UpdatedTo", "dataAggiornamentoA"},
-				{"bad tax code", call((*xpay.Client).ContractStatus, xpay.ContractStatusRequest{ContractFilter: xpay.ContractFilter{TaxCode: "RSSMRA80A01H501!"}}), "TaxCode", "codiceFiscale"},
+				{"bad tax code", call((*xpay.Client).ListContractStatuses, xpay.ListContractStatusesRequest{ContractFilter: xpay.ContractFilter{TaxCode: "RSSMRA80A01H501!"}}), "TaxCode", "codiceFiscale"},
 			},
 		},
 		contractCase("DeleteContract", "ecomm/api/contratti/cancellaContratto", (*xpay.Client).DeleteContract, "cancellaContratto", "80310263"),

@@ -433,7 +433,7 @@ func TestTotalsOfAListedOrderAreAnError(t *testing.T) {
 	assert.ErrorIs(t, err, xpay.ErrNoOperationRows)
 	_, err = res.Orders[0].Refunded()
 	assert.ErrorIs(t, err, xpay.ErrNoOperationRows)
-	for o, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today.AddDays(-1), To: today}, Channel: xpay.ChannelAll}) {
+	for o, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today.AddDays(-1), To: today}, Channel: xpay.ChannelAll}) {
 		require.NoError(t, err)
 		_, err = o.Captured()
 		assert.ErrorIs(t, err, xpay.ErrNoOperationRows, o.TransactionCode)

@@ -25,27 +25,27 @@ var specTable = []struct {
 	{&svcCreatePayByLink, &CreatePayByLinkRequest{}, "ecomm/api/bo/richiestaPayMail", []string{"apiKey", "codiceTransazione", "importo", "timeStamp"}, true},
 	{&svcRegeneratePayByLink, &RegeneratePayByLinkRequest{}, "ecomm/api/bo/rigeneraPayMail", []string{"apiKey", "codiceTransazione", "timeStamp"}, true},
 	{&svcListReports, &ListReportsRequest{}, "ecomm/api/bo/elencoReport", []string{"apiKey", "timeStamp"}, false},
-	{&svcPayByLinkReport, &PayByLinkReportRequest{}, "ecomm/api/bo/ReportPaymail", []string{"apiKey", "timeStamp"}, false},
+	{&svcListPayByLinks, &ListPayByLinksRequest{}, "ecomm/api/bo/ReportPaymail", []string{"apiKey", "timeStamp"}, false},
 	{&svcCreateContractFromPOS, &CreateContractFromPOSRequest{}, "ecomm/api/contratti/creazioneDaPosFisico",
 		[]string{"apiKey", "numeroContratto", "idPOSFisico", "codiceAutorizzazione", "stan", "importo", "descrizione", "mail", "timeStamp"}, true},
-	{&svcDeleteContract, &DeleteContractRequest{}, "ecomm/api/contratti/cancellaContratto", []string{"apiKey", "numeroContratto", "timeStamp"}, true},
-	{&svcEnableContract, &EnableContractRequest{}, "ecomm/api/contratti/abilitaContratto", []string{"apiKey", "numeroContratto", "timeStamp"}, true},
-	{&svcDisableContract, &DisableContractRequest{}, "ecomm/api/contratti/disabilitaContratto", []string{"apiKey", "numeroContratto", "timeStamp"}, true},
-	{&svcListContracts, &ListContractsRequest{}, "ecomm/api/contratti/queryContratti",
+	{&svcDeleteContract, &ContractRequest{}, "ecomm/api/contratti/cancellaContratto", []string{"apiKey", "numeroContratto", "timeStamp"}, true},
+	{&svcEnableContract, &ContractRequest{}, "ecomm/api/contratti/abilitaContratto", []string{"apiKey", "numeroContratto", "timeStamp"}, true},
+	{&svcDisableContract, &ContractRequest{}, "ecomm/api/contratti/disabilitaContratto", []string{"apiKey", "numeroContratto", "timeStamp"}, true},
+	{&svcListContracts, &ContractFilter{}, "ecomm/api/contratti/queryContratti",
 		[]string{"apiKey", "numeroContratto", "codiceFiscale", "dataRegistrazioneDa", "dataRegistrazioneA", "timeStamp"}, false},
-	{&svcContractDetails, &ContractDetailsRequest{}, "ecomm/api/contratti/dettagliContratto",
+	{&svcListContractDetails, &ContractFilter{}, "ecomm/api/contratti/dettagliContratto",
 		[]string{"apiKey", "numeroContratto", "codiceFiscale", "dataRegistrazioneDa", "dataRegistrazioneA", "timeStamp"}, false},
-	{&svcContractStatus, &ContractStatusRequest{}, "ecomm/api/contratti/statoContratti",
+	{&svcListContractStatuses, &ListContractStatusesRequest{}, "ecomm/api/contratti/statoContratti",
 		[]string{"apiKey", "numeroContratto", "codiceFiscale", "dataRegistrazioneDa", "dataRegistrazioneA", "timeStamp"}, false},
 	{&svcAddToBlacklist, &AddToBlacklistRequest{}, "ecomm/api/blacklist/aggiungi", []string{"apiKey", "tipo", "valore", "descrizione", "timeStamp"}, true},
-	{&svcRemoveFromBlacklist, &RemoveFromBlacklistRequest{}, "ecomm/api/blacklist/rimuovi", []string{"apiKey", "tipo", "valore", "timeStamp"}, true},
-	{&svcCheckBlacklist, &CheckBlacklistRequest{}, "ecomm/api/blacklist/controlla", []string{"apiKey", "tipo", "valore", "timeStamp"}, false},
+	{&svcRemoveFromBlacklist, &BlacklistRequest{}, "ecomm/api/blacklist/rimuovi", []string{"apiKey", "tipo", "valore", "timeStamp"}, true},
+	{&svcCheckBlacklist, &BlacklistRequest{}, "ecomm/api/blacklist/controlla", []string{"apiKey", "tipo", "valore", "timeStamp"}, false},
 	{&svcListBlacklist, &ListBlacklistRequest{}, "ecomm/api/blacklist/reportBlackList", []string{"apiKey", "tipo", "timeStamp"}, false},
-	{&svcCheckCFPAN, &CheckCFPANRequest{}, "ecomm/api/cfpan/controllaEsistenza", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, false},
-	{&svcDeleteCFPAN, &DeleteCFPANRequest{}, "ecomm/api/cfpan/rimuovi", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, true},
+	{&svcCheckCFPAN, &CFPANRequest{}, "ecomm/api/cfpan/controllaEsistenza", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, false},
+	{&svcDeleteCFPAN, &CFPANRequest{}, "ecomm/api/cfpan/rimuovi", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, true},
 	{&svcListCFPAN, &ListCFPANRequest{}, "ecomm/api/cfpan/reportAssociazioni", []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, false},
-	{&svcWarnings, &WarningsRequest{}, "ecomm/api/bo/warning", []string{"apiKey", "timeStamp"}, false},
-	// A GET whose MAC is in its URL: TestReportDownloadURL checks it.
+	{&svcListWarnings, &ListWarningsRequest{}, "ecomm/api/bo/warning", []string{"apiKey", "timeStamp"}, false},
+	// A GET whose MAC is in its URL: TestSignDownloadURL checks it.
 	{&svcDownloadReport, nil, "ecomm/api/bo/downloadReport", []string{"apiKey", "timeStamp", "idReport"}, false},
 }
 
@@ -71,11 +71,11 @@ func TestEveryServiceMatchesTheSpec(t *testing.T) {
 	}
 }
 
-func TestReportDownloadURL(t *testing.T) {
+func TestSignDownloadURL(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(testAlias, testSecret, WithClock(func() time.Time { return time.UnixMilli(1718611200000) }))
 	require.NoError(t, err)
-	raw, err := c.ReportDownloadURL("1045")
+	raw, err := c.SignDownloadURL("1045")
 	require.NoError(t, err)
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
@@ -88,9 +88,9 @@ func TestReportDownloadURL(t *testing.T) {
 		"mac": {"73e981f5d36e13ae412e95b4ff2fe6ec5b112c12"},
 	}, u.Query())
 
-	_, err = c.ReportDownloadURL("")
+	_, err = c.SignDownloadURL("")
 	var ve *ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "idReport", ve.WireName)
-	assert.Equal(t, "ReportDownloadURL", ve.Operation)
+	assert.Equal(t, "SignDownloadURL", ve.Operation)
 }

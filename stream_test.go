@@ -19,14 +19,14 @@ import (
 
 var listReq = &xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1, To: june17}, Channel: xpay.ChannelAll}
 
-// collect runs ListOrdersSeq against body and returns what it yields.
+// collect runs Orders against body and returns what it yields.
 func collect(t *testing.T, status int, body []byte, opts ...xpay.Option) ([]xpay.Order, []error) {
 	t.Helper()
 	c, mock := newTestClient(t, opts...)
 	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(status, body))
 	var orders []xpay.Order
 	var errs []error
-	for o, err := range c.ListOrdersSeq(context.Background(), listReq) {
+	for o, err := range c.Orders(context.Background(), listReq) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -90,7 +90,7 @@ func TestListOrdersSeqJudgesTheEnvelopeLast(t *testing.T) {
 		assert.Equal(t, xpay.Amount(10), orders[0].Amount)
 
 		c, mock := newTestClient(t)
-		for _, err := range c.ListOrdersSeq(context.Background(), &xpay.ListOrdersRequest{}) {
+		for _, err := range c.Orders(context.Background(), &xpay.ListOrdersRequest{}) {
 			var ve *xpay.ValidationError
 			assert.ErrorAs(t, err, &ve)
 		}
@@ -104,7 +104,7 @@ func TestListOrdersSeqStopsWhenTheCallerDoes(t *testing.T) {
 	c, mock := newTestClient(t)
 	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(http.StatusOK, body))
 	n := 0
-	for _, err := range c.ListOrdersSeq(context.Background(), listReq) {
+	for _, err := range c.Orders(context.Background(), listReq) {
 		require.NoError(t, err)
 		if n++; n == 3 {
 			break
@@ -161,7 +161,7 @@ func (r *ordersReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Streams are reads of the same pipeline: under WithRetry, ListOrdersSeq
+// Streams are reads of the same pipeline: under WithRetry, Orders
 // survives a 503 as ListOrders does, and DownloadReport a reset; neither
 // is tried again once something reached the caller.
 func TestStreamsAreRetriedUntilSomethingIsDelivered(t *testing.T) {
@@ -172,7 +172,7 @@ func TestStreamsAreRetriedUntilSomethingIsDelivered(t *testing.T) {
 
 	srv.InjectFault("ListOrders", xpaytest.Fault{HTTPStatus: http.StatusServiceUnavailable, Times: 1})
 	n := 0
-	for _, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+	for _, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
 		require.NoError(t, err)
 		n++
 	}
@@ -191,7 +191,7 @@ func TestStreamsAreRetriedUntilSomethingIsDelivered(t *testing.T) {
 	srv.InjectFault("ListOrders", xpaytest.Fault{TruncatedBody: true, Processed: true})
 	n = 0
 	var last error
-	for _, err := range c.ListOrdersSeq(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+	for _, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
 		if err != nil {
 			last = err
 		} else {

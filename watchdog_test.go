@@ -122,7 +122,7 @@ func TestStreamsDoNotCountTheCallersTime(t *testing.T) {
 	c := fakeTimedClient(t, srv.URL, ft)
 
 	var codes []string
-	for o, err := range c.ListOrdersSeq(context.Background(), watchdogReq) {
+	for o, err := range c.Orders(context.Background(), watchdogReq) {
 		require.NoError(t, err)
 		codes = append(codes, o.TransactionCode)
 		ft.advance(10 * time.Second)
@@ -162,7 +162,7 @@ func TestStalledStreamsEndWithTheWatchdog(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(stop) })
-	for _, name := range []string{"ListOrdersSeq", "DownloadReport"} {
+	for _, name := range []string{"Orders", "DownloadReport"} {
 		ft := newFakeTimers()
 		c := fakeTimedClient(t, srv.URL, ft)
 		done := make(chan error, 1)
@@ -173,7 +173,7 @@ func TestStalledStreamsEndWithTheWatchdog(t *testing.T) {
 				return
 			}
 			var last error
-			for _, err := range c.ListOrdersSeq(context.Background(), watchdogReq) {
+			for _, err := range c.Orders(context.Background(), watchdogReq) {
 				last = err
 			}
 			done <- last

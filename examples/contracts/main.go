@@ -24,9 +24,9 @@ func main() {
 	cli.Commands("contracts create|list|details|status|delete|enable|disable [flags]", map[string]cli.Command{
 		"create":  &create{},
 		"list":    &query{do: (*xpay.Client).ListContracts},
-		"details": &query{do: (*xpay.Client).ContractDetails},
+		"details": &query{do: (*xpay.Client).ListContractDetails},
 		"status": &query{do: func(c *xpay.Client, ctx context.Context, f *xpay.ContractFilter) (*xpay.ContractsResponse, error) {
-			return c.ContractStatus(ctx, &xpay.ContractStatusRequest{ContractFilter: *f})
+			return c.ListContractStatuses(ctx, &xpay.ListContractStatusesRequest{ContractFilter: *f})
 		}},
 		"delete":  &change{do: (*xpay.Client).DeleteContract, done: "deleted"},
 		"enable":  &change{do: (*xpay.Client).EnableContract, done: "enabled"},

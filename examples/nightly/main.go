@@ -87,7 +87,7 @@ func main() {
 func listOrders(ctx context.Context, c *xpay.Client, day xpay.Date) (map[string]entry, error) {
 	orders := map[string]entry{}
 	req := &xpay.ListOrdersRequest{Period: xpay.DateRange{From: day, To: day}, Channel: xpay.ChannelAll}
-	for o, err := range c.ListOrdersSeq(ctx, req) {
+	for o, err := range c.Orders(ctx, req) {
 		if err != nil {
 			return nil, err // an error comes last: what came before cannot be trusted
 		}

@@ -36,7 +36,7 @@ func main() {
 	defer t.Close()
 	ctx := context.Background()
 	if *warnings {
-		res, err := t.Client.Warnings(ctx, &xpay.WarningsRequest{TransactionCode: *code})
+		res, err := t.Client.ListWarnings(ctx, &xpay.ListWarningsRequest{TransactionCode: *code})
 		if err != nil {
 			t.Fail(err)
 		}

@@ -98,7 +98,7 @@ func (c *report) Flags(fs *flag.FlagSet) []string {
 
 func (c *report) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
 	var links []xpay.PayByLink
-	for l, err := range t.Client.PayByLinks(ctx, c.from.Date, c.to.Date) {
+	for l, err := range t.Client.PayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: c.from.Date, CreatedTo: c.to.Date}) {
 		if err != nil {
 			return cli.Result{}, err
 		}

@@ -79,7 +79,7 @@ func (c *signedURL) Flags(fs *flag.FlagSet) []string {
 }
 
 func (c *signedURL) Run(_ context.Context, t *cli.Target) (cli.Result, error) {
-	u, err := t.Client.ReportDownloadURL(c.id)
+	u, err := t.Client.SignDownloadURL(c.id)
 	// Valid for 5 minutes; it carries a MAC, so keep it out of logs.
 	return cli.Result{Value: u, Human: func(w io.Writer) { fmt.Fprintln(w, u) }}, err
 }
