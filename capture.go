@@ -89,7 +89,7 @@ type CaptureResponse struct {
 // otherwise it answers KO with CodeInvalidState, and with CodeAmountTooHigh
 // when Amount exceeds what is left to capture.
 //
-// It is a write: never retried. If it fails with ErrOutcomeUnknown (an
+// It is a write. If it fails with ErrOutcomeUnknown (an
 // *OutcomeUnknownError), keep its Write and settle it with Settle before
 // trying again: it may have happened, or still be on its way. Read the
 // order first and pass it as Before, so that Settle can tell.

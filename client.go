@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -82,16 +82,9 @@ type credentials struct {
 	secret    secret
 }
 
-// secret holds the MAC key. It prints as a mask whatever the verb, so that
-// no fmt call, log or panic shows it.
+// secret is the MAC key. Nothing prints it: it lives behind creds, a
+// func, which every fmt verb prints as an address.
 type secret string
-
-const redacted = "[redacted]"
-
-func (secret) String() string                 { return redacted }
-func (secret) GoString() string               { return redacted }
-func (secret) Format(f fmt.State, _ rune)     { _, _ = io.WriteString(f, redacted) }
-func (s secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // NewClient returns a Client for the alias (apiKey) and secret key (chiave
 // segreta, the MAC key) Nexi assigned to the terminal. Back-office calls
@@ -134,6 +127,41 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 	// *http.Client keeps its policy.
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c, nil
+}
+
+// NewClientFromEnv returns a Client configured by the environment, as
+// services and scripts are: XPAY_ALIAS and XPAY_SECRET (both required),
+// XPAY_ENV (test, the default, or production) and XPAY_BASE_URL (another
+// host, such as a sandbox, instead of XPAY_ENV's). opts come after those
+// settings, and so win.
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	alias, secret := os.Getenv("XPAY_ALIAS"), os.Getenv("XPAY_SECRET")
+	switch {
+	case alias == "":
+		return nil, errors.New("xpay: NewClientFromEnv: XPAY_ALIAS is not set")
+	case secret == "":
+		return nil, errors.New("xpay: NewClientFromEnv: XPAY_SECRET is not set")
+	}
+	var env []Option
+	switch e := os.Getenv("XPAY_ENV"); e {
+	case "", "test":
+	case "production":
+		env = append(env, WithEnvironment(EnvironmentProduction))
+	default:
+		return nil, fmt.Errorf("xpay: NewClientFromEnv: XPAY_ENV is %q: want test or production", e)
+	}
+	if u := os.Getenv("XPAY_BASE_URL"); u != "" {
+		env = append(env, WithBaseURL(u))
+	}
+	return NewClient(alias, secret, append(env, opts...)...)
+}
+
+// BaseURL returns the base URL the Client sends requests to.
+func (c *Client) BaseURL() string {
+	if c.usable("") != nil {
+		return ""
+	}
+	return c.baseURL
 }
 
 // sealed returns a func that returns k.

@@ -206,3 +206,39 @@ func TestNilRequest(t *testing.T) {
 	assert.Equal(t, "Capture", ve.Operation)
 	assert.Zero(t, mock.GetTotalCallCount())
 }
+
+// A Client from the environment, as a service or a script builds one.
+func TestNewClientFromEnv(t *testing.T) {
+	t.Setenv("XPAY_ALIAS", "ALIAS_WEB_00000000")
+	t.Setenv("XPAY_SECRET", "s3cret")
+	t.Setenv("XPAY_ENV", "")
+	t.Setenv("XPAY_BASE_URL", "")
+	c, err := xpay.NewClientFromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, xpay.EnvironmentTest.BaseURL(), c.BaseURL())
+
+	t.Setenv("XPAY_ENV", "production")
+	c, err = xpay.NewClientFromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, xpay.EnvironmentProduction.BaseURL(), c.BaseURL())
+
+	t.Setenv("XPAY_BASE_URL", "http://127.0.0.1:8080")
+	c, err = xpay.NewClientFromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:8080/", c.BaseURL(), "XPAY_BASE_URL wins over XPAY_ENV")
+	c, err = xpay.NewClientFromEnv(xpay.WithBaseURL("http://127.0.0.1:9090"))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:9090/", c.BaseURL(), "options win over the environment")
+
+	t.Setenv("XPAY_ENV", "prod")
+	_, err = xpay.NewClientFromEnv()
+	assert.ErrorContains(t, err, `XPAY_ENV is "prod": want test or production`)
+	t.Setenv("XPAY_ENV", "")
+	t.Setenv("XPAY_SECRET", "")
+	_, err = xpay.NewClientFromEnv()
+	assert.ErrorContains(t, err, "XPAY_SECRET is not set")
+	t.Setenv("XPAY_ALIAS", "")
+	_, err = xpay.NewClientFromEnv()
+	assert.ErrorContains(t, err, "XPAY_ALIAS is not set")
+	assert.Empty(t, (*xpay.Client)(nil).BaseURL())
+}

@@ -69,10 +69,10 @@ type CreateContractFromPOSResponse struct {
 }
 
 // CreateContractFromPOS registers a contract from a physical POS payment
-// (creazioneDaPosFisico). It is never retried: on ErrOutcomeUnknown, look
-// the contract up with ListContractDetails before trying again.
+// (creazioneDaPosFisico). On ErrOutcomeUnknown, look the
+// contract up with ListContractDetails before trying again.
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreateContractFromPOS(ctx context.Context, req *CreateContractFromPOSRequest) (*CreateContractFromPOSResponse, error) {
 	return invoke[CreateContractFromPOSResponse](ctx, c, &svcCreateContractFromPOS, req)
 }
@@ -223,14 +223,14 @@ type ContractChangeResponse struct {
 // DeleteContract deletes a contract (cancellaContratto). An unknown
 // contract is an *APIError with CodeInvalidContract.
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) DeleteContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
 	return invoke[ContractChangeResponse](ctx, c, &svcDeleteContract, req)
 }
 
 // EnableContract enables a contract (abilitaContratto).
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) EnableContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
 	return invoke[ContractChangeResponse](ctx, c, &svcEnableContract, req)
 }
@@ -238,7 +238,7 @@ func (c *Client) EnableContract(ctx context.Context, req *ContractRequest) (*Con
 // DisableContract disables a contract (disabilitaContratto) so that it
 // cannot be charged until enabled again.
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) DisableContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
 	return invoke[ContractChangeResponse](ctx, c, &svcDisableContract, req)
 }

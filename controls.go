@@ -135,14 +135,14 @@ func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return lenient.Unmarsha
 // AddToBlacklist blacklists a contract number or tax code
 // (blacklist/aggiungi).
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*BlacklistChangeResponse, error) {
 	return invoke[BlacklistChangeResponse](ctx, c, &svcAddToBlacklist, req)
 }
 
 // RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) RemoveFromBlacklist(ctx context.Context, req *BlacklistRequest) (*BlacklistChangeResponse, error) {
 	return invoke[BlacklistChangeResponse](ctx, c, &svcRemoveFromBlacklist, req)
 }
@@ -260,10 +260,9 @@ func (c *Client) CheckCFPAN(ctx context.Context, req *CFPANRequest) (*CFPANRespo
 	return invoke[CFPANResponse](ctx, c, &svcCheckCFPAN, req)
 }
 
-// DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi). It is
-// never retried.
+// DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi).
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) DeleteCFPAN(ctx context.Context, req *CFPANRequest) (*DeleteCFPANResponse, error) {
 	return invoke[DeleteCFPANResponse](ctx, c, &svcDeleteCFPAN, req)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/internal/lenient"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
@@ -29,6 +30,7 @@ var helpers = map[string]string{
 	"String":                     "",
 	"GoString":                   "",
 	"CloseIdleConnections":       "",
+	"BaseURL":                    "",
 }
 
 // Adding an operation means adding it everywhere: this fails, naming what
@@ -88,6 +90,28 @@ func TestEveryMethodIsCovered(t *testing.T) {
 	for _, r := range routes {
 		assert.True(t, methods[r], "the sandbox serves %s, which the Client does not have", r)
 	}
+}
+
+// Every answer type can be decoded: none answers to more keys than a
+// decode tracks, so no decode panics at run time.
+func TestEveryAnswerTypeDecodes(t *testing.T) {
+	t.Parallel()
+	ct := reflect.TypeFor[*xpay.Client]()
+	checked := 0
+	for i := range ct.NumMethod() {
+		m := ct.Method(i).Type
+		for j := range m.NumOut() {
+			out := m.Out(j)
+			if out.Kind() == reflect.Pointer && out.Elem().Kind() == reflect.Struct && out.Elem().PkgPath() == ct.Elem().PkgPath() && out != ct {
+				assert.NoError(t, lenient.Check(out.Elem()), "%s returns %s", ct.Method(i).Name, out)
+				checked++
+			}
+		}
+	}
+	for _, typ := range []reflect.Type{reflect.TypeFor[xpay.Order](), reflect.TypeFor[xpay.PayByLink]()} {
+		assert.NoError(t, lenient.Check(typ))
+	}
+	assert.Greater(t, checked, 20)
 }
 
 // methodDocs returns the doc comment of every method of *Client, from the

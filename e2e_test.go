@@ -29,7 +29,7 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock();
 
 func newSandbox(t *testing.T, opts ...xpaytest.Option) (*xpaytest.Server, *xpay.Client) {
 	t.Helper()
-	srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData()}, opts...)...)
+	srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData(), xpaytest.WithClock(e2eNow)}, opts...)...)
 	t.Cleanup(srv.Close)
 	return srv, srv.Client()
 }
@@ -41,10 +41,21 @@ func requireCode(t *testing.T, err error, code int) {
 	assert.Equal(t, code, apiErr.Code, apiErr.Message)
 }
 
+// The sandboxes of newSandbox start at noon in Italy on a fixed day, and
+// their clock runs from there: "today" is one day for the whole run,
+// whatever the hour the tests run at. Clients that srv.Client makes share
+// the clock; one made otherwise must take WithClock(e2eNow).
 var (
-	today     = xpay.DateOf(time.Now())
-	weekAgo   = xpay.DateOf(time.Now().AddDate(0, 0, -7))
-	thisWeek  = xpay.DateRange{From: weekAgo, To: xpay.DateOf(time.Now().AddDate(0, 0, 1))}
+	e2eAnchor = time.Date(2026, 6, 17, 12, 0, 0, 0, xpay.Rome())
+	e2eBoot   = time.Now()
+)
+
+func e2eNow() time.Time { return e2eAnchor.Add(time.Since(e2eBoot)) }
+
+var (
+	today     = xpay.DateOf(e2eAnchor)
+	weekAgo   = today.AddDays(-7)
+	thisWeek  = xpay.DateRange{From: weekAgo, To: today.AddDays(1)}
 	eur       = xpay.CurrencyEUR
 	demoCFPAN = xpay.CFPANRequest{TaxCode: xpaytest.DemoTaxCode, HashPAN: xpaytest.DemoHashPAN, GroupCode: xpaytest.DefaultGroup}
 )
@@ -299,7 +310,7 @@ func TestE2EEveryOperation(t *testing.T) {
 			koClient, code := c, tc.koCode
 			if code < 0 { // no request the SDK sends can fail here: use an alias XPay does not know
 				var cerr error
-				koClient, cerr = xpay.NewClient("ALIAS_SCONOSCIUTO", srv.Secret, xpay.WithBaseURL(srv.URL))
+				koClient, cerr = xpay.NewClient("ALIAS_SCONOSCIUTO", srv.Secret, xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 				require.NoError(t, cerr)
 				code = -code
 			}
@@ -537,19 +548,19 @@ func TestE2EEnvelopeChecks(t *testing.T) {
 	// A clock 6 minutes slow: XPay refuses the request with KO 5, signed
 	// with its own, distant, timeStamp. The client cannot tell that answer
 	// from a replay, so it is no *APIError; its text says what XPay said.
-	stale := srv.Client(xpay.WithClock(func() time.Time { return time.Now().Add(-6 * time.Minute) }))
+	stale := srv.Client(xpay.WithClock(func() time.Time { return e2eNow().Add(-6 * time.Minute) }))
 	err := get(stale)
 	require.ErrorIs(t, err, xpay.ErrStaleResponse)
 	assert.NotErrorAs(t, err, new(*xpay.APIError))
 	assert.ErrorContains(t, err, "KO 5: Sono passati più di 5 minuti")
 
-	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret, xpay.WithBaseURL(srv.URL))
+	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret, xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 	require.NoError(t, err)
 	requireCode(t, get(wrongAlias), xpay.CodeInvalidAlias)
 
 	// A wrong key: XPay answers error 3, signed with the real key, so the
 	// client cannot trust the answer either.
-	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL))
+	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 	require.NoError(t, err)
 	err = get(wrongKey)
 	require.ErrorIs(t, err, xpay.ErrInvalidMAC)

@@ -20,14 +20,21 @@ type Response struct {
 	MAC         string       `json:"mac"`          // response MAC, already verified
 	Error       *ErrorDetail `json:"errore,omitempty"`
 
-	HTTPStatus int    `json:"-"`
-	RawBody    []byte `json:"-"` // the body exactly as received
+	HTTPStatus int     `json:"-"`
+	RawBody    RawBody `json:"-"` // the body exactly as received
 
 	// Extra keeps the top-level keys that this package does not model.
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 func (r *Response) response() *Response { return r }
+
+// RawBody is an answer's body exactly as received. It prints as its text,
+// so that fmt's %v of a response shows the JSON XPay sent, not a list of
+// byte values.
+type RawBody []byte
+
+func (b RawBody) String() string { return string(b) }
 
 // ErrorDetail is the errore object of a KO answer. Callers normally see it
 // as an *APIError instead.

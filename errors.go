@@ -159,7 +159,7 @@ type ResponseError struct {
 }
 
 func (e *ResponseError) Error() string {
-	return fmt.Sprintf("xpay: %s: HTTP %d: %v", e.Operation, e.HTTPStatus, e.Err)
+	return fmt.Sprintf("xpay: %s: HTTP %d: %s", e.Operation, e.HTTPStatus, strings.TrimPrefix(e.Err.Error(), "xpay: "))
 }
 
 func (e *ResponseError) Unwrap() error { return e.Err }

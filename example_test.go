@@ -6,15 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
+	"net/http"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
-// Every example runs against xpaytest, the XPay sandbox in this module, so
-// that it runs offline. Real code makes its client with its own alias and
-// key: xpay.NewClient(alias, secretKey).
+// Every example that calls XPay runs against xpaytest, the XPay sandbox
+// in this module, so that it runs offline. Real code makes its client with
+// its own alias and key: see ExampleNewClient.
 
 func ExampleClient_Capture() {
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
@@ -322,4 +326,38 @@ func ExampleAmount() {
 	// 12345
 	// 123.45
 	// 123.45 EUR
+}
+
+// A production Client: the alias and key Nexi assigned to the terminal,
+// XPay's production host, a bound on every call, retries of reads (never
+// of writes) and a logger that never sees the key. Nothing is sent until
+// a call.
+func ExampleNewClient() {
+	client, err := xpay.NewClient("ALIAS_WEB_00012345", "the-secret-key",
+		xpay.WithEnvironment(xpay.EnvironmentProduction),
+		xpay.WithTimeout(20*time.Second),
+		xpay.WithRetry(3, 200*time.Millisecond, 2*time.Second),
+		xpay.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(client) // the alias masked, no key
+	// Output: xpay.Client{alias: ALIA**********2345, baseURL: https://ecommerce.nexi.it/}
+}
+
+// WithRetry tries a read again when a proxy answers 503 with an HTML page;
+// the second attempt, signed afresh, gets XPay's answer.
+func ExampleWithRetry() {
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	client := srv.Client(xpay.WithRetry(2, time.Millisecond, 10*time.Millisecond))
+	srv.InjectFault("GetOrder", xpaytest.Fault{HTTPStatus: http.StatusServiceUnavailable, Times: 1})
+
+	res, err := client.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Order().State, "after", srv.Requests("GetOrder"), "attempts")
+	// Output: Autorizzato after 2 attempts
 }

@@ -682,7 +682,7 @@ func TestErrorsSayWhatXPaySaid(t *testing.T) {
 		var apiErr *xpay.APIError
 		assert.False(t, errors.As(err, &apiErr))
 		assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
-		assert.EqualError(t, err, `xpay: GetOrder: HTTP 200: xpay: response MAC missing or invalid; XPay's answer, unsigned and so not verified: KO 0: Campo "apikey" non riconosciuto`)
+		assert.EqualError(t, err, `xpay: GetOrder: HTTP 200: response MAC missing or invalid; XPay's answer, unsigned and so not verified: KO 0: Campo "apikey" non riconosciuto`)
 		assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown)
 
 		_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
@@ -692,12 +692,12 @@ func TestErrorsSayWhatXPaySaid(t *testing.T) {
 	t.Run("a wrong secret key", func(t *testing.T) {
 		t.Parallel()
 		srv, _ := newSandbox(t)
-		c, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL))
+		c, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 		require.NoError(t, err)
 		_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
 		assert.NotErrorAs(t, err, new(*xpay.APIError))
-		assert.EqualError(t, err, "xpay: GetOrder: HTTP 200: xpay: response MAC missing or invalid; XPay's answer, unverified: KO 3: Mac errato (XPay found the request's MAC wrong: check the secret key given to NewClient)")
+		assert.EqualError(t, err, "xpay: GetOrder: HTTP 200: response MAC missing or invalid; XPay's answer, unverified: KO 3: Mac errato (XPay found the request's MAC wrong: check the secret key given to NewClient)")
 	})
 	t.Run("an unknown alias, answered unsigned", func(t *testing.T) {
 		t.Parallel()
@@ -729,7 +729,7 @@ func TestREADMEErrorMessages(t *testing.T) {
 	want := strings.Split(strings.TrimSpace(block), "\n")
 
 	srv, _ := newSandbox(t)
-	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL))
+	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 	require.NoError(t, err)
 	_, wrongKeyErr := wrongKey.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 	_, unsignedErr := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","errore":{"messaggio":"Campo \"apikey\" non riconosciuto"}}`)).

@@ -81,10 +81,10 @@ type CreatePayByLinkResponse struct {
 // CreatePayByLink creates a Pay-by-Link payment link (richiestaPayMail).
 // An order code already used is an *APIError with CodeDuplicate.
 //
-// It is never retried: on ErrOutcomeUnknown, look the link up with
+// On ErrOutcomeUnknown, look the link up with
 // ListPayByLinks or GetOrder before creating it again.
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {
 	return invoke[CreatePayByLinkResponse](ctx, c, &svcCreatePayByLink, req)
 }
@@ -136,7 +136,7 @@ type RegeneratePayByLinkResponse struct {
 // RegeneratePayByLink renews a Pay-by-Link link (rigeneraPayMail). Read
 // the response's TransactionCode: it may be a new code.
 //
-// It is a write: never retried (see ErrOutcomeUnknown).
+// It is a write (see Reads and writes in the package documentation).
 func (c *Client) RegeneratePayByLink(ctx context.Context, req *RegeneratePayByLinkRequest) (*RegeneratePayByLinkResponse, error) {
 	return invoke[RegeneratePayByLinkResponse](ctx, c, &svcRegeneratePayByLink, req)
 }

@@ -87,7 +87,7 @@ func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) 
 	}
 	macs := values["mac"]
 	if len(macs) != 1 {
-		return nil, fmt.Errorf("xpay: %s: %w (the mac parameter is missing or given more than once)", opVerifyPaymentResult, ErrInvalidMAC)
+		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's mac parameter is missing or given more than once"))
 	}
 	fields := make([]Field, len(paymentParams))
 	for i, p := range paymentParams {
@@ -103,7 +103,7 @@ func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) 
 		fields[i] = Field{p.name, vs[0]}
 	}
 	if !verifyMAC(string(c.creds().secret), fields, macs[0]) {
-		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, ErrInvalidMAC)
+		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's MAC does not verify: treat it as forged"))
 	}
 	get := func(name string) string { return values.Get(name) }
 	amount, err := strconv.ParseInt(get("importo"), 10, 64)
@@ -218,3 +218,10 @@ func (c *Client) refuseNotification(w http.ResponseWriter, r *http.Request, stat
 	}
 	http.Error(w, http.StatusText(status), status)
 }
+
+// macError is ErrInvalidMAC said of something other than a response.
+type macError string
+
+func (e macError) Error() string { return string(e) }
+
+func (e macError) Is(target error) bool { return target == ErrInvalidMAC }

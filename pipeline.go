@@ -108,6 +108,9 @@ func (c *Client) run(ctx context.Context, op *service, req request, try func() (
 	for retry := 0; ; retry++ {
 		status, r, sent, err = try()
 		if err == nil || retry >= c.retry.max || delivered != nil && delivered() || !c.retryable(ctx, op, err) {
+			if err != nil && retry > 0 {
+				err = fmt.Errorf("%w (after %d attempts)", err, retry+1)
+			}
 			break
 		}
 		wait := c.retry.delay(retry)

@@ -73,7 +73,7 @@ func (a *APMInfo) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, a)
 // Parz.), depending on the order's state. XPay answers KO with
 // CodeAmountTooHigh when Amount exceeds what can be reversed.
 //
-// It is a write: never retried. If it fails with ErrOutcomeUnknown (an
+// It is a write. If it fails with ErrOutcomeUnknown (an
 // *OutcomeUnknownError), keep its Write and settle it with Settle before
 // trying again: it may have happened, or still be on its way. Read the
 // order first and pass it as Before, so that Settle can tell.

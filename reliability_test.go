@@ -114,6 +114,9 @@ func TestFaultMatrix(t *testing.T) {
 			want := 1
 			if row.readRetried {
 				want += matrixRetries
+				assert.Contains(t, err.Error(), fmt.Sprintf("(after %d attempts)", want), "it says how often it tried")
+			} else {
+				assert.NotContains(t, err.Error(), "attempts")
 			}
 			requestsSettle(t, srv, "GetOrder", want, "read attempts")
 

@@ -99,10 +99,10 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 		var apiErr *APIError
 		switch {
 		case err == nil:
-			happened, err := w.find(order, rowType, c.freshness)
+			happened, findErr := w.find(order, rowType, c.freshness)
 			switch {
-			case err != nil:
-				return false, err
+			case findErr != nil:
+				return false, findErr
 			case happened:
 				return true, nil
 			case over:
@@ -117,8 +117,8 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 		case over:
 			return false, fmt.Errorf("xpay: Settle: the order cannot be read, the outcome is still unknown: %w", err)
 		}
-		if err := c.pause(ctx, wait); err != nil {
-			return false, err
+		if perr := c.pause(ctx, wait); perr != nil {
+			return false, perr
 		}
 		wait = min(2*wait, 15*time.Second)
 	}

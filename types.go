@@ -174,6 +174,25 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// ParseDate reads a day written dd/mm/yyyy, as XPay's requests write it
+// and as Date's String prints it ("17/06/2024"). A day that does not exist
+// (31/02/2026) is an error that says so.
+func ParseDate(s string) (Date, error) {
+	var d Date
+	var month int
+	if len(s) != len("02/01/2006") || s[2] != '/' || s[5] != '/' || !isDigits(s[:2]+s[3:5]+s[6:]) {
+		return Date{}, fmt.Errorf("xpay: date %q: want dd/mm/yyyy", s)
+	}
+	d.Day, _ = strconv.Atoi(s[:2])
+	month, _ = strconv.Atoi(s[3:5])
+	d.Year, _ = strconv.Atoi(s[6:])
+	d.Month = time.Month(month)
+	if !d.valid() {
+		return Date{}, fmt.Errorf("xpay: date %q: no such day", s)
+	}
+	return d, nil
+}
+
 // in returns the midnight that starts d in loc.
 func (d Date) in(loc *time.Location) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)

@@ -77,3 +77,27 @@ func TestEmbeddedRomeZone(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	t.Parallel()
+	d, err := ParseDate("17/06/2024")
+	require.NoError(t, err)
+	assert.Equal(t, Date{Year: 2024, Month: time.June, Day: 17}, d)
+	assert.Equal(t, "17/06/2024", d.String())
+	d, err = ParseDate("29/02/2024")
+	require.NoError(t, err, "a leap day")
+	assert.Equal(t, 29, d.Day)
+	for s, msg := range map[string]string{
+		"31/02/2026": `date "31/02/2026": no such day`,
+		"29/02/2026": `date "29/02/2026": no such day`,
+		"00/01/2026": "no such day",
+		"17/13/2026": "no such day",
+		"2026-02-01": "want dd/mm/yyyy",
+		"1/2/2026":   "want dd/mm/yyyy",
+		"17/06/20x4": "want dd/mm/yyyy",
+		"":           "want dd/mm/yyyy",
+	} {
+		_, err := ParseDate(s)
+		assert.ErrorContains(t, err, msg, s)
+	}
+}

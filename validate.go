@@ -28,22 +28,22 @@ func firstError(errs ...error) error {
 // and the like. XPay documents only the length; the characters are held to
 // printable ASCII, because a byte-counting server and a character-counting
 // client disagree on anything else.
-func checkCode(field, wire, v string, min, max int) error {
-	if n := len(v); n < min || n > max {
-		if min == max {
-			return invalid(field, wire, "must be %d characters, got %d", min, n)
+func checkCode(field, wire, v string, shortest, longest int) error {
+	if n := len(v); n < shortest || n > longest {
+		if shortest == longest {
+			return invalid(field, wire, "must be %d characters, got %d", shortest, n)
 		}
-		return invalid(field, wire, "must be %d to %d characters, got %d", min, max, n)
+		return invalid(field, wire, "must be %d to %d characters, got %d", shortest, longest, n)
 	}
 	return checkPrintable(field, wire, v)
 }
 
 // checkOptionalCode is checkCode for a field that may be left empty.
-func checkOptionalCode(field, wire, v string, max int) error {
+func checkOptionalCode(field, wire, v string, longest int) error {
 	if v == "" {
 		return nil
 	}
-	return checkCode(field, wire, v, 1, max)
+	return checkCode(field, wire, v, 1, longest)
 }
 
 func checkPrintable(field, wire, v string) error {
@@ -96,13 +96,13 @@ func isDigits(s string) bool {
 
 // checkText checks free text: valid UTF-8, no control or bidi formatting
 // characters (C0, DEL, C1 such as U+0085, and U+202E and its kin), at
-// most max characters.
-func checkText(field, wire, v string, max int) error {
+// most longest characters.
+func checkText(field, wire, v string, longest int) error {
 	if !utf8.ValidString(v) {
 		return invalid(field, wire, "must be valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(v); n > max {
-		return invalid(field, wire, "must be at most %d characters, got %d", max, n)
+	if n := utf8.RuneCountInString(v); n > longest {
+		return invalid(field, wire, "must be at most %d characters, got %d", longest, n)
 	}
 	for i, r := range v {
 		if unsafeRune(r) {
@@ -113,11 +113,11 @@ func checkText(field, wire, v string, max int) error {
 }
 
 // checkRequired checks that a code field is set, then checks it.
-func checkRequired(field, wire, v string, max int) error {
+func checkRequired(field, wire, v string, longest int) error {
 	if v == "" {
 		return invalid(field, wire, "is required")
 	}
-	return checkCode(field, wire, v, 1, max)
+	return checkCode(field, wire, v, 1, longest)
 }
 
 // checkURL checks an absolute http or https URL.

@@ -98,13 +98,15 @@ func TestExamples(t *testing.T) {
 		{"orders", []string{"-state", "Authorized"}, 1, nil, `"Authorized", is not a state XPay filters by: want one of "Autorizzato"`},
 		{"orders", []string{"-from", "01/01/2024", "-to", "31/12/2024"}, 1, nil, "spans more than 90 days"},
 		{"orders", []string{"-warnings"}, 0, []string{"1 warnings", xpaytest.DemoDenied}, ""},
-		{"orders", []string{"-from", "31/02/2024"}, 2, nil, "want dd/mm/yyyy"},
+		{"orders", []string{"-from", "31/02/2024"}, 2, nil, `date "31/02/2024": no such day`},
+		{"orders", []string{"-from", "2024-02-01"}, 2, nil, "want dd/mm/yyyy"},
+		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "-5"}, 2, nil, "-amount: must not be negative"},
 		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "10.00", "-hours", "2"}, 0, []string{"link for PBL-EX-1: " + srv.URL + "/paybylink/"}, ""},
 		{"paybylink", []string{"regenerate", "-code", "PBL-EX-1"}, 0, []string{"link for PBL-EX-1: " + srv.URL}, ""},
 		{"paybylink", []string{"report"}, 0, []string{"1 links", "PBL-EX-1", "Da pagare"}, ""},
 		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "10.00"}, 1, nil, "KO 9"},
 		{"paybylink", nil, 2, nil, "usage: paybylink create|regenerate|report"},
-		{"paybylink", []string{"verify", "-url", "https://shop.example/esito?codTrans=PBL-EX-1&esito=OK&importo=1000&divisa=EUR&data=20240617&orario=101010&codAut=X&mac=0"}, 1, nil, "response MAC missing or invalid"},
+		{"paybylink", []string{"verify", "-url", "https://shop.example/esito?codTrans=PBL-EX-1&esito=OK&importo=1000&divisa=EUR&data=20240617&orario=101010&codAut=X&mac=0"}, 1, nil, "the payment result's MAC does not verify"},
 		{"paybylink", []string{"loop"}, 1, nil, "loop needs the in-process sandbox"},
 		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "2000"}, 2, nil, "write euro with the cents, such as 2000.00 (not cents)"},
 		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "20.001"}, 2, nil, "has 3 decimals; the currency has 2"},
@@ -190,6 +192,13 @@ func TestExamples(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	left, _ := os.ReadDir(pending)
 	assert.Empty(t, left)
+}
+
+// A refund of an order nothing was captured of is a void, and says so.
+func TestRefundSaysVoided(t *testing.T) {
+	r := run(t, bin, nil, "refund", "-code", xpaytest.DemoAuthorized, "-amount", "5.00")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "voided €5.00 of "+xpaytest.DemoAuthorized)
 }
 
 // Every program's usage documents its exit statuses.

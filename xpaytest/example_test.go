@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http/httptest"
 
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
@@ -60,4 +61,33 @@ func ExampleParseFault() {
 	}
 	fmt.Println(op, f.Latency, f.Times)
 	// Output: GetOrder 2s 1
+}
+
+// Notification faults test the shop's urlPost endpoint: here XPay's
+// notification arrives with a MAC that does not verify, and the handler
+// refuses it.
+func ExampleServer_InjectNotificationFault() {
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	shop := httptest.NewServer(client.PaymentNotificationHandler(func(context.Context, *xpay.PaymentResult) error {
+		fmt.Println("recorded as paid") // never reached: the notification is forged
+		return nil
+	}))
+	defer shop.Close()
+
+	srv.InjectNotificationFault(xpaytest.NotificationFault{WrongMAC: true, Times: 1})
+	_, err := client.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{
+		TransactionCode: "PBL-1", Amount: 5000, TimeoutHours: 24, ReturnURL: "https://shop.example/esito", NotifyURL: shop.URL,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.PayLink("PBL-1", true); err != nil { // delivers the notification before it returns
+		log.Fatal(err)
+	}
+	for _, n := range srv.Notifications() {
+		fmt.Println("the shop answered", n.Status)
+	}
+	// Output: the shop answered 403
 }

@@ -106,10 +106,10 @@ func Operations() []string {
 
 // Request checks. Each returns the value, or error 1 naming the field.
 
-func (r *request) required(name string, max int) (string, *apiError) {
+func (r *request) required(name string, longest int) (string, *apiError) {
 	v := r.get(name)
-	if v == "" || len(v) > max {
-		return "", ko(xpay.CodeInvalidParameter, "%s: obbligatorio, al massimo %d caratteri", name, max)
+	if v == "" || len(v) > longest {
+		return "", ko(xpay.CodeInvalidParameter, "%s: obbligatorio, al massimo %d caratteri", name, longest)
 	}
 	return v, nil
 }

@@ -47,7 +47,15 @@ func main() {
 	if err != nil {
 		t.Fail(err)
 	}
+	// XPay voids an authorization nothing was captured of, and refunds
+	// captured money otherwise.
+	did := "refunded or voided"
+	if captured, err := before.Order().Captured(); err == nil && captured == 0 {
+		did = "voided"
+	} else if err == nil {
+		did = "refunded"
+	}
 	cli.Output(*asJSON, res, func(w io.Writer) {
-		fmt.Fprintf(w, "refunded %s of %s (idOperazione %s)\n", cli.Money(amount.Amount), *code, res.OperationID)
+		fmt.Fprintf(w, "%s %s of %s (idOperazione %s)\n", did, cli.Money(amount.Amount), *code, res.OperationID)
 	})
 }

@@ -128,14 +128,56 @@ var (
 	extraType       = reflect.TypeFor[map[string]json.RawMessage]()
 )
 
+// maxKeys is how many keys a struct may answer to: a decode tracks the
+// keys it has seen in a 64-bit set.
+const maxKeys = 64
+
+// Check reports whether values of t, a struct type, can be decoded: it
+// answers to at most 64 keys, its fields and their other spellings
+// counted, and so does every struct it holds. The package that decodes
+// into t tests its types with it, so that no decode panics at run time.
+func Check(t reflect.Type) error {
+	return check(t, map[reflect.Type]bool{})
+}
+
+func check(t reflect.Type, seen map[reflect.Type]bool) error {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return fmt.Errorf("lenient: %s is not a struct", t)
+	}
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	si := &structInfo{byName: map[string]int{}}
+	si.collect(t, nil)
+	if len(si.fields) > maxKeys {
+		return fmt.Errorf("lenient: %s answers to %d keys, more than %d", t, len(si.fields), maxKeys)
+	}
+	for _, f := range si.fields {
+		ft := t.FieldByIndex(f.index).Type
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct {
+			if err := check(ft, seen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func infoOf(t reflect.Type) *structInfo {
 	if si, ok := structInfos.Load(t); ok {
 		return si.(*structInfo)
 	}
 	si := &structInfo{byName: map[string]int{}}
 	si.collect(t, nil)
-	if len(si.fields) > 64 {
-		panic("lenient: " + t.String() + " answers to more than 64 keys")
+	if len(si.fields) > maxKeys {
+		panic("lenient: " + t.String() + " answers to more than 64 keys; Check it in a test")
 	}
 	actual, _ := structInfos.LoadOrStore(t, si)
 	return actual.(*structInfo)

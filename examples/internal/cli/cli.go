@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
@@ -53,22 +52,16 @@ func ConnectWith(opts []xpay.Option, sandbox []xpaytest.Option) *Target {
 		srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData()}, sandbox...)...)
 		return &Target{Client: srv.Client(opts...), Sandbox: srv, Where: "an in-process XPay sandbox at " + srv.URL}
 	}
-	where := "XPay test (" + xpay.EnvironmentTest.BaseURL() + ")"
-	switch env := os.Getenv("XPAY_ENV"); env {
-	case "", "test":
-	case "production":
-		opts = append(opts, xpay.WithEnvironment(xpay.EnvironmentProduction))
-		where = "XPay PRODUCTION (" + xpay.EnvironmentProduction.BaseURL() + ")"
-	default:
-		BadUsage(fmt.Errorf("XPAY_ENV=%q: want test or production", env))
-	}
-	if u := os.Getenv("XPAY_BASE_URL"); u != "" {
-		opts = append(opts, xpay.WithBaseURL(u))
-		where = u
-	}
-	c, err := xpay.NewClient(alias, secret, opts...)
+	c, err := xpay.NewClientFromEnv(opts...)
 	if err != nil {
-		Fail(err)
+		BadUsage(err)
+	}
+	where := "XPay test (" + c.BaseURL() + ")"
+	switch {
+	case os.Getenv("XPAY_BASE_URL") != "":
+		where = c.BaseURL()
+	case os.Getenv("XPAY_ENV") == "production":
+		where = "XPay PRODUCTION (" + c.BaseURL() + ")"
 	}
 	return &Target{Client: c, Where: where}
 }
@@ -224,6 +217,9 @@ func (a *AmountFlag) String() string { return a.Decimal(xpay.CurrencyEUR) }
 
 // Set parses euro with cents.
 func (a *AmountFlag) Set(s string) error {
+	if strings.HasPrefix(s, "-") {
+		return errors.New("must not be negative")
+	}
 	if !strings.ContainsAny(s, ".,") {
 		return fmt.Errorf("write euro with the cents, such as %s.00 (not cents)", s)
 	}
@@ -241,14 +237,9 @@ type DateFlag struct{ xpay.Date }
 func (d *DateFlag) String() string { return d.Date.String() }
 
 // Set parses dd/mm/yyyy.
-func (d *DateFlag) Set(s string) error {
-	t, err := time.Parse("02/01/2006", s)
-	if err != nil {
-		return fmt.Errorf("want dd/mm/yyyy")
-	}
-	y, m, day := t.Date()
-	d.Date = xpay.Date{Year: y, Month: m, Day: day}
-	return nil
+func (d *DateFlag) Set(s string) (err error) {
+	d.Date, err = xpay.ParseDate(s)
+	return err
 }
 
 // A Command is one thing a program does: the flags it takes, then its
