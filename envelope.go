@@ -99,19 +99,19 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 		// XPay's own client reads this answer unsigned: its data, or
 		// nothing found. It is a read, and never a refusal to act on.
 		return nil
-	case r.MAC == "" && r.Outcome == "KO" && unsignedKO(detail.Code):
-		// XPay leaves these unsigned: it could not compute a MAC, or
-		// refused the request before reading it. Anyone on the path can
-		// forge one, so it is no refusal, and a write that gets it may
-		// still have happened (outcome decides that).
-		return c.untrusted(op, status, raw, fmt.Errorf("%w; XPay's answer, unsigned and so not verified: KO %d: %s",
-			ErrInvalidMAC, detail.Code, printable(detail.Message)))
 	case r.Outcome == "KO":
 		// XPay's words help whoever reads the error, most of all when the
 		// key is wrong (XPay then signs KO 3 with the right one), but an
-		// answer that does not verify is no refusal to act on.
-		return c.untrusted(op, status, raw, fmt.Errorf("%w; XPay's answer, unverified: KO %d: %s%s",
-			ErrInvalidMAC, detail.Code, printable(detail.Message), hint(detail.Code)))
+		// answer that does not verify is no refusal to act on. Nor is one
+		// unsigned: XPay leaves KO 50 and 99, and a KO with no code,
+		// unsigned, but anyone on the path can forge one, and a write that
+		// gets it may still have happened (outcome decides that).
+		how := "unverified"
+		if r.MAC == "" {
+			how = "unsigned and so not verified"
+		}
+		return c.untrusted(op, status, raw, fmt.Errorf("%w; XPay's answer, %s: KO %d: %s%s",
+			ErrInvalidMAC, how, detail.Code, printable(detail.Message), hint(detail.Code)))
 	default:
 		return c.untrusted(op, status, raw, ErrInvalidMAC)
 	}
@@ -125,13 +125,6 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 		return c.refusal(op, status, raw, r, detail)
 	}
 	return c.untrusted(op, status, raw, fmt.Errorf("unexpected esito %q", r.Outcome))
-}
-
-// unsignedKO reports whether XPay may send a KO with code unsigned: 50
-// and 99, when it could not compute a MAC, and a KO with no code at all,
-// as it answers a request it cannot read (a field it does not know).
-func unsignedKO(code int) bool {
-	return code == CodeMACNotComputable || code == CodeNotAllowed || code == CodeUnspecified
 }
 
 // hint says what a KO about the credentials means for the caller.

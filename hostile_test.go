@@ -114,6 +114,7 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 		{http.StatusFound, other.URL, nil},
 		{http.StatusMovedPermanently, other.URL, follows},
 		{http.StatusSeeOther, other.URL, &http.Client{}},
+		{http.StatusMultipleChoices, other.URL, nil},
 	} {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
 			var here atomic.Int32

@@ -60,6 +60,13 @@ func TestVerifyPaymentResult(t *testing.T) {
 		assert.False(t, res.Paid())
 		assert.Equal(t, "Autorizzazione negata", res.Message)
 	})
+	t.Run("only OK is paid", func(t *testing.T) {
+		for _, esito := range []xpay.PaymentOutcome{xpay.PaymentOutcomeKO, "ANNULLO", "ERRORE", "PEN", "ok", "SOSPESO"} {
+			res, err := c.VerifyPaymentResult(signedResult(func(v url.Values) { v.Set("esito", string(esito)) }))
+			require.NoError(t, err)
+			assert.False(t, res.Paid(), esito)
+		}
+	})
 	t.Run("an outcome XPay adds later is kept", func(t *testing.T) {
 		res, err := c.VerifyPaymentResult(signedResult(func(v url.Values) { v.Set("esito", "SOSPESO") }))
 		require.NoError(t, err)

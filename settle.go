@@ -192,6 +192,9 @@ func (w *PendingWrite) find(order *Order, t OperationType, freshness time.Durati
 		case before[r] > 0:
 			before[r]-- // there before the write
 		case w.Before == nil && rowBefore(op.Date, older):
+		case rowBefore(op.Date, older):
+			return false, fmt.Errorf("%w: a %s row of %s dated %q, older than the write, is not in PendingWrite.Before: that is no reading of this order from just before the write",
+				ErrSettleAmbiguous, printable(string(op.Type)), w.Amount, printable(op.Date))
 		case w.Before == nil:
 			return false, fmt.Errorf("%w: a %s row of %s dated %q may be older than the write, and no reading from before it was kept (PendingWrite.Before)",
 				ErrSettleAmbiguous, printable(string(op.Type)), w.Amount, printable(op.Date))

@@ -44,6 +44,8 @@ func TestSettleFindFailsClosed(t *testing.T) {
 			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:53:59"}]`, false, ""},
 		{"five and a half minutes before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
 			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:54:30"}]`, false, "may be older than the write"},
+		{"a day before, not in the reading from before", capture,
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-16 10:00:00"}]`, false, "is not in PendingWrite.Before"},
 		{"five minutes before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
 			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:55:00"}]`, false, "may be older than the write"},
 	}

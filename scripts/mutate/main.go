@@ -1,0 +1,171 @@
+// Command mutate is mutation testing of the money-critical code (the MAC,
+// the envelope, the request path, retries, Settle, the order walk and the
+// payment result): it makes each one-line change below in a copy of the
+// module, runs the root package's tests, and reports every change that no
+// test caught.
+//
+//	go run ./scripts/mutate              # every mutation
+//	go run ./scripts/mutate settle.go    # the mutations of one file
+//
+// A mutation whose text is not found, or that does not compile, is
+// reported and not counted. It exits 1 if any mutation survived. It takes
+// a few seconds a mutation, and is not part of CI.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// mutation replaces the first occurrence of from, in file, with to.
+type mutation struct{ file, from, to string }
+
+var mutations = []mutation{
+	{"mac.go", `if len(mac) != len(got) {`, `if len(mac) < 20 {`},
+	{"mac.go", `return subtle.ConstantTimeCompare(got[:], want[:]) == 1`, `return subtle.ConstantTimeCompare(got[:20], want[:20]) == 1`},
+	{"mac.go", `b = append(b, '=')`, `b = append(b, ':')`},
+	{"mac.go", `return []Field{{"esito", esito}, {"idOperazione", operationID}, {"timeStamp", timeStamp}}`, `return []Field{{"esito", esito}, {"timeStamp", timeStamp}, {"idOperazione", operationID}}`},
+	{"capture.go", `{"divisa", string(cur)},`, `{"divisa", string(cur)}, {"x", ""},`},
+	{"envelope.go", `if r.Outcome == "" {`, `if false {`},
+	{"envelope.go", `case r.MAC == "" && op.macOptional && (`, `case r.MAC == "" && (`},
+	{"envelope.go", `if op.notFoundEmpty && detail.Code == CodeNotFound {`, `if detail.Code == CodeNotFound {`},
+	{"envelope.go", `case at.Before(sent.Add(-c.freshness)):`, `case !at.After(sent.Add(-c.freshness)):`},
+	{"envelope.go", `case at.After(now.Add(c.freshness)):`, `case at.After(now.Add(c.freshness + time.Millisecond)):`},
+	{"envelope.go", `case "OK":
+		return nil`, `case "OK", "ok":
+		return nil`},
+	{"envelope.go", `how = "unsigned and so not verified"`, `return nil`},
+	{"pipeline.go", `case !op.write, errors.As(err, &apiErr):`, `case !op.write, errors.As(err, &apiErr), errors.Is(err, ErrInvalidMAC):`},
+	{"pipeline.go", `case errors.As(err, &ns):`, `case errors.As(err, &ns) && false:`},
+	{"pipeline.go", `if op.write || ctx.Err() != nil {`, `if ctx.Err() != nil {`},
+	{"pipeline.go", `return errors.Is(respErr.Err, errNotEnvelope) && (s >= 500 || s == http.StatusTooManyRequests)`, `return errors.Is(respErr.Err, errNotEnvelope) && (s >= 400 || s == http.StatusTooManyRequests)`},
+	{"pipeline.go", `return errors.Is(respErr.Err, errNotEnvelope) && (s >= 500 || s == http.StatusTooManyRequests)`, `return s >= 500 || s == http.StatusTooManyRequests`},
+	{"pipeline.go", `case errors.As(err, &apiErr):
+		return false`, `case errors.As(err, &apiErr):
+		return true`},
+	{"pipeline.go", `mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()`, `mayHaveSent := wroteHeaders.Load()`},
+	{"pipeline.go", `mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()`, `mayHaveSent := !gotConnAsked.Load()`},
+	{"pipeline.go", `}, func() bool { return out.n > 0 })`, `}, func() bool { return false })`},
+	{"pipeline.go", `if int64(len(raw)) > c.maxBody {`, `if int64(len(raw)) > c.maxBody+1 {`},
+	{"pipeline.go", `if s := x.resp.StatusCode; s >= 300 && s < 400 {`, `if s := x.resp.StatusCode; s > 300 && s < 400 {`},
+	{"pipeline.go", `if s := x.resp.StatusCode; s >= 300 && s < 400 {`, `if s := x.resp.StatusCode; s >= 300 && s < 303 {`},
+	{"pipeline.go", `if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {`, `if lead, _ := body.Peek(64); firstByte(lead) == '{' {`},
+	{"pipeline.go", `case err == nil:
+					return c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))`, `case err == nil:
+					return nil`},
+	{"pipeline.go", `if err := ctx.Err(); err != nil {
+		return 0, sent, notSent{err}`, `if err := ctx.Err(); err != nil {
+		return 0, sent, err`},
+	{"pipeline.go", `return nil, c.lost(ctx, op, x.cause(err), mayHaveSent)`, `return nil, c.lost(ctx, op, x.cause(err), mayHaveSent && false)`},
+	{"stream.go", `}, func() bool { return delivered })`, `}, func() bool { return delivered && false })`},
+	{"stream.go", `case errors.Is(err, lenient.ErrTooLarge):`, `case false:`},
+	{"options.go", `return d/2 + rand.N(d/2+1)`, `return rand.N(d/2 + 1)`},
+	{"options.go", `if n < 30 && p.base<<n < p.cap {`, `if n < 30 {`},
+	{"pipeline.go", `if err = sleep(ctx, wait); err != nil {
+			break
+		}`, `time.Sleep(wait)`},
+	{"settle.go", `over := !c.now().Before(deadline)`, `over := !c.now().Before(deadline) || true`},
+	{"settle.go", `over := !c.now().Before(deadline)`, `over := c.now().After(deadline)`},
+	{"settle.go", `case errors.As(err, &apiErr) && apiErr.Code == CodeNotFound:`, `case errors.As(err, &apiErr):`},
+	{"settle.go", `case before[r] > 0:`, `case false:`},
+	{"settle.go", `case w.Before == nil && rowBefore(op.Date, older):`, `case rowBefore(op.Date, older):`},
+	{"settle.go", `if matching > 1 {`, `if matching > 2 {`},
+	{"settle.go", `older := w.Sent.Add(-freshness - time.Minute)`, `older := w.Sent.Add(-freshness)`},
+	{"settle.go", `case op.Type != t && known(op.Type):`, `case op.Type != t && (known(op.Type) || true):`},
+	{"settle.go", `case unreadableAmount(op):`, `case false:`},
+	{"settle.go", `at = at.AddDate(0, 0, 1)`, `at = at.AddDate(0, 0, 0)`},
+	{"settle.go", `if len(order.Details) == 0 {`, `if false {`},
+	{"settle.go", `deadline := w.Sent.Add(SettleWindow)`, `deadline := w.Sent.Add(SettleWindow / 2)`},
+	{"settle.go", `if order = res.Order(); order == nil {`, `if order = res.Order(); false {`},
+	{"capture.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
+	{"capture.go", `case len(o.Details) == 0:`, `case false:`},
+	{"orders.go", `if len(o.Details) == 0 {`, `if false {`},
+	{"orders.go", `from = to.AddDays(1)`, `from = to`},
+	{"orders.go", `to := from.AddDays(MaxOrderPeriodDays - 1)`, `to := from.AddDays(MaxOrderPeriodDays)`},
+	{"orders.go", `last := !to.time().Before(req.Period.To.time())`, `last := to.time().After(req.Period.To.time())`},
+	{"orders.go", `case r.Period.From.AddDays(MaxOrderPeriodDays - 1).time().Before(r.Period.To.time()):`, `case r.Period.From.AddDays(MaxOrderPeriodDays).time().Before(r.Period.To.time()):`},
+	{"payment.go", `if !verifyMAC(string(c.creds().secret), fields, macs[0]) {`, `if !verifyMAC(string(c.creds().secret), fields[1:], macs[0]) {`},
+	{"payment.go", `if len(macs) != 1 {`, `if len(macs) == 0 {`},
+	{"payment.go", `case vs[0] == "" && p.name != "codAut":`, `case vs[0] == "" && false:`},
+	{"payment.go", `func (r *PaymentResult) Paid() bool { return r.Outcome == PaymentOutcomeOK }`, `func (r *PaymentResult) Paid() bool { return r.Outcome != PaymentOutcomeKO }`},
+	{"payment.go", `c.refuseNotification(w, r, http.StatusForbidden, err)
+			return`, `c.refuseNotification(w, r, http.StatusForbidden, err)`},
+}
+
+func main() {
+	only := ""
+	if len(os.Args) > 1 {
+		only = os.Args[1]
+	}
+	work, err := os.MkdirTemp("", "xpay-mutate")
+	check(err)
+	defer os.RemoveAll(work)
+	files, err := exec.Command("git", "ls-files").Output()
+	check(err)
+	for _, f := range strings.Fields(string(files)) {
+		b, err := os.ReadFile(f)
+		check(err)
+		check(os.MkdirAll(filepath.Join(work, filepath.Dir(f)), 0o755))
+		check(os.WriteFile(filepath.Join(work, f), b, 0o644))
+	}
+
+	killed, survived, invalid := 0, 0, 0
+	for _, m := range mutations {
+		if only != "" && m.file != only {
+			continue
+		}
+		path := filepath.Join(work, m.file)
+		orig, err := os.ReadFile(path)
+		check(err)
+		label := fmt.Sprintf("%s: %s -> %s", m.file, firstLine(m.from), firstLine(m.to))
+		if !bytes.Contains(orig, []byte(m.from)) {
+			fmt.Println("NOT FOUND ", label)
+			invalid++
+			continue
+		}
+		check(os.WriteFile(path, bytes.Replace(orig, []byte(m.from), []byte(m.to), 1), 0o644))
+		switch {
+		case run(work, "go", "build", ".") != nil:
+			fmt.Println("NO BUILD  ", label)
+			invalid++
+		case run(work, "go", "test", "-count=1", "-timeout=3m", ".") == nil:
+			fmt.Println("SURVIVED  ", label)
+			survived++
+		default:
+			fmt.Println("killed    ", label)
+			killed++
+		}
+		check(os.WriteFile(path, orig, 0o644))
+	}
+	total := killed + survived
+	score := 0
+	if total > 0 {
+		score = 100 * killed / total
+	}
+	fmt.Printf("mutations: %d killed of %d (%d%%), %d survived, %d not applicable\n", killed, total, score, survived, invalid)
+	if survived > 0 {
+		os.Exit(1)
+	}
+}
+
+func run(dir string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	return cmd.Run()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutate:", err)
+		os.Exit(2)
+	}
+}
