@@ -81,9 +81,9 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 	if err := c.usable("Settle"); err != nil {
 		return false, err
 	}
-	rowType, err := w.settleable()
-	if err != nil {
-		return false, err
+	rowType, verr := w.settleable()
+	if verr != nil {
+		return false, verr
 	}
 	deadline := w.Sent.Add(SettleWindow)
 	wait := 500 * time.Millisecond
