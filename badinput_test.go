@@ -37,6 +37,7 @@ func moreInvalid() map[string][]invalidCase {
 	return map[string][]invalidCase{
 		"Capture": {
 			{"code with a tab", call((*xpay.Client).Capture, xpay.CaptureRequest{TransactionCode: "ORD\t1", Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
+			{"code with '='", call((*xpay.Client).Capture, xpay.CaptureRequest{TransactionCode: "ORD-1esito=OK", Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
 		},
 		"Refund": {
 			{"code too long", call((*xpay.Client).Refund, xpay.RefundRequest{TransactionCode: long, Amount: 1, Currency: xpay.CurrencyEUR}), "TransactionCode", "codiceTransazione"},
@@ -49,6 +50,7 @@ func moreInvalid() map[string][]invalidCase {
 		},
 		"ListOrders": {
 			{"code too long", call((*xpay.Client).ListOrders, xpay.ListOrdersRequest{TransactionCode: long, Period: xpay.DateRange{From: june1, To: june17}, Channel: xpay.ChannelAll}), "TransactionCode", "codiceTransazione"},
+			{"code with '='", call((*xpay.Client).ListOrders, xpay.ListOrdersRequest{TransactionCode: "A=B", Period: xpay.DateRange{From: june1, To: june17}, Channel: xpay.ChannelAll}), "TransactionCode", "codiceTransazione"},
 			{"impossible day", call((*xpay.Client).ListOrders, xpay.ListOrdersRequest{Period: xpay.DateRange{From: feb30, To: june17}, Channel: xpay.ChannelAll}), "Period.From", "periodo"},
 			{"no end", call((*xpay.Client).ListOrders, xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1}, Channel: xpay.ChannelAll}), "Period.To", "periodo"},
 		},
@@ -57,6 +59,7 @@ func moreInvalid() map[string][]invalidCase {
 		},
 		"CreatePayByLink": {
 			{"code with a newline", call(c, pbl(xpay.CreatePayByLinkRequest{TransactionCode: "PBL\n1"})), "TransactionCode", "codiceTransazione"},
+			{"code with '='", call(c, pbl(xpay.CreatePayByLinkRequest{TransactionCode: "PBL=1"})), "TransactionCode", "codiceTransazione"},
 			{"negative amount", call(c, pbl(xpay.CreatePayByLinkRequest{Amount: -1})), "Amount", "importo"},
 			{"URL without host", call(c, pbl(xpay.CreatePayByLinkRequest{ReturnURL: "https://"})), "ReturnURL", "url"},
 			{"ftp URL", call(c, pbl(xpay.CreatePayByLinkRequest{CancelURL: "ftp://shop.example/"})), "CancelURL", "urlBack"},

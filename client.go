@@ -73,6 +73,8 @@ type Client struct {
 	now       func() time.Time
 	timers    timers
 	pauseHook func(ctx context.Context, d time.Duration) error // Settle's waits, for tests
+
+	insecureHTTP bool // WithInsecureHTTP
 }
 
 // credentials are the alias and the MAC key.
@@ -118,6 +120,9 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("xpay: NewClient: %w", err)
 		}
 	}
+	if err := c.checkTransport(); err != nil {
+		return nil, fmt.Errorf("xpay: NewClient: %w", err)
+	}
 	if c.http == nil {
 		c.http = &http.Client{Transport: newTransport()}
 	}
@@ -132,8 +137,9 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 // NewClientFromEnv returns a Client configured by the environment, as
 // services and scripts are: XPAY_ALIAS and XPAY_SECRET (both required),
 // XPAY_ENV (test, the default, or production) and XPAY_BASE_URL (another
-// host, such as a sandbox, instead of XPAY_ENV's). opts come after those
-// settings, and so win.
+// host, such as a sandbox, instead of XPAY_ENV's; see WithBaseURL), with
+// XPAY_INSECURE_HTTP=1 for plain http to a host that is not this machine
+// (see WithInsecureHTTP). opts come after those settings, and so win.
 func NewClientFromEnv(opts ...Option) (*Client, error) {
 	alias, secret := os.Getenv("XPAY_ALIAS"), os.Getenv("XPAY_SECRET")
 	switch {
@@ -152,6 +158,9 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 	}
 	if u := os.Getenv("XPAY_BASE_URL"); u != "" {
 		env = append(env, WithBaseURL(u))
+	}
+	if os.Getenv("XPAY_INSECURE_HTTP") == "1" {
+		env = append(env, WithInsecureHTTP())
 	}
 	return NewClient(alias, secret, append(env, opts...)...)
 }

@@ -39,6 +39,9 @@ func TestNewClientRejectsBadConfiguration(t *testing.T) {
 		{"nil clock", testAlias, testSecret, []xpay.Option{xpay.WithClock(nil)}, "clock is nil"},
 		{"unknown environment", testAlias, testSecret, []xpay.Option{xpay.WithEnvironment(7)}, "unknown environment"},
 		{"empty user agent", testAlias, testSecret, []xpay.Option{xpay.WithUserAgent("")}, "user agent"},
+		{"user agent with a line break", testAlias, testSecret, []xpay.Option{xpay.WithUserAgent("shop/1\r\nX-Injected: 1")}, "byte 6 is not printable ASCII"},
+		{"user agent with a line feed", testAlias, testSecret, []xpay.Option{xpay.WithUserAgent("shop/1\n")}, "not printable ASCII"},
+		{"user agent with a NUL", testAlias, testSecret, []xpay.Option{xpay.WithUserAgent("shop\x00")}, "not printable ASCII"},
 		{"zero size cap", testAlias, testSecret, []xpay.Option{xpay.WithMaxResponseSize(0)}, "not positive"},
 	}
 	for _, c := range cases {
@@ -222,6 +225,13 @@ func TestNewClientFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, xpay.EnvironmentProduction.BaseURL(), c.BaseURL())
 
+	t.Setenv("XPAY_BASE_URL", "http://sandbox.test:8080")
+	_, err = xpay.NewClientFromEnv()
+	assert.ErrorContains(t, err, "clear text")
+	t.Setenv("XPAY_INSECURE_HTTP", "1")
+	_, err = xpay.NewClientFromEnv()
+	assert.NoError(t, err, "XPAY_INSECURE_HTTP=1 allows it")
+	t.Setenv("XPAY_INSECURE_HTTP", "")
 	t.Setenv("XPAY_BASE_URL", "http://127.0.0.1:8080")
 	c, err = xpay.NewClientFromEnv()
 	require.NoError(t, err)
@@ -241,4 +251,47 @@ func TestNewClientFromEnv(t *testing.T) {
 	_, err = xpay.NewClientFromEnv()
 	assert.ErrorContains(t, err, "XPAY_ALIAS is not set")
 	assert.Empty(t, (*xpay.Client)(nil).BaseURL())
+}
+
+// Plain http goes only to this machine, unless the option that says it is
+// insecure allows it: anywhere else requests and answers travel in clear.
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	t.Parallel()
+	for rawURL, ok := range map[string]bool{
+		"https://ecommerce.nexi.it/":  true,
+		"http://127.0.0.1:8080":       true,
+		"http://127.1.2.3/":           true,
+		"http://localhost:9000/xpay/": true,
+		"http://[::1]:8080/":          true,
+		"http://ecommerce.nexi.it/":   false,
+		"http://10.0.0.5:8080/":       false,
+		"http://sandbox:8080/":        false,
+		"http://localhost.evil.com/":  false,
+		"http://[::ffff:10.0.0.5]/":   false,
+	} {
+		_, err := xpay.NewClient(testAlias, testSecret, xpay.WithBaseURL(rawURL))
+		if ok {
+			assert.NoError(t, err, rawURL)
+			continue
+		}
+		assert.ErrorContains(t, err, "would send requests and answers in clear text", rawURL)
+		assert.ErrorContains(t, err, "WithInsecureHTTP", rawURL)
+		_, err = xpay.NewClient(testAlias, testSecret, xpay.WithBaseURL(rawURL), xpay.WithInsecureHTTP())
+		assert.NoError(t, err, "%s, allowed by the option", rawURL)
+		_, err = xpay.NewClient(testAlias, testSecret, xpay.WithInsecureHTTP(), xpay.WithBaseURL(rawURL))
+		assert.NoError(t, err, "%s, the option first", rawURL)
+	}
+}
+
+// A base URL with user information is refused, and its password shows in
+// no error.
+func TestBaseURLWithCredentialsIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, rawURL := range []string{"https://user:s3cr3tpw@gateway.example/", "https://s3cr3tpw@gateway.example/", "http://u:s3cr3tpw@127.0.0.1:1/", "https://u:s3cr3tpw@[bad"} {
+		_, err := xpay.NewClient(testAlias, testSecret, xpay.WithBaseURL(rawURL))
+		require.Error(t, err, rawURL)
+		assert.NotContains(t, err.Error(), "s3cr3tpw", rawURL)
+	}
+	_, err := xpay.NewClient(testAlias, testSecret, xpay.WithBaseURL("https://user:s3cr3tpw@gateway.example/"))
+	assert.ErrorContains(t, err, "must not carry user information")
 }

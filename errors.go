@@ -113,8 +113,9 @@ func (e *APIError) Error() string {
 }
 
 // printable returns s with every control and bidi formatting character,
-// and every invalid byte, replaced by U+FFFD, so that text from the server
-// cannot forge lines or reorder what a terminal or log shows.
+// every line and paragraph separator (U+2028, U+2029), and every invalid
+// byte, replaced by U+FFFD, so that text from the server cannot forge
+// lines or reorder what a terminal or log shows.
 func printable(s string) string {
 	return strings.Map(func(r rune) rune { // invalid bytes come in as RuneError
 		if unsafeRune(r) {
@@ -124,10 +125,11 @@ func printable(s string) string {
 	}, s)
 }
 
-// unsafeRune reports whether r is a control or bidi formatting character:
-// one that can hide or reorder text on a screen or in a log.
+// unsafeRune reports whether r is a control or bidi formatting character,
+// or a line or paragraph separator: one that can hide, reorder or break
+// text on a screen or in a log.
 func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Zl, unicode.Zp)
 }
 
 // ValidationError reports a request value that breaks one of XPay's rules.

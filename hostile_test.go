@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -314,9 +315,31 @@ func TestOrdersHoldsOneOrderAtATime(t *testing.T) {
 	assert.Len(t, full.Orders, 5000)
 	t.Logf("%d-byte answer: %.1f MiB allocated walking it", len(body), float64(allocated)/(1<<20))
 
-	_, errs := collect(t, http.StatusOK, body, xpay.WithMaxResponseSize(64<<10))
-	require.Len(t, errs, 1)
-	assert.ErrorContains(t, errs[0], "exceeds the 65536-byte limit")
+	// The size cap bounds each order and what is around the list, not the
+	// list: a list of any length streams under a cap smaller than it,
+	// which ListOrders, holding the whole answer, keeps.
+	small := xpay.WithMaxResponseSize(64 << 10)
+	orders, errs := collect(t, http.StatusOK, body, small)
+	assert.Empty(t, errs)
+	assert.Len(t, orders, 5000)
+	_, err = serveBody(t, http.StatusOK, func() io.Reader { return bytes.NewReader(body) }, small).ListOrders(context.Background(), listReq)
+	assert.ErrorContains(t, err, "exceeds the 65536-byte limit")
+
+	// One order over the cap, or junk around the list over it, still ends
+	// the stream.
+	head := "{" + envelopeJSON("OK", "1", nowMS) + `,"report":[`
+	for name, b := range map[string]string{
+		"one order over the cap":       head + `{"codiceTransazione":"ORD-1","parametri":"` + strings.Repeat("x", 70<<10) + `"}]}`,
+		"white space between orders":   head + `{"codiceTransazione":"ORD-1"},` + strings.Repeat(" ", 70<<10) + `{"codiceTransazione":"ORD-2"}]}`,
+		"a member before the list":     "{" + envelopeJSON("OK", "1", nowMS) + `,"junk":"` + strings.Repeat("x", 70<<10) + `","report":[]}`,
+		"members after the list":       head + `{"codiceTransazione":"ORD-1"}]` + strings.Repeat(`,"j":1`, 12<<10) + "}",
+		"white space after the answer": head + `]}` + strings.Repeat("\n", 70<<10),
+	} {
+		orders, errs := collect(t, http.StatusOK, []byte(b), small)
+		require.Len(t, errs, 1, name)
+		assert.ErrorContains(t, errs[0], "exceeds the 65536-byte limit", name)
+		assert.LessOrEqual(t, len(orders), 1, name)
+	}
 }
 
 // Finding: fmt printed the secret key and the whole alias from a Client
@@ -569,6 +592,10 @@ func TestDownloadReportRefusesAnEnvelope(t *testing.T) {
 			func(t *testing.T, err error) { assert.ErrorContains(t, err, "envelope instead of the file") }},
 		{"a forged KO as application/octet-stream", "application/octet-stream", `{"esito":"KO","errore":{"codice":2}}`,
 			func(t *testing.T, err error) { assert.ErrorIs(t, err, xpay.ErrInvalidMAC) }},
+		{"a signed KO after a byte-order mark", "text/csv", "\uFEFF{" + envelopeJSON("KO", "1", nowMS) + `,"errore":{"codice":2,"messaggio":"Report non trovato"}}`,
+			func(t *testing.T, err error) { requireCode(t, err, xpay.CodeNotFound) }},
+		{"an unsigned KO after a byte-order mark and white space", "text/csv", "\uFEFF \n" + `{"esito":"KO","errore":{"codice":50}}`,
+			func(t *testing.T, err error) { assert.ErrorIs(t, err, xpay.ErrInvalidMAC) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -585,6 +612,14 @@ func TestDownloadReportRefusesAnEnvelope(t *testing.T) {
 			assert.Zero(t, file.Len(), "nothing written")
 		})
 	}
+	t.Run("a CSV report after a byte-order mark is written", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody("\uFEFFcodiceTransazione;importo\nORD-1;100\n"))
+		var file bytes.Buffer
+		_, err := c.DownloadReport(context.Background(), "1", &file)
+		require.NoError(t, err)
+		assert.Equal(t, "\uFEFFcodiceTransazione;importo\nORD-1;100\n", file.String(), "as sent, mark included")
+	})
 	t.Run("a JSON report that is no envelope is written", func(t *testing.T) {
 		t.Parallel()
 		c := serveBody(t, http.StatusOK, stringBody(`{"righe":[{"ordine":"ORD-1"}]}`))
@@ -748,4 +783,66 @@ func TestREADMEErrorMessages(t *testing.T) {
 		got = append(got, err.Error())
 	}
 	assert.Equal(t, want, got)
+}
+
+// An answer that announces 200 MiB and sends 9 bytes does not make the
+// Client allocate what it announced, even under a cap that allows it.
+// Not parallel: it measures allocation.
+func TestAnnouncedLengthsAreNotTrusted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(200<<20))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"esito":`))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		reset(w)
+	}))
+	defer srv.Close()
+	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithBaseURL(srv.URL), xpay.WithMaxResponseSize(256<<20), xpay.WithClock(fixedClock))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	allocated := allocatedBy(func() {
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+				assert.Error(t, err)
+			}()
+		}
+		wg.Wait()
+	})
+	t.Logf("4 answers announcing 200 MiB each: %.1f MiB allocated", float64(allocated)/(1<<20))
+	assert.Less(t, allocated, uint64(16<<20))
+}
+
+// reset closes the connection under w without finishing the answer.
+func reset(w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+// Line and paragraph separators, which log viewers split lines on, are
+// replaced in every error text, whether XPay's refusal or an unverified
+// answer quoted; the fields keep what was sent.
+func TestErrorsShowNoLineSeparatorsFromTheServer(t *testing.T) {
+	t.Parallel()
+	forged := "Stato non valido\u2028level=INFO msg='capture ok'\u2029\u0085fine"
+	signed := "{" + envelopeJSON("KO", "80310241\u2028x", nowMS) + `,"errore":{"codice":16,"messaggio":"` + forged + `"}}`
+	unsigned := `{"esito":"KO","errore":{"codice":50,"messaggio":"` + forged + `"}}`
+	for name, body := range map[string]string{"signed": signed, "unsigned": unsigned} {
+		_, err := serveBody(t, http.StatusOK, stringBody(body)).GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		require.Error(t, err, name)
+		assert.NotContains(t, err.Error(), "\u2028", name)
+		assert.NotContains(t, err.Error(), "\u2029", name)
+		assert.NotContains(t, err.Error(), "\u0085", name)
+		assert.Contains(t, err.Error(), "Stato non valido\uFFFDlevel=INFO", name)
+	}
+	_, err := serveBody(t, http.StatusOK, stringBody(signed)).GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+	var apiErr *xpay.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, forged, apiErr.Message)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,11 +29,21 @@ func WithEnvironment(env Environment) Option {
 }
 
 // WithBaseURL sends requests to rawURL instead of an XPay environment, for
-// example to an xpaytest sandbox. It must be an absolute http or https URL.
+// example to an xpaytest sandbox. It must be an absolute https URL, or an
+// http one to a loopback address (localhost, 127.0.0.0/8, ::1), such as a
+// sandbox on this machine; plain http to any other host needs
+// WithInsecureHTTP too. It must carry no user information (user:password@):
+// XPay authenticates with the MAC, and a password in the URL would show
+// wherever the URL does.
 func WithBaseURL(rawURL string) Option {
 	return func(c *Client) error {
 		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		switch {
+		case err == nil && u.User != nil:
+			return errors.New("base URL: must not carry user information (user:password@), which would show wherever the URL does")
+		case strings.Contains(rawURL, "@"):
+			return errors.New("base URL: want an absolute http or https URL without query")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
 			return fmt.Errorf("base URL %q: want an absolute http or https URL without query", rawURL)
 		}
 		if !strings.HasSuffix(u.Path, "/") {
@@ -41,6 +52,41 @@ func WithBaseURL(rawURL string) Option {
 		c.baseURL = u.String()
 		return nil
 	}
+}
+
+// WithInsecureHTTP lets the Client send requests in clear text, over
+// plain http, to a host that is not a loopback address: a sandbox on
+// another host of a test network, say. Never use it with XPay: its MAC
+// does not cover the payload, so anyone on the path could read customer
+// data and rewrite what XPay answers, an order's captures included, which
+// fools Settle.
+func WithInsecureHTTP() Option {
+	return func(c *Client) error {
+		c.insecureHTTP = true
+		return nil
+	}
+}
+
+// checkTransport refuses a plain http base URL to a host that is not a
+// loopback address, unless WithInsecureHTTP allows it.
+func (c *Client) checkTransport() error {
+	u, err := url.Parse(c.baseURL)
+	if err != nil || u.Scheme != "http" || c.insecureHTTP || isLoopback(u.Hostname()) {
+		return err
+	}
+	return fmt.Errorf("base URL %s: plain http to %s, which is not a loopback address, would send requests and answers in clear text, "+
+		"where anyone on the path can read them and rewrite the answers (XPay's MAC does not cover them): use https, "+
+		"or, for a sandbox on a test network, WithInsecureHTTP", c.baseURL, u.Hostname())
+}
+
+// isLoopback reports whether host names this machine: localhost, or an
+// address in 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // WithHTTPClient makes the Client send requests through a copy of hc, for
@@ -113,11 +159,12 @@ func (p retryPolicy) delay(n int) time.Duration {
 }
 
 // WithMaxResponseSize caps the size of an answer's body in bytes
-// (DefaultMaxResponseSize unless set), streamed or not: Orders
-// holds one order at a time, but refuses, like ListOrders, an answer over
-// the cap. A larger answer fails with a *ResponseError. DownloadReport
-// streams a report file of any size; the cap applies to an envelope in
-// its place.
+// (DefaultMaxResponseSize unless set): a larger answer fails with a
+// *ResponseError. Orders, which holds one order at a time, applies it to
+// each order and to everything around the list together, not to the list:
+// a list of any length streams, bounded in time by the client timeout and
+// the caller's context. DownloadReport streams a report file of any size;
+// the cap applies to an envelope in its place.
 func WithMaxResponseSize(n int64) Option {
 	return func(c *Client) error {
 		if n <= 0 {
@@ -128,11 +175,17 @@ func WithMaxResponseSize(n int64) Option {
 	}
 }
 
-// WithUserAgent sets the User-Agent header of every request.
+// WithUserAgent sets the User-Agent header of every request: printable
+// ASCII, since a header cannot hold a line break or other controls.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error {
 		if ua == "" {
 			return errors.New("user agent is empty")
+		}
+		for i := 0; i < len(ua); i++ {
+			if ua[i] < 0x20 || ua[i] > 0x7e {
+				return fmt.Errorf("user agent %q: byte %d is not printable ASCII: no request could carry it", ua, i)
+			}
 		}
 		c.userAgent = ua
 		return nil

@@ -268,7 +268,7 @@ func (r *ListOrdersRequest) macFields(apiKey, timeStamp Field) []Field {
 
 func (r *ListOrdersRequest) validate() error {
 	err := firstError(
-		checkOptionalCode("TransactionCode", "codiceTransazione", r.TransactionCode, maxTransactionLen),
+		checkFilterCode(r.TransactionCode),
 		checkDate("Period.From", "periodo", r.Period.From, true),
 		checkDate("Period.To", "periodo", r.Period.To, true),
 	)
@@ -321,9 +321,10 @@ func quoted[T ~string](values []T) string {
 // many days, one request each.
 //
 // Each window's answer is read exactly as ListOrders reads it, and
-// refused where ListOrders would refuse it, including an answer larger
-// than WithMaxResponseSize: raise that for very large answers, since
-// memory no longer grows with them. Break out of the loop to stop early.
+// refused where ListOrders would refuse it, but for its size:
+// WithMaxResponseSize bounds each order, and all that is around the list
+// together, not the list, so that a list of any length streams. Break out
+// of the loop to stop early.
 //
 // What the MAC protects: XPay's response MAC covers esito, idOperazione and
 // timeStamp only, never the orders, and XPay writes it after the list. So
@@ -406,7 +407,7 @@ func (r *ListWarningsRequest) macFields(apiKey, timeStamp Field) []Field {
 
 func (r *ListWarningsRequest) validate() error {
 	return firstError(
-		checkOptionalCode("TransactionCode", "codiceTransazione", r.TransactionCode, maxTransactionLen),
+		checkFilterCode(r.TransactionCode),
 		checkDateTime("From", "dataTransazioneDal", r.From),
 		checkDateTime("To", "dataTransazioneAl", r.To),
 		checkOrder("To", "dataTransazioneAl", r.From, r.To),

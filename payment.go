@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,7 +43,7 @@ type PaymentResult struct {
 	Outcome           PaymentOutcome // esito
 	Amount            Amount         // importo, in minor units
 	Currency          string         // divisa, as sent: alphabetic, e.g. EUR
-	Time              time.Time      // data and orario, the payment's time in Italy (see Rome)
+	Time              time.Time      // data and orario, the payment's time in Italy (see Rome); in the hour that repeats in October, the earlier, as ParseTime
 	AuthorizationCode string         // codAut; empty when the payment was refused
 
 	Message string     // messaggio, on failure: NOT signed
@@ -102,6 +104,15 @@ func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) 
 		}
 		fields[i] = Field{p.name, vs[0]}
 	}
+	// The MAC joins name=value pairs with no separator: a code holding '='
+	// or a currency of another length could re-split one signed result
+	// into another.
+	if code := values.Get("codTrans"); strings.Contains(code, "=") {
+		return nil, invalid("codTrans", "must not contain '=', got %q", printable(code))
+	}
+	if cur := values.Get("divisa"); len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return nil, invalid("divisa", "must be three capital letters, such as EUR, got %q", printable(cur))
+	}
 	if !verifyMAC(string(c.creds().secret), fields, macs[0]) {
 		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's MAC does not verify: treat it as forged"))
 	}
@@ -116,7 +127,7 @@ func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) 
 	if len(get("orario")) != 6 || !isDigits(get("orario")) {
 		return nil, invalid("orario", "must be hhmmss, got %q", printable(get("orario")))
 	}
-	at, err := time.ParseInLocation("20060102150405", get("data")+get("orario"), Rome())
+	at, err := parseEarlier("20060102150405", get("data")+get("orario"), Rome())
 	if err != nil {
 		return nil, invalid("data", "data and orario are not a time: %q %q", get("data"), get("orario"))
 	}
@@ -154,13 +165,24 @@ func isPaymentParam(name string) bool {
 // few hundred bytes of form.
 const maxNotification = 64 << 10
 
+// notificationReadTimeout bounds the reading of a notification's body,
+// which XPay sends at once: a peer that sends it slowly holds the handler
+// no longer. A variable for the tests.
+var notificationReadTimeout = 10 * time.Second
+
 // PaymentNotificationHandler returns the handler for urlPost, where XPay
 // POSTs the payment outcome as a form. It reads the form (at most 64 KiB),
 // verifies it with VerifyPaymentResult, and calls fn once for each valid
 // notification. It answers 200 when fn returns nil; 403 to a notification
 // whose MAC is missing or wrong and 400 to a malformed one, without
-// calling fn; 405 to anything but POST; and 500 when fn fails, so that
-// XPay can try again.
+// calling fn; 405 to anything but POST; 408 to a body that has not
+// arrived 10 s after the handler started; 413 past 64 KiB; and 500 when fn
+// fails, so that XPay can try again.
+//
+// It sets its own read deadline for the body (where the ResponseWriter
+// allows it, as net/http's does); serve it from an http.Server with
+// ReadHeaderTimeout, ReadTimeout and WriteTimeout set too, so that no slow
+// peer holds a connection for long.
 //
 // XPay may deliver a notification more than once, and the customer's
 // return to url carries the same outcome: fn must be idempotent. Record
@@ -176,7 +198,9 @@ func (c *Client) PaymentNotificationHandler(fn func(context.Context, *PaymentRes
 	if err := c.usable("PaymentNotificationHandler"); err != nil {
 		panic(err.Error())
 	}
+	readTimeout := notificationReadTimeout
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout)) // ErrNotSupported: the server's own
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -185,8 +209,11 @@ func (c *Client) PaymentNotificationHandler(fn func(context.Context, *PaymentRes
 		r.Body = http.MaxBytesReader(w, r.Body, maxNotification)
 		if err := r.ParseForm(); err != nil {
 			status := http.StatusBadRequest
-			if errors.As(err, new(*http.MaxBytesError)) {
+			switch {
+			case errors.As(err, new(*http.MaxBytesError)):
 				status = http.StatusRequestEntityTooLarge
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				status = http.StatusRequestTimeout
 			}
 			c.refuseNotification(w, r, status, err)
 			return

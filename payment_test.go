@@ -76,11 +76,33 @@ func TestVerifyPaymentResult(t *testing.T) {
 		for _, name := range []string{"codTrans", "esito", "importo", "divisa", "data", "orario", "codAut"} {
 			v := signedResult(nil)
 			v.Set(name, v.Get(name)+"1")
-			if name == "esito" {
+			switch name {
+			case "esito":
 				v.Set(name, "KO")
+			case "divisa":
+				v.Set(name, "USD")
 			}
 			_, err := c.VerifyPaymentResult(v)
 			assert.ErrorIs(t, err, xpay.ErrInvalidMAC, name)
+		}
+	})
+	// name=value pairs are joined with no separator: a result whose code
+	// holds '=', or whose currency is not three letters, could be another
+	// result re-split, and is refused before its MAC is checked.
+	t.Run("a code with '=' or a currency of another length", func(t *testing.T) {
+		for name, edit := range map[string]func(url.Values){
+			"codTrans": func(v url.Values) { v.Set("codTrans", "ORD-1esito=OK") },
+			"divisa":   func(v url.Values) { v.Set("divisa", "EURO") },
+		} {
+			v := signedResult(edit)
+			_, err := c.VerifyPaymentResult(v)
+			var ve *xpay.ValidationError
+			require.ErrorAs(t, err, &ve, name)
+			assert.Equal(t, name, ve.WireName)
+		}
+		for _, cur := range []string{"EU", "eur", "E1R", ""} {
+			_, err := c.VerifyPaymentResult(signedResult(func(v url.Values) { v.Set("divisa", cur) }))
+			assert.Error(t, err, cur)
 		}
 	})
 	t.Run("the MAC missing, empty, twice, or made with another key", func(t *testing.T) {
@@ -359,4 +381,18 @@ func TestE2ENotificationFaults(t *testing.T) {
 			assert.Equal(t, min(tc.calls, 1), orders, "an idempotent handler records the order once")
 		})
 	}
+}
+
+// A payment at 02:30 on the October night the clocks go back happened in
+// the first of the two 02:30s, as ParseTime reads any date in that hour:
+// one rule.
+func TestPaymentResultTimeInTheRepeatedHour(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestClient(t)
+	res, err := c.VerifyPaymentResult(signedResult(func(v url.Values) { v.Set("data", "20241027"); v.Set("orario", "023000") }))
+	require.NoError(t, err)
+	parsed, err := xpay.ParseTime("2024-10-27 02:30:00", nil)
+	require.NoError(t, err)
+	assert.True(t, res.Time.Equal(parsed), "%v and %v", res.Time, parsed)
+	assert.Equal(t, time.Date(2024, 10, 27, 0, 30, 0, 0, time.UTC), res.Time.UTC(), "02:30 CEST, the earlier")
 }

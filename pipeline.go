@@ -497,7 +497,7 @@ func (c *Client) copied(op *service, r *Response, w io.Writer) bodyReader {
 			case int64(len(head)) > c.maxBody && status/100 != 2:
 				return c.untrusted(op, status, nil, c.tooLarge())
 			case int64(len(head)) <= c.maxBody:
-				switch err := c.decodeAll(op, status, head, r, sent); {
+				switch err := c.decodeAll(op, status, bytes.TrimPrefix(head, bom), r, sent); {
 				case err == nil:
 					return c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))
 				case status/100 != 2 || !errors.Is(err, errNotEnvelope):
@@ -513,27 +513,51 @@ func (c *Client) copied(op *service, r *Response, w io.Writer) bodyReader {
 	}
 }
 
-// firstByte returns the first byte of b that is not JSON white space, or 0.
+// firstByte returns the first byte of b that is not JSON white space, or
+// 0, after a UTF-8 byte-order mark if b starts with one.
 func firstByte(b []byte) byte {
-	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 {
+	if b = bytes.TrimLeft(bytes.TrimPrefix(b, bom), " \t\r\n"); len(b) > 0 {
 		return b[0]
 	}
 	return 0
 }
 
-// readAll reads r up to limit bytes, in one allocation when the length is
-// announced.
+// bom is the UTF-8 byte-order mark, which some servers write before a
+// text: in a report's place it may hide an envelope.
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// readAll reads r up to limit bytes. An announced length sizes the
+// buffer, up to readAhead: past that the buffer grows with what arrives,
+// so that an answer announcing far more than it sends cannot make the
+// Client allocate what it announced.
 func readAll(r io.Reader, length, limit int64) ([]byte, error) {
-	if length <= 0 || length >= limit {
-		return io.ReadAll(io.LimitReader(r, limit))
+	size := int64(512)
+	if length > 0 {
+		size = min(length+1, limit, readAhead) // +1: the read that sees the end
 	}
-	b := make([]byte, length)
-	n, err := io.ReadFull(r, b)
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) && n < len(b) {
-		err = io.ErrUnexpectedEOF
+	b := make([]byte, 0, size)
+	lr := io.LimitReader(r, limit)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grows by half or more
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			if length > 0 && int64(len(b)) < length && int64(len(b)) < limit {
+				return b, io.ErrUnexpectedEOF
+			}
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
 	}
-	return b[:n], err
 }
+
+// readAhead is the most an announced length makes readAll allocate before
+// the bytes arrive.
+const readAhead = 1 << 20
 
 // lost builds the error for an answer that never arrived whole. The
 // caller's context comes first. mayHaveSent is false when the request

@@ -22,8 +22,9 @@ import (
 //
 // It reads every answer as the buffered path (call) would: one JSON object
 // and nothing after it, whatever the HTTP status, with the same decoder
-// and the same judgement, and the size cap holds for the whole answer.
-// Only memory differs: each element is decoded on its own, so the memory
+// and the same judgement. Only size and memory differ: the size cap holds
+// for each element, and for all that is outside the elements together,
+// not for the list; and each element is decoded on its own, so the memory
 // budget of decoding applies to each instead of to the answer. Under
 // WithRetry it is tried again, as call is, until the first element has
 // reached each.

@@ -136,16 +136,26 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		loc = Rome()
 	}
 	for _, layout := range timeLayouts {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			// time leaves open which of a repeated hour's two instants it
-			// returns: take the earlier, always.
-			if earlier := t.Add(-time.Hour); sameClock(earlier, t) {
-				return earlier, nil
-			}
+		if t, err := parseEarlier(layout, s, loc); err == nil {
 			return t, nil
 		}
 	}
 	return time.Time{}, errors.New("xpay: unrecognised date " + strconv.Quote(s))
+}
+
+// parseEarlier is time.ParseInLocation, which leaves open which of a
+// repeated hour's two instants it returns, taking the earlier: the one
+// rule of this package for a clock reading in the hour that repeats when
+// summer time ends.
+func parseEarlier(layout, s string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(layout, s, loc)
+	if err != nil {
+		return t, err
+	}
+	if earlier := t.Add(-time.Hour); sameClock(earlier, t) {
+		return earlier, nil
+	}
+	return t, nil
 }
 
 // sameClock reports whether a and b show the same date and time on their

@@ -3,6 +3,7 @@ package xpay
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -57,7 +58,7 @@ func checkPrintable(field, wire, v string) error {
 
 // checkTransactionCode checks a codiceTransazione: 2 to 30 characters.
 func checkTransactionCode(field, v string) error {
-	return checkCode(field, "codiceTransazione", v, 2, maxTransactionLen)
+	return checkTxCode(field, "codiceTransazione", v, 2)
 }
 
 // checkOptionalTransactionCode is checkTransactionCode for a transaction
@@ -66,7 +67,21 @@ func checkOptionalTransactionCode(field, wire, v string) error {
 	if v == "" {
 		return nil
 	}
-	return checkCode(field, wire, v, 2, maxTransactionLen)
+	return checkTxCode(field, wire, v, 2)
+}
+
+// checkTxCode checks a transaction code of shortest to 30 characters,
+// without '=': the payment result's MAC joins name=value pairs with no
+// separator, so a code holding '=' could re-split a signed result into
+// another one.
+func checkTxCode(field, wire, v string, shortest int) error {
+	if err := checkCode(field, wire, v, shortest, maxTransactionLen); err != nil {
+		return err
+	}
+	if i := strings.IndexByte(v, '='); i >= 0 {
+		return invalid(field, wire, "must not contain '=' (found at byte %d): the payment result's MAC could be re-split on it", i)
+	}
+	return nil
 }
 
 // checkAmount checks an importo: a positive number of minor units.
@@ -200,4 +215,13 @@ func checkOrder(field, wire string, from, to DateTime) error {
 		return invalid(field, wire, "ends before it starts")
 	}
 	return nil
+}
+
+// checkFilterCode checks a transaction code that filters a list: empty
+// for every order, or a code.
+func checkFilterCode(v string) error {
+	if v == "" {
+		return nil
+	}
+	return checkTxCode("TransactionCode", "codiceTransazione", v, 1)
 }

@@ -184,7 +184,8 @@ func loop(ctx context.Context, t *cli.Target, code string, amount xpay.Amount, a
 	if err != nil {
 		return err
 	}
-	endpoint := &http.Server{Handler: t.Client.PaymentNotificationHandler(shop.notified), ReadHeaderTimeout: 5 * time.Second}
+	endpoint := &http.Server{Handler: t.Client.PaymentNotificationHandler(shop.notified),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second, IdleTimeout: time.Minute}
 	go func() { _ = endpoint.Serve(l) }()
 	defer endpoint.Close()
 	notifyURL := "http://" + l.Addr().String() + "/xpay/notify"

@@ -24,7 +24,11 @@ func (e ElementError) Error() string { return e.Err.Error() }
 func (e ElementError) Unwrap() error { return e.Err }
 
 // Walk reads one JSON object from r as it arrives, holding only the value
-// it is reading, and no more than limit bytes in all. The elements of the
+// it is reading. limit bounds each element of the list, and, together,
+// everything else (the envelope's other members, the white space and the
+// punctuation): not the length of the list, so that a list of any length
+// streams, while no element and no junk around the list can grow past
+// limit; reading ends with ErrTooLarge then. The elements of the
 // member that isList names go to each, one at a time: the raw JSON passed
 // is valid until each returns. A lone object there is one element, and
 // null or a scalar is left to the envelope. Every other member is
@@ -42,12 +46,21 @@ func Walk(r io.Reader, limit int64, isList func(key []byte) bool, each func(raw 
 
 // walker is Walk's state.
 type walker struct {
-	r     io.Reader
-	buf   []byte // buf[off:] is read and not yet consumed
-	off   int
-	total int64 // bytes read from r
-	limit int64 // most bytes r may give
-	err   error // what ended reading: io.EOF or the read error
+	r       io.Reader
+	buf     []byte // buf[off:] is read and not yet consumed
+	off     int
+	outside int64 // bytes consumed outside the list's elements
+	element bool  // the value being read is an element of the list
+	limit   int64 // most bytes of one element, and of all that is outside them
+	err     error // what ended reading: io.EOF or the read error
+}
+
+// skip consumes n bytes, counting those outside the list's elements.
+func (w *walker) skip(n int) {
+	w.off += n
+	if !w.element {
+		w.outside += int64(n)
+	}
 }
 
 // The walker reads at least this much at a time.
@@ -69,12 +82,9 @@ func (w *walker) fill() error {
 	}
 	n, err := w.r.Read(w.buf[len(w.buf):cap(w.buf)])
 	w.buf = w.buf[:len(w.buf)+n]
-	if w.total += int64(n); w.total > w.limit {
-		err = ErrTooLarge
-	}
 	if err != nil {
 		w.err = err
-		if n == 0 || err == ErrTooLarge {
+		if n == 0 {
 			return err
 		}
 	}
@@ -84,6 +94,9 @@ func (w *walker) fill() error {
 // at returns the byte at p (relative to off), reading as needed; ok is
 // false at the end of the answer, with err io.EOF.
 func (w *walker) at(p int) (c byte, err error) {
+	if w.outside > w.limit || int64(p) > w.limit {
+		return 0, ErrTooLarge
+	}
 	for w.off+p >= len(w.buf) {
 		if err := w.fill(); err != nil {
 			return 0, err
@@ -103,7 +116,7 @@ func (w *walker) space() (byte, error) {
 		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return c, nil
 		}
-		w.off++
+		w.skip(1)
 	}
 }
 
@@ -156,10 +169,17 @@ func (w *walker) value() ([]byte, error) {
 	}
 }
 
+// elementValue is value, for an element of the list.
+func (w *walker) elementValue() ([]byte, error) {
+	w.element = true
+	defer func() { w.element = false }()
+	return w.value()
+}
+
 // take consumes n bytes and returns them, if they are valid JSON.
 func (w *walker) take(n int) ([]byte, error) {
 	v := w.buf[w.off : w.off+n]
-	w.off += n
+	w.skip(n)
 	if !json.Valid(v) {
 		return nil, ErrSyntax
 	}
@@ -175,7 +195,7 @@ func (w *walker) expect(want byte) error {
 	if c != want {
 		return fmt.Errorf("%w: want %q, got %q", ErrSyntax, want, c)
 	}
-	w.off++
+	w.skip(1)
 	return nil
 }
 
@@ -202,7 +222,7 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 			return nil, unexpected(err)
 		}
 		if c == '}' && first {
-			w.off++
+			w.skip(1)
 			break
 		}
 		rawKey, err := w.value()
@@ -247,7 +267,7 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 		if c, err = w.space(); err != nil {
 			return nil, unexpected(err)
 		}
-		w.off++
+		w.skip(1)
 		if c == '}' {
 			break
 		}
@@ -278,24 +298,24 @@ func (w *walker) list(c byte, each func(raw []byte) error) error {
 		return nil
 	}
 	if c == '{' {
-		v, err := w.value()
+		v, err := w.elementValue()
 		if err != nil {
 			return err
 		}
 		return call(v)
 	}
-	w.off++ // [
+	w.skip(1) // [
 	if c, err := w.space(); err != nil {
 		return unexpected(err)
 	} else if c == ']' {
-		w.off++
+		w.skip(1)
 		return nil
 	}
 	for {
 		if _, err := w.space(); err != nil {
 			return unexpected(err)
 		}
-		v, err := w.value()
+		v, err := w.elementValue()
 		if err != nil {
 			return err
 		}
@@ -306,7 +326,7 @@ func (w *walker) list(c byte, each func(raw []byte) error) error {
 		if err != nil {
 			return unexpected(err)
 		}
-		w.off++
+		w.skip(1)
 		switch c {
 		case ']':
 			return nil
