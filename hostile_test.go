@@ -678,7 +678,7 @@ func TestZeroAndNilClientsFailCleanly(t *testing.T) {
 func TestFreeTextRefusesControlAndBidiCharacters(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
-	for _, r := range []rune{'\u0085', '\u202e', '\u2066', '\u200f', '\u061c', '\x7f', '\u009b'} {
+	for _, r := range []rune{'\u0085', '\u202e', '\u2066', '\u200f', '\u061c', '\x7f', '\u009b', '\u2028', '\u2029'} {
 		_, err := c.AddToBlacklist(context.Background(), &xpay.AddToBlacklistRequest{
 			Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U", Description: "Chargeback" + string(r) + "ripetuti",
 		})
