@@ -538,8 +538,8 @@ func readAll(r io.Reader, length, limit int64) ([]byte, error) {
 	b := make([]byte, 0, size)
 	lr := io.LimitReader(r, limit)
 	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // grows by half or more
+		if len(b) == cap(b) { // double: what the buffers cost in all stays under twice the body
+			b = append(make([]byte, 0, 2*cap(b)), b...)
 		}
 		n, err := lr.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
