@@ -110,9 +110,9 @@ func (f *ContractFilter) validate() error {
 }
 
 var (
-	svcListContracts        = service{name: "ListContracts", path: "ecomm/api/contratti/queryContratti"}
-	svcListContractDetails  = service{name: "ListContractDetails", path: "ecomm/api/contratti/dettagliContratto"}
-	svcListContractStatuses = service{name: "ListContractStatuses", path: "ecomm/api/contratti/statoContratti"}
+	svcListContracts        = service{name: "ListContracts", path: "ecomm/api/contratti/queryContratti", notFoundEmpty: true}
+	svcListContractDetails  = service{name: "ListContractDetails", path: "ecomm/api/contratti/dettagliContratto", notFoundEmpty: true}
+	svcListContractStatuses = service{name: "ListContractStatuses", path: "ecomm/api/contratti/statoContratti", notFoundEmpty: true}
 )
 
 // ContractsResponse lists contracts: the answer of ListContracts,
@@ -149,6 +149,9 @@ func (k *Contract) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, k
 
 // ListContracts searches contracts (queryContratti).
 //
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
+//
 // It is a read.
 func (c *Client) ListContracts(ctx context.Context, req *ContractFilter) (*ContractsResponse, error) {
 	return invoke[ContractsResponse](ctx, c, &svcListContracts, req)
@@ -156,6 +159,9 @@ func (c *Client) ListContracts(ctx context.Context, req *ContractFilter) (*Contr
 
 // ListContractDetails returns contracts with their card and first-payment
 // details (dettagliContratto).
+//
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
 //
 // It is a read.
 func (c *Client) ListContractDetails(ctx context.Context, req *ContractFilter) (*ContractsResponse, error) {
@@ -187,6 +193,9 @@ func (r *ListContractStatusesRequest) validate() error {
 
 // ListContractStatuses returns contracts with their update state
 // (statoContratti).
+//
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
 //
 // It is a read.
 func (c *Client) ListContractStatuses(ctx context.Context, req *ListContractStatusesRequest) (*ContractsResponse, error) {

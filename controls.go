@@ -1,8 +1,11 @@
 package xpay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/xpaygo/xpay/internal/lenient"
 )
@@ -39,7 +42,7 @@ var (
 	svcAddToBlacklist      = service{name: "AddToBlacklist", path: "ecomm/api/blacklist/aggiungi", write: true}
 	svcRemoveFromBlacklist = service{name: "RemoveFromBlacklist", path: "ecomm/api/blacklist/rimuovi", write: true}
 	svcCheckBlacklist      = service{name: "CheckBlacklist", path: "ecomm/api/blacklist/controlla", notFoundEmpty: true}
-	svcListBlacklist       = service{name: "ListBlacklist", path: "ecomm/api/blacklist/reportBlackList"}
+	svcListBlacklist       = service{name: "ListBlacklist", path: "ecomm/api/blacklist/reportBlackList", notFoundEmpty: true}
 )
 
 // AddToBlacklistRequest puts a contract number or a tax code on the
@@ -109,9 +112,28 @@ type BlacklistResponse struct {
 }
 
 // Listed reports whether the answer names at least one entry, or is the
-// bare value true.
-func (r *BlacklistResponse) Listed() bool {
-	return len(r.Entries) > 0 || string(r.Extra["blacklist"]) == "true"
+// bare value true. It fails closed: a value in the list's place that this
+// package does not understand (a string, a number: anything but a list of
+// entries or a JSON boolean) is an error that says so, never "not
+// listed", so that no blacklisted customer passes on an answer of another
+// shape.
+func (r *BlacklistResponse) Listed() (bool, error) {
+	if len(r.Entries) > 0 {
+		return true, nil
+	}
+	for k, v := range r.Extra {
+		if !strings.EqualFold(k, "blacklist") {
+			continue
+		}
+		switch string(bytes.TrimSpace(v)) {
+		case "true":
+			return true, nil
+		case "false", "null":
+			return false, nil
+		}
+		return false, fmt.Errorf("xpay: CheckBlacklist: the answer's %s is %.40s, which this package does not understand: whether the value is listed is unknown", printable(k), printable(string(v)))
+	}
+	return false, nil
 }
 
 // BlacklistEntry is one blacklisted value. Its field names are inferred,
@@ -152,6 +174,9 @@ func (c *Client) RemoveFromBlacklist(ctx context.Context, req *BlacklistRequest)
 // CodeNotFound) is the normal answer for a value not listed: an empty
 // response whose Listed is false, as ListWarnings reads it.
 //
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
+//
 // It is a read.
 func (c *Client) CheckBlacklist(ctx context.Context, req *BlacklistRequest) (*BlacklistResponse, error) {
 	return invoke[BlacklistResponse](ctx, c, &svcCheckBlacklist, req)
@@ -160,15 +185,18 @@ func (c *Client) CheckBlacklist(ctx context.Context, req *BlacklistRequest) (*Bl
 // ListBlacklist lists the blacklist entries of one type
 // (blacklist/reportBlackList).
 //
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
+//
 // It is a read.
 func (c *Client) ListBlacklist(ctx context.Context, req *ListBlacklistRequest) (*BlacklistResponse, error) {
 	return invoke[BlacklistResponse](ctx, c, &svcListBlacklist, req)
 }
 
 var (
-	svcCheckCFPAN  = service{name: "CheckCFPAN", path: "ecomm/api/cfpan/controllaEsistenza"}
+	svcCheckCFPAN  = service{name: "CheckCFPAN", path: "ecomm/api/cfpan/controllaEsistenza", notFoundEmpty: true}
 	svcDeleteCFPAN = service{name: "DeleteCFPAN", path: "ecomm/api/cfpan/rimuovi", write: true}
-	svcListCFPAN   = service{name: "ListCFPAN", path: "ecomm/api/cfpan/reportAssociazioni"}
+	svcListCFPAN   = service{name: "ListCFPAN", path: "ecomm/api/cfpan/reportAssociazioni", notFoundEmpty: true}
 )
 
 // CFPANRequest names a tax code and card pair: the request of CheckCFPAN
@@ -255,6 +283,9 @@ func (a *CFPANAssociation) UnmarshalJSON(b []byte) error { return lenient.Unmars
 // CheckCFPAN checks whether a tax code and a card are paired
 // (cfpan/controllaEsistenza).
 //
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
+//
 // It is a read.
 func (c *Client) CheckCFPAN(ctx context.Context, req *CFPANRequest) (*CFPANResponse, error) {
 	return invoke[CFPANResponse](ctx, c, &svcCheckCFPAN, req)
@@ -269,6 +300,9 @@ func (c *Client) DeleteCFPAN(ctx context.Context, req *CFPANRequest) (*DeleteCFP
 
 // ListCFPAN lists the pairs of a contract number or tax code
 // (cfpan/reportAssociazioni).
+//
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
 //
 // It is a read.
 func (c *Client) ListCFPAN(ctx context.Context, req *ListCFPANRequest) (*CFPANResponse, error) {

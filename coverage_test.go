@@ -84,6 +84,9 @@ func TestEveryMethodIsCovered(t *testing.T) {
 				kind = "It is a write"
 			}
 			assert.Contains(t, docs[name], kind, "%s's doc must say %q", name, kind)
+			if xpay.SpecNothingFound()[name] {
+				assert.Contains(t, docs[name], "Nothing found (a verified KO 2) is an empty answer", "%s's doc must say how it reads nothing found", name)
+			}
 		})
 	}
 	assert.Len(t, spec, operations, "specTable rows without a Client method")

@@ -10,9 +10,13 @@ import (
 )
 
 // Response is what every XPay answer carries. Every <Method>Response type
-// embeds it; a Response returned with a nil error has esito OK and a
-// verified, fresh MAC. Answers are decoded by the rules under “Decoding
-// answers” in the package documentation.
+// embeds it. A Response returned with a nil error has a verified, fresh
+// MAC (or none, where XPay's own client reads the answer unsigned:
+// ListWarnings), and esito OK, but for one rule: to a list or search read
+// (each method says so) XPay answers "nothing found" with KO 2, which is
+// an empty answer, not an error; NothingFound reports it, and Error keeps
+// it. Answers are decoded by the rules under “Decoding answers” in the
+// package documentation.
 type Response struct {
 	Outcome     string       `json:"esito"`        // "OK"
 	OperationID string       `json:"idOperazione"` // Nexi's reference for this call
@@ -28,6 +32,13 @@ type Response struct {
 }
 
 func (r *Response) response() *Response { return r }
+
+// NothingFound reports whether the answer is XPay's "nothing found" (esito
+// KO, CodeNotFound), which list and search reads return as an empty
+// answer with a nil error.
+func (r *Response) NothingFound() bool {
+	return r.Outcome == "KO" && r.Error != nil && r.Error.Code == CodeNotFound
+}
 
 // RawBody is an answer's body exactly as received. It prints as its text,
 // so that fmt's %v of a response shows the JSON XPay sent, not a list of

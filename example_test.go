@@ -296,7 +296,11 @@ func ExampleClient_CheckBlacklist() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.Listed(), res.Entries[0].Description)
+	listed, err := res.Listed() // an answer of a shape it cannot read is an error, never "not listed"
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(listed, res.Entries[0].Description)
 	// Output: true Chargeback ripetuti
 }
 

@@ -20,3 +20,13 @@ func SpecOperations() map[string]bool {
 func WithPause(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *Client) error { c.pauseHook = f; return nil }
 }
+
+// SpecNothingFound reports, by Client method, whether XPay's "nothing
+// found" is an empty answer rather than an error.
+func SpecNothingFound() map[string]bool {
+	ops := map[string]bool{}
+	for _, s := range specTable {
+		ops[s.svc.name] = s.svc.notFoundEmpty
+	}
+	return ops
+}

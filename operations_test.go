@@ -178,6 +178,16 @@ func testOperation(t *testing.T, oc opCase) {
 	for _, status := range []int{http.StatusOK, http.StatusBadRequest} {
 		t.Run("ko/"+http.StatusText(status), func(t *testing.T) {
 			t.Parallel()
+			if oc.koCode == xpay.CodeNotFound && xpay.SpecNothingFound()[oc.name] {
+				// XPay's "nothing found" to a list or search read: an empty
+				// answer, with a nil error, that says so.
+				res, _, err := serve(t, httpmock.NewBytesResponder(status, fixture(t, oc.ko)))
+				require.NoError(t, err)
+				env := reflect.ValueOf(res).Elem().FieldByName("Response").Interface().(xpay.Response)
+				assert.True(t, env.NothingFound())
+				assert.Equal(t, oc.koMessage, env.Error.Message)
+				return
+			}
 			res, _, err := serve(t, httpmock.NewBytesResponder(status, fixture(t, oc.ko)))
 			assert.Nil(t, res)
 			var apiErr *xpay.APIError

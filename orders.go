@@ -221,7 +221,7 @@ type Operation struct {
 // in the package documentation (go doc github.com/xpaygo/xpay).
 func (op *Operation) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, op) }
 
-var svcListOrders = service{name: "ListOrders", path: "ecomm/api/bo/reportOrdini"}
+var svcListOrders = service{name: "ListOrders", path: "ecomm/api/bo/reportOrdini", notFoundEmpty: true}
 
 // Channel is the payment channel filter (canale) of ListOrders. Values not
 // listed here can be sent as Channel("...").
@@ -294,12 +294,16 @@ func (r *ListOrdersRequest) validate() error {
 // days, both ends included: XPay answers reportOrdini for at most 90 days.
 const MaxOrderPeriodDays = 90
 
-// orderStates are the states a ListOrdersRequest may filter by. XPay
-// matches them as documented; a state it adds later is still decoded in
-// answers, but filtering by it waits for its constant here.
+// orderStates are the states a ListOrdersRequest may filter by: every
+// state a source shows (see the OrderState constants). A state no source
+// shows ("Authorized") is refused, since XPay would return nothing for it;
+// any state is decoded in answers as received.
 var orderStates = []OrderState{
 	OrderStateAuthorized, OrderStateDenied, OrderStateCancelled, OrderStateCaptured,
 	OrderStateRefunded, OrderStateNotCreated, OrderStatePartiallyCaptured, OrderStatePartiallyRefunded,
+	OrderStateCapturePending, OrderStateInProgress, OrderStatePending, OrderStateRefundPending,
+	OrderStateReversed, OrderStateAuthDenied, OrderStateInvalid, OrderStateNotGenerated,
+	OrderStateClosedByOffice, OrderStateSuspended, OrderStateRefundDenied, OrderStateRefundCancelled,
 }
 
 // quoted lists values for a message: "a", "b".
@@ -385,6 +389,9 @@ type ListOrdersResponse struct {
 // order's details (dettaglio) here is not documented; they are decoded
 // when present.
 //
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
+//
 // It is a read.
 func (c *Client) ListOrders(ctx context.Context, req *ListOrdersRequest) (*ListOrdersResponse, error) {
 	return invoke[ListOrdersResponse](ctx, c, &svcListOrders, req)
@@ -441,6 +448,9 @@ func (w *Warning) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, w)
 // ListWarnings lists the warnings XPay raised about transactions (warning).
 // XPay's own sample does not check this answer's MAC; this method checks it
 // whenever it is present.
+//
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
 //
 // It is a read.
 func (c *Client) ListWarnings(ctx context.Context, req *ListWarningsRequest) (*ListWarningsResponse, error) {

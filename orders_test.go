@@ -150,7 +150,13 @@ func TestListOrdersRefusesUnknownStates(t *testing.T) {
 	assert.Contains(t, ve.Rule, `"Authorized", is not a state XPay filters by: want one of "Autorizzato", "Negato"`)
 	assert.Zero(t, mock.GetTotalCallCount())
 
-	for _, s := range []xpay.OrderState{xpay.OrderStatePartiallyRefunded, "autorizzato"} {
+	// The states a production integration shows are filters too; a typo of
+	// one is not.
+	for _, s := range []xpay.OrderState{"Contabilizato", "Stornata", "In attesa"} {
+		_, err := c.ListOrders(context.Background(), &xpay.ListOrdersRequest{Period: listReq.Period, Channel: xpay.ChannelAll, States: []xpay.OrderState{s}})
+		assert.Error(t, err, s)
+	}
+	for _, s := range []xpay.OrderState{xpay.OrderStatePartiallyRefunded, "autorizzato", "In attesa di contab.", "Stornato", "Autor. Negata", "Storno Annullato", "Chiuso da backoffice"} {
 		recordBody(t, mock, "ecomm/api/bo/reportOrdini", "reportOrdini-ok.json")
 		_, err := c.ListOrders(context.Background(), &xpay.ListOrdersRequest{Period: listReq.Period, Channel: xpay.ChannelAll, States: []xpay.OrderState{s}})
 		assert.NoError(t, err, s)

@@ -141,7 +141,7 @@ func (c *Client) RegeneratePayByLink(ctx context.Context, req *RegeneratePayByLi
 	return invoke[RegeneratePayByLinkResponse](ctx, c, &svcRegeneratePayByLink, req)
 }
 
-var svcListPayByLinks = service{name: "ListPayByLinks", path: "ecomm/api/bo/ReportPaymail"}
+var svcListPayByLinks = service{name: "ListPayByLinks", path: "ecomm/api/bo/ReportPaymail", notFoundEmpty: true}
 
 // MaxPayByLinkResults is the most links ListPayByLinks returns for one
 // search; XPay drops the rest.
@@ -202,6 +202,9 @@ func (l *PayByLink) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, 
 // ListPayByLinks searches the links created in a range of days
 // (ReportPaymail). XPay returns at most MaxPayByLinkResults links; check
 // Truncated, or use PayByLinks to get them all.
+//
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
 //
 // It is a read.
 func (c *Client) ListPayByLinks(ctx context.Context, req *ListPayByLinksRequest) (*ListPayByLinksResponse, error) {

@@ -12,7 +12,7 @@ import (
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-var svcListReports = service{name: "ListReports", path: "ecomm/api/bo/elencoReport"}
+var svcListReports = service{name: "ListReports", path: "ecomm/api/bo/elencoReport", notFoundEmpty: true}
 
 // ListReportsRequest asks for the processed instances of the reports
 // scheduled in XPay's back office (elencoReport).
@@ -56,6 +56,9 @@ func (r *Report) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, r) 
 // ListReports lists the processed instances of the reports scheduled in the
 // back office (elencoReport). The reports (type, filters, format) must be
 // configured there first.
+//
+// Nothing found (a verified KO 2) is an empty answer, not an error:
+// Response.NothingFound reports it.
 //
 // It is a read.
 func (c *Client) ListReports(ctx context.Context, req *ListReportsRequest) (*ListReportsResponse, error) {

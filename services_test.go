@@ -292,7 +292,7 @@ func serviceOpCases() []opCase {
 			ok:   "blacklist-controlla-ok.json", ko: "blacklist-controlla-ko-parameter.json", koCode: xpay.CodeInvalidParameter, koMessage: msgParameter,
 			checkOK: func(t *testing.T, res any) {
 				r := res.(*xpay.BlacklistResponse)
-				assert.True(t, r.Listed())
+				assert.True(t, listed(t, r))
 				require.Len(t, r.Entries, 1)
 				assert.Equal(t, xpay.ValueTypeTaxCode, r.Entries[0].Type)
 				assert.Equal(t, "Chargeback ripetuti", r.Entries[0].Description)

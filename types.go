@@ -91,7 +91,7 @@ func (t Timestamp) Time() (time.Time, error) {
 // XPay may add states: values not listed here are kept as received.
 type OrderState string
 
-// The order states XPay documents.
+// The order states XPay documents: the core of the set.
 const (
 	OrderStateAuthorized        OrderState = "Autorizzato"          // authorized, not yet captured
 	OrderStateDenied            OrderState = "Negato"               // not authorized; will not be captured
@@ -101,6 +101,24 @@ const (
 	OrderStateNotCreated        OrderState = "Non Creato"           // never reached authorization
 	OrderStatePartiallyCaptured OrderState = "Contabilizzato Parz." // partly captured
 	OrderStatePartiallyRefunded OrderState = "Rimborsato Parz."     // partly refunded
+)
+
+// More states XPay reports, as a production integration lists them
+// (APSfurizon/pretix-xpay, pretix_xpay/constants.py, XPAY_RESULT_*), with
+// the group that integration files each under.
+const (
+	OrderStateCapturePending  OrderState = "In attesa di contab." // captured: the capture is on its way
+	OrderStateInProgress      OrderState = "In Corso"             // pending
+	OrderStatePending         OrderState = "Pendente"             // pending
+	OrderStateRefundPending   OrderState = "In attesa di storno"  // refunded: the refund is on its way
+	OrderStateReversed        OrderState = "Stornato"             // refunded
+	OrderStateAuthDenied      OrderState = "Autor. Negata"        // cancelled: authorization denied
+	OrderStateInvalid         OrderState = "Non valido"           // cancelled
+	OrderStateNotGenerated    OrderState = "Non generato"         // cancelled
+	OrderStateClosedByOffice  OrderState = "Chiuso da backoffice" // cancelled: closed in the back office
+	OrderStateSuspended       OrderState = "Sospeso"              // cancelled
+	OrderStateRefundDenied    OrderState = "Storno Negato"        // cancelled: a refund refused
+	OrderStateRefundCancelled OrderState = "Storno Annullato"     // cancelled: a refund cancelled
 )
 
 // OperationType is the kind of an operation row (tipoOperazione) of an

@@ -49,7 +49,11 @@ func done(res any, what, id string) cli.Result {
 
 func entries(res *xpay.BlacklistResponse) cli.Result {
 	return cli.Result{Value: res, Human: func(w io.Writer) {
-		fmt.Fprintf(w, "listed: %v\n", res.Listed())
+		listed, err := res.Listed()
+		if err != nil {
+			cli.Fail(err)
+		}
+		fmt.Fprintf(w, "listed: %v\n", listed)
 		for _, e := range res.Entries {
 			fmt.Fprintf(w, "%s  %s  %s  %s\n", e.Type, e.Value, e.CreatedAt, e.Description)
 		}
