@@ -30,6 +30,10 @@ type POSContract struct {
 	Amount            Amount `json:"importo"`              // of the POS payment, in cents
 	Description       string `json:"descrizione"`          // optional
 	Email             string `json:"mail"`                 // optional
+	// TransactionDate is the POS payment's date, as XPay's own clients
+	// send it (the Android SDK's ContractPOS.transactionDate, and MyRent's
+	// NexiUtils.importTransaction): optional, sent, not signed.
+	TransactionDate string `json:"dataTransazione,omitempty"`
 }
 
 // macFields: apiKey, numeroContratto, idPOSFisico, codiceAutorizzazione,
@@ -60,12 +64,16 @@ func (r *CreateContractFromPOSRequest) validate() error {
 		checkAmount("Contract.Amount", k.Amount),
 		checkText("Contract.Description", "descrizione", k.Description, 255),
 		checkEmail("Contract.Email", "mail", k.Email),
+		checkText("Contract.TransactionDate", "dataTransazione", k.TransactionDate, 30),
 	)
 }
 
-// CreateContractFromPOSResponse is the envelope alone.
+// CreateContractFromPOSResponse is the answer of creazioneDaPosFisico: the
+// envelope and the new contract (infoContratto, as MyRent's production
+// client reads it).
 type CreateContractFromPOSResponse struct {
 	Response
+	Contract *Contract `json:"infoContratto,omitempty"`
 }
 
 // CreateContractFromPOS registers a contract from a physical POS payment
@@ -122,9 +130,10 @@ type ContractsResponse struct {
 	Contracts []Contract `json:"contratti"`
 }
 
-// Contract is a contract (a stored card for recurring payments). Which
-// fields each service fills in is inferred, not documented: anything else
-// XPay sends is kept in Extra.
+// Contract is a contract (a stored card for recurring payments), with the
+// JSON names of Nexi's Android SDK (Contract, ContractDetails) and of
+// MyRent's infoContratto. Which fields each service fills in is not
+// documented: anything else XPay sends is kept in Extra.
 // It decodes by the rules under “Decoding answers” in the package
 // documentation.
 type Contract struct {
@@ -134,9 +143,10 @@ type Contract struct {
 	TaxCode            string `json:"codiceFiscale"`
 	HashPAN            string `json:"hashPan"`
 	CardType           string `json:"tipoCarta"`
-	TransactionCode    string `json:"codiceTransazione"` // of the first payment
+	TransactionCode    string `json:"codiceTransazione" xpay:"codTrans"` // of the first payment
+	CardExpiry         string `json:"scadenzaCarta"`                     // in infoContratto
 	ActivatedAt        string `json:"dataAttivazione"`
-	FirstPaymentStatus string `json:"statoPrimoPagamento"`
+	FirstPaymentStatus string `json:"statoPrimoPag"`
 	UpdatedAt          string `json:"dataAggiornamento"`  // ListContractStatuses
 	UpdateStatus       string `json:"statoAggiornamento"` // ListContractStatuses
 

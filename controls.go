@@ -136,14 +136,15 @@ func (r *BlacklistResponse) Listed() (bool, error) {
 	return false, nil
 }
 
-// BlacklistEntry is one blacklisted value. Its field names are inferred,
-// not documented: anything else XPay sends is kept in Extra.
+// BlacklistEntry is one blacklisted value, with the JSON names of Nexi's
+// Android SDK (BlackListElement); anything else XPay sends is kept in
+// Extra.
 // It decodes by the rules under “Decoding answers” in the package
 // documentation.
 type BlacklistEntry struct {
 	MerchantNumber string    `json:"numeroMerchant"`
-	Type           ValueType `json:"tipo"`
-	Value          string    `json:"valore"`
+	Type           ValueType `json:"tipoDato"`
+	Value          string    `json:"valoreListato"`
 	Description    string    `json:"descrizione"`
 	CreatedAt      string    `json:"dataCreazione"`
 
@@ -261,13 +262,14 @@ type DeleteCFPANResponse struct {
 	Response
 }
 
-// CFPANAssociation is one tax code and card pair. Its field names are
-// inferred, not documented: anything else XPay sends is kept in Extra.
+// CFPANAssociation is one tax code and card pair, with the JSON names of
+// Nexi's Android SDK (CFPan: merchant, cf); anything else XPay sends is
+// kept in Extra.
 // It decodes by the rules under “Decoding answers” in the package
 // documentation.
 type CFPANAssociation struct {
-	MerchantNumber string `json:"numeroMerchant"`
-	TaxCode        string `json:"codiceFiscale"`
+	MerchantNumber string `json:"merchant"`
+	TaxCode        string `json:"cf"`
 	HashPAN        string `json:"hashPan"`
 	Expiry         string `json:"scadenza"` // yyyymm
 	State          string `json:"stato"`

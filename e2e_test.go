@@ -175,8 +175,13 @@ func e2eCases(ctx context.Context) []e2eCase {
 			func(c *xpay.Client) (any, error) { return c.DownloadReport(ctx, "99", &bytes.Buffer{}) }, xpay.CodeNotFound},
 		{"CreateContractFromPOS",
 			func(c *xpay.Client) (any, error) {
-				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: "CNT-E2E-1", POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100}})
-			}, nil,
+				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: "CNT-E2E-1", POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100, TransactionDate: "17/06/2024"}})
+			}, func(t *testing.T, res any) {
+				k := res.(*xpay.CreateContractFromPOSResponse).Contract
+				require.NotNil(t, k, "the new contract, in infoContratto")
+				assert.Equal(t, "CNT-E2E-1", k.ContractNumber)
+				assert.Equal(t, "OK", k.FirstPaymentStatus)
+			},
 			func(c *xpay.Client) (any, error) {
 				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: xpaytest.DemoContract, POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100}})
 			}, xpay.CodeDuplicate},

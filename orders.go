@@ -99,12 +99,14 @@ type Order struct {
 	// PaymentManagerOrder (numOrdinePm) is seen only on pagoPA terminals.
 	PaymentManagerOrder string `json:"numOrdinePm"`
 
-	// Fields seen in reportOrdini answers.
+	// Fields of the order as Nexi's Android SDK reads it (Report:
+	// dataOperazione, tipoServizio, nome, cognome), each also read under
+	// the English name a third-party client of reportOrdini reads.
+	OperationDate           string `json:"dataOperazione" xpay:"operationDate"`
+	ServiceType             string `json:"tipoServizio" xpay:"serviceType"`
+	FirstName               string `json:"nome" xpay:"name"`
+	LastName                string `json:"cognome" xpay:"surname"`
 	TransactionTypeExtended string `json:"transactionTypeExtended"`
-	OperationDate           string `json:"operationDate"`
-	ServiceType             string `json:"serviceType"`
-	FirstName               string `json:"name"`
-	LastName                string `json:"surname"`
 
 	// Details are the order's detail records (dettaglio), with its
 	// operations. XPay sends one; a lone object is read as a list of one.

@@ -81,8 +81,14 @@ type CreatePayByLinkResponse struct {
 // CreatePayByLink creates a Pay-by-Link payment link (richiestaPayMail).
 // An order code already used is an *APIError with CodeDuplicate.
 //
-// On ErrOutcomeUnknown, look the link up with
-// ListPayByLinks or GetOrder before creating it again.
+// On ErrOutcomeUnknown, look the link up with ListPayByLinks over the day
+// it was created (in Italy): a link nobody has paid yet is no order, and
+// GetOrder answers KO 2 for it. If the link is there, do not create it
+// again: its URL is not in that report, but RegeneratePayByLink of the
+// same code returns it (XPay keeps the URL of a link still unused, and
+// sets its lifetime anew). If it is not, a retry with the same code is
+// safe: XPay refuses a code already used (CodeDuplicate), so a link
+// created meanwhile cannot be created twice.
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {

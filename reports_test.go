@@ -241,3 +241,20 @@ func TestSandboxListsTheReportsNearestTheReferenceDay(t *testing.T) {
 		assert.Equal(t, want, res.Reports[0].Name, day)
 	}
 }
+
+// A day without reports is nothing found: an empty list that says so, as
+// every list read reads XPay's KO 2, not an error.
+func TestListReportsOfADayWithoutReports(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	res, err := srv.Client().ListReports(context.Background(), &xpay.ListReportsRequest{})
+	require.NoError(t, err)
+	assert.Empty(t, res.Reports)
+	assert.True(t, res.NothingFound())
+	assert.Equal(t, "KO", res.Outcome, "what XPay said is kept")
+
+	warnings, err := srv.Client().ListWarnings(context.Background(), &xpay.ListWarningsRequest{})
+	require.NoError(t, err)
+	assert.True(t, warnings.NothingFound())
+}

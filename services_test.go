@@ -211,7 +211,12 @@ func serviceOpCases() []opCase {
 				"codiceAutorizzazione":"A1B2C3","stan":"","importo":5000,"descrizione":"","mail":""}`),
 			ok: "creazioneDaPosFisico-ok.json", ko: "creazioneDaPosFisico-ko.json", koCode: xpay.CodeInvalidParameter, koMessage: msgParameter,
 			checkOK: func(t *testing.T, res any) {
-				assert.Equal(t, "80310269", res.(*xpay.CreateContractFromPOSResponse).OperationID)
+				r := res.(*xpay.CreateContractFromPOSResponse)
+				assert.Equal(t, "80310269", r.OperationID)
+				require.NotNil(t, r.Contract, "infoContratto")
+				assert.Equal(t, xpay.Contract{MerchantNumber: "0000000012345678", GroupCode: "GRUPPO_TEST", ContractNumber: "CNT-0003-NERI",
+					TaxCode: "NRELRA85C41F205Y", HashPAN: "EXAMPLEHASHPAN000000000000000000000003", CardType: "VISA",
+					TransactionCode: "POS-2024-000045", ActivatedAt: "17/06/2024 10:20:32", FirstPaymentStatus: "OK", CardExpiry: "202812"}, *r.Contract)
 			},
 			invalid: []invalidCase{
 				{"no POS", call((*xpay.Client).CreateContractFromPOS, xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: "C1", AuthorizationCode: "A1", Amount: 1}}), "Contract.POSID", "idPOSFisico"},
@@ -295,6 +300,7 @@ func serviceOpCases() []opCase {
 				assert.True(t, listed(t, r))
 				require.Len(t, r.Entries, 1)
 				assert.Equal(t, xpay.ValueTypeTaxCode, r.Entries[0].Type)
+				assert.Equal(t, "RSSMRA80A01H501U", r.Entries[0].Value, "valoreListato")
 				assert.Equal(t, "Chargeback ripetuti", r.Entries[0].Description)
 			},
 			invalid: []invalidCase{

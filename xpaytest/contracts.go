@@ -69,7 +69,10 @@ func (s *Server) createContract(r *request) (map[string]any, *apiError) {
 	k := &contract{number: number, cardType: "VISA", firstPayment: "OK", created: now, updated: now}
 	s.state.contracts[number] = k
 	s.state.contractList = append(s.state.contractList, k)
-	return nil, nil
+	// The new contract, as MyRent's production client reads it.
+	info := s.contractDetail(k)
+	info["scadenzaCarta"] = "203012"
+	return map[string]any{"infoContratto": info}, nil
 }
 
 // findContracts applies the filter every contract query shares.
@@ -111,7 +114,7 @@ func (s *Server) contractSummary(k *contract) map[string]any {
 func (s *Server) contractDetail(k *contract) map[string]any {
 	m := s.contractSummary(k)
 	m["codiceFiscale"], m["hashPan"], m["tipoCarta"] = k.taxCode, k.hashPAN, k.cardType
-	m["codiceTransazione"], m["statoPrimoPagamento"] = k.transactionCode, k.firstPayment
+	m["codiceTransazione"], m["statoPrimoPag"] = k.transactionCode, k.firstPayment
 	m["dataAttivazione"] = k.created.Format(layoutDateTime)
 	return m
 }

@@ -43,7 +43,7 @@ func (s *Server) blackTarget(r *request) (kind, value string, at int, e *apiErro
 }
 
 func (b *blackEntry) item() map[string]any {
-	return map[string]any{"numeroMerchant": MerchantNumber, "tipo": b.kind, "valore": b.value,
+	return map[string]any{"numeroMerchant": MerchantNumber, "tipoDato": b.kind, "valoreListato": b.value,
 		"descrizione": b.description, "dataCreazione": b.created.Format(layoutDateTime)}
 }
 
@@ -109,7 +109,7 @@ func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) {
 }
 
 func (p *cfpanPair) item() map[string]any {
-	return map[string]any{"numeroMerchant": MerchantNumber, "codiceFiscale": p.taxCode, "hashPan": p.hashPAN,
+	return map[string]any{"merchant": MerchantNumber, "cf": p.taxCode, "hashPan": p.hashPAN,
 		"scadenza": p.expiry, "stato": "ATTIVO", "dataRegistrazione": p.created.Format(layoutDateTime)}
 }
 

@@ -227,7 +227,7 @@ func (s *Server) orderDetail(o *order) map[string]any {
 		rejected = o.amount
 	}
 	m := s.orderSummary(o)
-	for _, k := range []string{"transactionTypeExtended", "operationDate", "serviceType", "name", "surname"} {
+	for _, k := range []string{"transactionTypeExtended", "dataOperazione", "tipoServizio", "nome", "cognome"} {
 		delete(m, k)
 	}
 	m["scadenza"] = o.expiry
@@ -249,8 +249,8 @@ func (s *Server) orderSummary(o *order) map[string]any {
 		"numeroMerchant": MerchantNumber, "codiceTransazione": o.code, "importo": o.amount, "divisa": "EUR",
 		"codiceAutorizzazione": o.auth, "brand": o.brand, "tipoPagamento": "3D-Secure", "tipoTransazione": "3DS_FULL",
 		"transactionTypeExtended": "", "nazione": "ITA", "tipoProdotto": o.product, "pan": o.pan, "parametri": "",
-		"stato": o.state, "dataTransazione": o.created.Format(layoutReport), "operationDate": last.In(s.loc).Format(layoutReport),
-		"serviceType": "", "name": o.firstName, "surname": o.lastName, "mail": o.email,
+		"stato": o.state, "dataTransazione": o.created.Format(layoutReport), "dataOperazione": last.In(s.loc).Format(layoutReport),
+		"tipoServizio": "", "nome": o.firstName, "cognome": o.lastName, "mail": o.email,
 	}
 }
 

@@ -377,6 +377,9 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 	fields := make([]xpay.Field, len(rt.mac))
 	for i, name := range rt.mac {
 		fields[i] = xpay.Field{Name: name, Value: req.get(name)}
+		if name == "codiceGruppo" && req.groupAsGruppo {
+			fields[i].Name = "gruppo" // signed under the name it was sent as
+		}
 	}
 	if !strings.EqualFold(req.get("mac"), xpay.Sign(s.Secret, fields...)) {
 		return s.envelope(nil, ko(xpay.CodeInvalidMAC, ""))
@@ -403,9 +406,10 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 // request is a parsed request: scalar values as text, the nested contratto
 // object flattened, arrays and objects kept.
 type request struct {
-	fields  map[string]string
-	arrays  map[string][]string
-	objects map[string]map[string]string
+	groupAsGruppo bool // the CF/PAN group came as gruppo (see parseRequest)
+	fields        map[string]string
+	arrays        map[string][]string
+	objects       map[string]map[string]string
 }
 
 func (r *request) get(name string) string { return r.fields[name] }
@@ -451,6 +455,11 @@ func parseRequest(hr *http.Request, rt *route) (*request, error) {
 		default:
 			req.fields[k] = text(v)
 		}
+	}
+	// The CF/PAN group: Nexi's samples send codiceGruppo, its Android SDK
+	// gruppo (ApiReportAssociazioniCFPanRequest). Both are read, as one.
+	if g, ok := req.fields["gruppo"]; ok && !req.has("codiceGruppo") {
+		req.fields["codiceGruppo"], req.groupAsGruppo = g, true
 	}
 	return req, nil
 }

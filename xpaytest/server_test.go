@@ -218,3 +218,20 @@ func TestFaultTimes(t *testing.T) {
 	assert.Contains(t, raw(t, srv, svc.path, svc.fields, svc.mac, nil), "mac", "the fault is spent")
 	assert.Panics(t, func() { srv.InjectFault("Pagamento", xpaytest.Fault{}) })
 }
+
+// The CF/PAN group is read under codiceGruppo, as Nexi's samples send it,
+// and under gruppo, as its Android SDK sends it: both sign as codiceGruppo.
+func TestCFPANGroupUnderEitherName(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	for _, key := range []string{"codiceGruppo", "gruppo"} {
+		fields := map[string]any{"tipo": "CodiceFiscale", "valore": xpaytest.DemoTaxCode, key: xpaytest.DefaultGroup}
+		mac := []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}
+		if key == "gruppo" {
+			mac = []string{"apiKey", "tipo", "valore", "gruppo", "timeStamp"}
+		}
+		m := raw(t, srv, "ecomm/api/cfpan/reportAssociazioni", fields, mac, nil)
+		assert.Equal(t, "OK", m["esito"], "%s: %v", key, m)
+	}
+}
