@@ -185,6 +185,15 @@ func e2eCases(ctx context.Context) []e2eCase {
 			func(c *xpay.Client) (any, error) {
 				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: xpaytest.DemoContract, POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100}})
 			}, xpay.CodeDuplicate},
+		{"GetProfileInfo",
+			func(c *xpay.Client) (any, error) { return c.GetProfileInfo(ctx, &xpay.GetProfileInfoRequest{Platform: "custom"}) },
+			func(t *testing.T, res any) {
+				r := res.(*xpay.GetProfileInfoResponse)
+				require.Len(t, r.Methods, 3)
+				assert.Equal(t, "VISA", r.Methods[0].SelectedCard)
+				assert.Equal(t, "APM", r.Methods[2].Type)
+			},
+			func(c *xpay.Client) (any, error) { return c.GetProfileInfo(ctx, &xpay.GetProfileInfoRequest{}) }, -xpay.CodeInvalidAlias},
 		{"ListContracts",
 			func(c *xpay.Client) (any, error) {
 				return c.ListContracts(ctx, &xpay.ContractFilter{TaxCode: xpaytest.DemoTaxCode})

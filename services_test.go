@@ -136,6 +136,24 @@ func serviceOpCases() []opCase {
 			},
 		},
 		{
+			name: "GetProfileInfo", uri: "ecomm/api/profileInfo",
+			call: call((*xpay.Client).GetProfileInfo, xpay.GetProfileInfoRequest{}),
+			// The platform fields are sent, with their defaults, and not signed.
+			body: body(macNoFields, `"platform":"custom","platformVers":"0","pluginVers":"0"`),
+			ok:   "profileInfo-ok.json", ko: "profileInfo-ko.json", koCode: xpay.CodeInvalidParameter, koMessage: "Parametro non valido: platform",
+			checkOK: func(t *testing.T, res any) {
+				r := res.(*xpay.GetProfileInfoResponse)
+				require.Len(t, r.Methods, 2)
+				assert.Equal(t, xpay.PaymentMethod{Code: "VISA", Description: "Visa", SelectedCard: "VISA",
+					Image: "https://ecommerce.nexi.it/ecomm/resources/images/visa.png", Type: "CC", Recurring: "Y"}, r.Methods[0])
+				assert.Equal(t, "APM", r.Methods[1].Type)
+				assert.Contains(t, r.LogoSmallURL, "240x60")
+			},
+			invalid: []invalidCase{
+				{"platform with a newline", call((*xpay.Client).GetProfileInfo, xpay.GetProfileInfoRequest{Platform: "shop\n"}), "Platform", "platform"},
+			},
+		},
+		{
 			name: "CreatePayByLink", uri: "ecomm/api/bo/richiestaPayMail", write: true,
 			call: call((*xpay.Client).CreatePayByLink, xpay.CreatePayByLinkRequest{
 				TransactionCode: "PBL-2024-000777", Amount: 12000, TimeoutHours: 4, ReturnURL: "https://shop.example.com/esito?o=777&x=<y>",

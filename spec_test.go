@@ -45,6 +45,7 @@ var specTable = []struct {
 	{&svcDeleteCFPAN, &CFPANRequest{}, "ecomm/api/cfpan/rimuovi", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, true},
 	{&svcListCFPAN, &ListCFPANRequest{}, "ecomm/api/cfpan/reportAssociazioni", []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, false},
 	{&svcListWarnings, &ListWarningsRequest{}, "ecomm/api/bo/warning", []string{"apiKey", "timeStamp"}, false},
+	{&svcGetProfileInfo, &GetProfileInfoRequest{}, "ecomm/api/profileInfo", []string{"apiKey", "timeStamp"}, false},
 	// A GET whose MAC is in its URL: TestSignDownloadURL checks it.
 	{&svcDownloadReport, nil, "ecomm/api/bo/downloadReport", []string{"apiKey", "timeStamp", "idReport"}, false},
 }

@@ -106,6 +106,7 @@ func TestExamples(t *testing.T) {
 		{"paybylink", []string{"report"}, 0, []string{"1 links", "PBL-EX-1", "Da pagare"}, ""},
 		{"paybylink", []string{"create", "-code", "PBL-EX-1", "-amount", "10.00"}, 1, nil, "KO 9"},
 		{"paybylink", nil, 2, nil, "usage: paybylink create|regenerate|report"},
+		{"paybylink", []string{"methods"}, 0, []string{"3 payment methods", "CC   Visa", "APM  PayPal       selectedcard=PAYPAL recurring=N"}, ""},
 		{"paybylink", []string{"verify", "-url", "https://shop.example/esito?codTrans=PBL-EX-1&esito=OK&importo=1000&divisa=EUR&data=20240617&orario=101010&codAut=X&mac=0"}, 1, nil, "the payment result's MAC does not verify"},
 		{"paybylink", []string{"loop"}, 1, nil, "loop needs the in-process sandbox"},
 		{"capture", []string{"-code", xpaytest.DemoAuthorized, "-amount", "2000"}, 2, nil, "write euro with the cents, such as 2000.00 (not cents)"},

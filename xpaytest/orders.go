@@ -331,3 +331,18 @@ func (s *Server) listWarnings(r *request) (map[string]any, *apiError) {
 	}
 	return map[string]any{"warnings": list}, nil
 }
+
+// profileInfo answers with the payment methods of the sandbox's alias, as
+// mlocati/nexi-xpay and Nexi's plugins read them: a card circuit, and
+// PayPal, whose orders the sandbox keeps on its own channel.
+func (s *Server) profileInfo(*request) (map[string]any, *apiError) {
+	method := func(code, description, kind, recurring string) map[string]any {
+		return map[string]any{"code": code, "description": description, "selectedcard": code,
+			"image": s.URL + "/img/" + strings.ToLower(code) + ".png", "type": kind, "recurring": recurring}
+	}
+	return map[string]any{
+		"availableMethods": []any{method("VISA", "Visa", "CC", "Y"), method("MC", "Mastercard", "CC", "Y"), method("PAYPAL", "PayPal", "APM", "N")},
+		"urlLogoNexiSmall": s.URL + "/img/logo_nexi_240x60.png",
+		"urlLogoNexiLarge": s.URL + "/img/logo_nexi_480x120.png",
+	}, nil
+}

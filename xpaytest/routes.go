@@ -46,6 +46,7 @@ var routes = []*route{
 	{method: "ListOrders", wire: "reportOrdini", path: "ecomm/api/bo/reportOrdini",
 		mac: []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}, handle: (*Server).listOrders},
 	{method: "ListWarnings", wire: "warning", path: "ecomm/api/bo/warning", mac: macBare, handle: (*Server).listWarnings},
+	{method: "GetProfileInfo", wire: "profileInfo", path: "ecomm/api/profileInfo", mac: macBare, handle: (*Server).profileInfo},
 	{method: "CreatePayByLink", wire: "richiestaPayMail", path: "ecomm/api/bo/richiestaPayMail",
 		mac: []string{"apiKey", "codiceTransazione", "importo", "timeStamp"}, handle: (*Server).createLink},
 	{method: "RegeneratePayByLink", wire: "rigeneraPayMail", path: "ecomm/api/bo/rigeneraPayMail", mac: macCode, handle: (*Server).regenerateLink},

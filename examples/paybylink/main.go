@@ -6,12 +6,15 @@
 //	go run ./examples/paybylink report -from 01/06/2024 -to 30/06/2024
 //	go run ./examples/paybylink verify -url 'https://shop.example/esito?codTrans=PBL-1&esito=OK&...'
 //	go run ./examples/paybylink loop -code PBL-1 -amount 120.00
+//	go run ./examples/paybylink methods
 //
 // Amounts are in euro, with the cents. Without XPAY_ALIAS and XPAY_SECRET
 // it runs against an in-process sandbox; loop runs only there: it creates
 // a link whose notifications go to a shop endpoint it serves itself, pays
 // it in the sandbox, has the endpoint verify XPay's notification, verifies
-// the customer's return URL, and captures the order.
+// the customer's return URL, and captures the order. methods lists the
+// payment methods the alias has enabled (profileInfo), with the
+// selectedcard that opens each directly.
 package main
 
 import (
@@ -32,7 +35,8 @@ import (
 )
 
 func main() {
-	cli.Commands("paybylink create|regenerate|report|verify|loop [flags]", map[string]cli.Command{
+	cli.Commands("paybylink create|regenerate|report|verify|loop|methods [flags]", map[string]cli.Command{
+		"methods":    &methods{},
 		"create":     &create{},
 		"regenerate": &regenerate{},
 		"report":     &report{from: cli.DateFlag{Date: xpay.Today().AddDays(-30)}, to: cli.DateFlag{Date: xpay.Today()}},
@@ -225,4 +229,18 @@ func loop(ctx context.Context, t *cli.Target, code string, amount xpay.Amount, a
 	}
 	fmt.Printf("   → captured (idOperazione %s)\n", capture.OperationID)
 	return nil
+}
+
+type methods struct{}
+
+func (*methods) Flags(*flag.FlagSet) []string { return nil }
+
+func (*methods) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
+	res, err := t.Client.GetProfileInfo(ctx, &xpay.GetProfileInfoRequest{})
+	return cli.Result{Value: res, Human: func(w io.Writer) {
+		fmt.Fprintf(w, "%d payment methods\n", len(res.Methods))
+		for _, m := range res.Methods {
+			fmt.Fprintf(w, "%-4s %-12s selectedcard=%s recurring=%s\n", m.Type, m.Description, m.SelectedCard, m.Recurring)
+		}
+	}}, err
 }
