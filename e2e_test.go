@@ -186,7 +186,9 @@ func e2eCases(ctx context.Context) []e2eCase {
 				return c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{ContractNumber: xpaytest.DemoContract, POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 100}})
 			}, xpay.CodeDuplicate},
 		{"GetProfileInfo",
-			func(c *xpay.Client) (any, error) { return c.GetProfileInfo(ctx, &xpay.GetProfileInfoRequest{Platform: "custom"}) },
+			func(c *xpay.Client) (any, error) {
+				return c.GetProfileInfo(ctx, &xpay.GetProfileInfoRequest{Platform: "custom"})
+			},
 			func(t *testing.T, res any) {
 				r := res.(*xpay.GetProfileInfoResponse)
 				require.Len(t, r.Methods, 3)
