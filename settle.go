@@ -65,8 +65,9 @@ type PendingWrite struct {
 // Other writers on the same order do not fool it: a capture of another
 // amount, or a refund, is another row. When it cannot tell (two rows of
 // the write's type and amount appeared, or w.Before is nil and a matching
-// row may be older than the write, or a row cannot be read) it returns an
-// error matching ErrSettleAmbiguous at once. Without w.Before, rows dated
+// row may be older than the write, or a row older than the write is
+// missing from w.Before, or a row cannot be read) it returns an error
+// matching ErrSettleAmbiguous at once. Without w.Before, rows dated
 // well before w.Sent are known to be older: only rows that may be this
 // write's make it ambiguous.
 //
