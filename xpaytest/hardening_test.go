@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +134,89 @@ func TestServerRefusesOrderPeriodsOver90Days(t *testing.T) {
 		m := raw(t, srv, "ecomm/api/bo/reportOrdini", map[string]any{"codiceTransazione": "", "periodo": period, "canale": "All"}, mac, nil)
 		assert.Equal(t, want, code(m), period)
 	}
+}
+
+// A payment form that arrives slowly holds no other request: the page
+// reads it before taking the Server's lock. The Server would wait an hour
+// for the rest of the form; the API call does not wait on it at all, and
+// the minute is a hang guard.
+func TestPaymentPageFormHoldsNoOtherRequest(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData(), xpaytest.WithReadHeaderTimeout(time.Hour))
+	defer srv.Close()
+	c := srv.Client()
+	ctx := context.Background()
+	link, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-SLOW-1", Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
+	require.NoError(t, err)
+	u, err := url.Parse(link.URL)
+	require.NoError(t, err)
+
+	conn, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST "+u.Path+" HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nout")
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(time.Minute):
+		t.Fatal("an API call waited on a payment form that never arrived")
+	}
+}
+
+// The payment page takes a small urlencoded form: a large one, or another
+// kind, is refused, and pays nothing.
+func TestPaymentPageRefusesLargeOrOtherForms(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	link, err := c.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-BIG-1", Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
+	require.NoError(t, err)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for name, tc := range map[string]struct {
+		contentType, body string
+		status            int
+	}{
+		"a 2 MiB form":     {"application/x-www-form-urlencoded", "outcome=approve&x=" + strings.Repeat("a", 2<<20), http.StatusRequestEntityTooLarge},
+		"a multipart form": {"multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"outcome\"\r\n\r\napprove\r\n--b--\r\n", http.StatusUnsupportedMediaType},
+	} {
+		resp, err := noRedirect.Post(link.URL, tc.contentType, strings.NewReader(tc.body))
+		require.NoError(t, err, name)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, name)
+	}
+	report, err := c.ListPayByLinks(context.Background(), &xpay.ListPayByLinksRequest{CreatedFrom: xpay.Today().AddDays(-1), CreatedTo: xpay.Today()})
+	require.NoError(t, err)
+	require.Len(t, report.Links, 1)
+	assert.NotEqual(t, "Pagato", report.Links[0].Status, "nothing was paid")
+	resp, err := noRedirect.PostForm(link.URL, url.Values{"outcome": {"approve"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "the small form pays")
+}
+
+// The sandbox delivers notifications only to this machine unless
+// WithNotifyAnyHost says otherwise: a link's urlPost elsewhere is
+// recorded, not posted (and no test posts anywhere but loopback).
+func TestNotificationsGoOnlyToLoopback(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	_, err := c.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-FAR-1", Amount: 100, TimeoutHours: 1,
+		ReturnURL: "https://shop.example/esito", NotifyURL: "http://192.0.2.1:1/xpay/notify"}) // TEST-NET-1
+	require.NoError(t, err)
+	_, err = srv.PayLink("PBL-FAR-1", true)
+	require.NoError(t, err)
+	got := srv.Notifications()
+	require.Len(t, got, 1)
+	assert.ErrorContains(t, got[0].Err, "not a loopback address")
+	assert.Zero(t, got[0].Status)
 }

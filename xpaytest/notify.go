@@ -1,6 +1,8 @@
 package xpaytest
 
 import (
+	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,6 +91,13 @@ func (s *Server) deliver(n *notice) {
 	if n == nil || n.fault.Drop {
 		return
 	}
+	if !s.notifyAnyHost && !loopbackURL(n.url) {
+		s.mu.Lock()
+		s.notified = append(s.notified, Notification{URL: n.url, Form: n.form,
+			Err: errors.New("not delivered: urlPost is not a loopback address (see WithNotifyAnyHost)")})
+		s.mu.Unlock()
+		return
+	}
 	send := func() {
 		times := 1
 		if n.fault.Twice {
@@ -121,4 +130,19 @@ func (s *Server) deliver(n *notice) {
 		case <-s.closed:
 		}
 	}()
+}
+
+// loopbackURL reports whether u names this machine: localhost, or an
+// address in 127.0.0.0/8 or ::1.
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := p.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

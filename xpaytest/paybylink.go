@@ -276,11 +276,33 @@ var payTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
 </body></html>
 `))
 
+// maxPageForm caps the payment page's form: one field, outcome.
+const maxPageForm = 16 << 10
+
 // payPage serves a link: GET shows the payment page, POST pays, notifies
 // the link's urlPost and sends the customer back to the merchant's url
 // with XPay's outcome parameters.
 func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.URL.Path, "/paybylink/")
+	// The form is read whole before the Server's lock is taken, so that a
+	// peer that sends it slowly holds no other request; and it is small.
+	var approve bool
+	if r.Method == http.MethodPost {
+		if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+			http.Error(w, "the payment form is application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
+		if err := r.ParseForm(); err != nil {
+			status := http.StatusBadRequest
+			if errors.As(err, new(*http.MaxBytesError)) {
+				status = http.StatusRequestEntityTooLarge
+			}
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+		approve = r.PostForm.Get("outcome") == "approve"
+	}
 	s.mu.Lock()
 	l := s.state.tokens[token]
 	if l == nil {
@@ -320,7 +342,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
-	o, err := s.pay(l, r.FormValue("outcome") == "approve")
+	o, err := s.pay(l, approve)
 	if err != nil {
 		problem(http.StatusConflict, err)
 		return

@@ -57,6 +57,8 @@ type Server struct {
 	clockSet bool // WithClock was given
 	loc      *time.Location
 
+	notifyAnyHost bool // WithNotifyAnyHost
+
 	opSeq atomic.Int64
 	conns atomic.Int64
 
@@ -81,6 +83,7 @@ type config struct {
 	clockSet          bool
 	demo              bool
 	readHeaderTimeout time.Duration
+	notifyAnyHost     bool
 }
 
 // DefaultReadHeaderTimeout is how long the Server waits for a request's
@@ -90,6 +93,14 @@ const DefaultReadHeaderTimeout = 5 * time.Second
 
 // maxRequestBody caps a request body; XPay's are a few hundred bytes.
 const maxRequestBody = 1 << 20
+
+// WithNotifyAnyHost lets the Server deliver payment notifications to a
+// urlPost on any host. By default it delivers them only to loopback
+// addresses (localhost, 127.0.0.0/8, ::1): its credentials are public, and
+// a sandbox left running must not POST wherever anyone asks it to.
+func WithNotifyAnyHost() Option {
+	return func(c *config) { c.notifyAnyHost = true }
+}
 
 // WithReadHeaderTimeout sets how long the Server waits for a request's
 // headers, so that connections that never finish them do not stay open.
@@ -149,11 +160,13 @@ func start(l net.Listener, opts []Option) *Server {
 		Group:    DefaultGroup,
 		now:      cfg.now,
 		clockSet: cfg.clockSet,
-		loc:      loc,
-		state:    newState(),
-		faults:   map[string]*Fault{},
-		counts:   map[string]int{},
-		closed:   make(chan struct{}),
+
+		notifyAnyHost: cfg.notifyAnyHost,
+		loc:           loc,
+		state:         newState(),
+		faults:        map[string]*Fault{},
+		counts:        map[string]int{},
+		closed:        make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {

@@ -40,6 +40,7 @@ func main() {
 	alias := flag.String("alias", xpaytest.DefaultAlias, "alias (apiKey) the sandbox accepts")
 	secret := flag.String("secret", xpaytest.DefaultSecret, "secret key the sandbox signs with")
 	demo := flag.Bool("demo", true, "seed demo orders, a contract, a blacklist entry, a CF/PAN pair, a warning and a report")
+	notifyAnyHost := flag.Bool("notify-any-host", false, "deliver payment notifications to a urlPost on any host, not only to loopback addresses")
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
 	var injected faults
 	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; kinds: latency=D, processed, status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, times=N)")
@@ -56,6 +57,9 @@ func main() {
 	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithReadHeaderTimeout(*headerTimeout)}
 	if *demo {
 		opts = append(opts, xpaytest.WithDemoData())
+	}
+	if *notifyAnyHost {
+		opts = append(opts, xpaytest.WithNotifyAnyHost())
 	}
 	srv, err := xpaytest.Listen(*addr, opts...)
 	if err != nil {
