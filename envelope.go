@@ -108,8 +108,8 @@ func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent ti
 		}
 	case r.MAC == "" && op.macOptional && (r.Outcome == "OK" || op.notFoundEmpty && r.Outcome == "KO" && detail.Code == CodeNotFound):
 		// XPay's own client reads this answer unsigned: its data, or
-		// nothing found. It is a read, and never a refusal to act on.
-		return nil
+		// nothing found, which the switch below reads as for any answer.
+		// No other unsigned KO is a refusal to act on.
 	case r.Outcome == "KO":
 		// XPay's words help whoever reads the error, most of all when the
 		// key is wrong (XPay then signs KO 3 with the right one), but an

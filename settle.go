@@ -127,40 +127,29 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 
 // settleable checks that Settle can settle w, and returns the type of the
 // row w makes.
-func (w *PendingWrite) settleable() (OperationType, error) {
-	t, err := w.rowType()
-	if ve, ok := err.(*ValidationError); ok {
-		ve.Operation = "Settle"
-	}
-	return t, err
-}
-
-func (w *PendingWrite) rowType() (OperationType, error) {
-	if w == nil {
+func (w *PendingWrite) settleable() (t OperationType, err error) {
+	defer func() {
+		if ve, ok := err.(*ValidationError); ok {
+			ve.Operation = "Settle"
+		}
+	}()
+	switch {
+	case w == nil:
 		return "", invalid("PendingWrite", "-", "must not be nil")
-	}
-	var t OperationType
-	switch w.Operation {
-	case svcCapture.name:
+	case w.Operation == svcCapture.name:
 		t = OperationTypeCapture
-	case svcRefund.name:
+	case w.Operation == svcRefund.name:
 		t = OperationTypeRefund
 	default:
 		return "", invalid("Operation", "-", "is %q: Settle settles Capture and Refund; look other writes up as their documentation says", printable(w.Operation))
 	}
-	return t, firstError(
-		checkTransactionCode("TransactionCode", w.TransactionCode),
-		checkAmount("Amount", w.Amount),
-		checkZero("Sent", w.Sent.IsZero(), "is zero: the request's timeStamp, which tells how long XPay may still carry the write out"),
-	)
-}
-
-// checkZero fails when zero, with rule.
-func checkZero(field string, zero bool, rule string) error {
-	if zero {
-		return invalid(field, "-", "%s", rule)
+	if err := firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount)); err != nil {
+		return "", err
 	}
-	return nil
+	if w.Sent.IsZero() {
+		return "", invalid("Sent", "-", "is zero: the request's timeStamp, which tells how long XPay may still carry the write out")
+	}
+	return t, nil
 }
 
 // find looks in order for the row w made. It fails with ErrSettleAmbiguous
