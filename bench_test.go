@@ -9,6 +9,7 @@ package xpay_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -30,8 +31,12 @@ import (
 )
 
 // memTransport answers every request with body, without a network. It
-// reads the request, as a server would.
-type memTransport struct{ body func() io.Reader }
+// reads the request, as a server would, and announces the body's length
+// when it is known (length > 0), as a server sending JSON does.
+type memTransport struct {
+	body   func() io.Reader
+	length int64
+}
 
 func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Body != nil {
@@ -40,9 +45,10 @@ func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{
 		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:  http.Header{"Content-Type": {"application/json"}},
-		Body:    io.NopCloser(m.body()),
-		Request: r,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(m.body()),
+		ContentLength: cmp.Or(m.length, -1),
+		Request:       r,
 	}, nil
 }
 
@@ -151,7 +157,7 @@ func BenchmarkCall(b *testing.B) {
 			func(c *xpay.Client) error { _, err := c.ListOrders(ctx, listReq); return err }},
 	}
 	for _, tc := range cases {
-		hc := &http.Client{Transport: memTransport{fixedBody(tc.body)}}
+		hc := &http.Client{Transport: memTransport{fixedBody(tc.body), int64(len(tc.body))}}
 		b.Run(tc.name+"/xpay", func(b *testing.B) {
 			c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithClock(fixedClock))
 			if err != nil {
@@ -247,52 +253,196 @@ func runWorkers(b *testing.B, workers int, call func() error) {
 	}
 }
 
-// BenchmarkListOrders100k decodes a 100,000-order answer whole and as a
-// stream, and reports the peak heap each needed on top of what was live
-// before. The answer is generated as it is read, so neither side gets it
-// for free.
+// BenchmarkListOrders100k decodes a 100,000-order answer (about 54 MB)
+// whole and as a stream, next to encoding/json doing the same into plain
+// structs, and reports per run the CPU time of the whole process (GC
+// included), the allocations per order, and the peak heap above what was
+// live before. The body is generated as it is read, cheaply, so that
+// nothing but the decode holds memory and every side pays the same for
+// the body.
+//
+//	full/xpay       ListOrders
+//	full/json       json.Unmarshal of the whole body
+//	stream/xpay     Orders
+//	stream/json     a json.Decoder walking the list, Decode per order
+//	stream/jsontext encoding/json/jsontext (bench_jsontext_test.go, -tags jsontext)
 func BenchmarkListOrders100k(b *testing.B) {
 	const n = 100_000
-	ctx := context.Background()
-	hc := &http.Client{Transport: memTransport{func() io.Reader { return newOrdersReader(n) }}}
-	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithMaxResponseSize(1<<30), xpay.WithTimeout(0), xpay.WithClock(fixedClock))
+	size, err := io.Copy(io.Discard, newOrdersReader(n))
 	if err != nil {
 		b.Fatal(err)
 	}
-	modes := map[string]func() int{
-		"full": func() int {
-			res, err := c.ListOrders(ctx, listReq)
+	ctx := context.Background()
+	hc := &http.Client{Transport: memTransport{func() io.Reader { return newOrdersReader(n) }, size}}
+	// The whole answer needs a cap above it; the stream runs with the
+	// defaults, the cap bounding each order and the timeout armed.
+	whole, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithMaxResponseSize(1<<30), xpay.WithClock(fixedClock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := xpay.NewClient(testAlias, testSecret, xpay.WithHTTPClient(hc), xpay.WithClock(fixedClock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	modes := []struct {
+		name   string
+		decode func() (int, error)
+	}{
+		{"full/xpay", func() (int, error) {
+			res, err := whole.ListOrders(ctx, listReq)
 			if err != nil {
-				b.Fatal(err)
+				return 0, err
 			}
-			return len(res.Orders)
-		},
-		"stream": func() int {
+			return len(res.Orders), nil
+		}},
+		{"full/json", func() (int, error) {
+			body, err := io.ReadAll(newOrdersReader(n))
+			if err != nil {
+				return 0, err
+			}
+			var res plainOrders
+			err = json.Unmarshal(body, &res)
+			return len(res.Report), err
+		}},
+		{"stream/xpay", func() (int, error) {
 			count := 0
 			for _, err := range c.Orders(ctx, listReq) {
 				if err != nil {
-					b.Fatal(err)
+					return 0, err
 				}
 				count++
 			}
-			return count
-		},
+			return count, nil
+		}},
+		{"stream/json", func() (int, error) { return streamJSON(newOrdersReader(n)) }},
 	}
-	for _, mode := range []string{"full", "stream"} {
-		b.Run(mode, func(b *testing.B) {
-			var peak uint64
+	if streamJSONText != nil {
+		modes = append(modes, struct {
+			name   string
+			decode func() (int, error)
+		}{"stream/jsontext", func() (int, error) { return streamJSONText(newOrdersReader(n)) }})
+	}
+	for _, m := range modes {
+		b.Run(m.name, func(b *testing.B) {
+			var peak, mallocs uint64
+			var cpu time.Duration
+			runs := 0
+			var ms runtime.MemStats
+			b.ReportAllocs()
 			for b.Loop() {
+				b.StopTimer()
 				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				before := ms.Mallocs
 				stop := watchHeap()
-				if got := modes[mode](); got != n {
-					b.Fatalf("%d orders", got)
-				}
+				start := cpuTime()
+				b.StartTimer()
+				got, err := m.decode()
+				b.StopTimer()
+				cpu += cpuTime() - start
 				peak = max(peak, stop())
+				runtime.ReadMemStats(&ms)
+				mallocs += ms.Mallocs - before
+				b.StartTimer()
+				if err != nil || got != n {
+					b.Fatalf("%d orders: %v", got, err)
+				}
+				runs++
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+			b.ReportMetric(float64(peak)/float64(size), "peak/body")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(runs), "cpu-ns/op")
+			b.ReportMetric(float64(mallocs)/float64(runs*n), "allocs/order")
 		})
 	}
 }
+
+// plainOrder is an order as a program using encoding/json alone would
+// declare it: the same keys, plain types.
+type plainOrder struct {
+	MerchantNumber          string        `json:"numeroMerchant"`
+	TransactionCode         string        `json:"codiceTransazione"`
+	Amount                  int64         `json:"importo"`
+	Currency                string        `json:"divisa"`
+	AuthorizationCode       string        `json:"codiceAutorizzazione"`
+	Brand                   string        `json:"brand"`
+	PaymentType             string        `json:"tipoPagamento"`
+	TransactionType         string        `json:"tipoTransazione"`
+	Country                 string        `json:"nazione"`
+	ProductType             string        `json:"tipoProdotto"`
+	PAN                     string        `json:"pan"`
+	CardExpiry              string        `json:"scadenza"`
+	Parameters              string        `json:"parametri"`
+	State                   string        `json:"stato"`
+	TransactionDate         string        `json:"dataTransazione"`
+	Email                   string        `json:"mail"`
+	OperationDate           string        `json:"operationDate"`
+	ServiceType             string        `json:"serviceType"`
+	FirstName               string        `json:"name"`
+	LastName                string        `json:"surname"`
+	TransactionTypeExtended string        `json:"transactionTypeExtended"`
+	Details                 []plainDetail `json:"dettaglio"`
+}
+
+type plainDetail struct {
+	FirstName  string `json:"nome"`
+	LastName   string `json:"cognome"`
+	Amount     int64  `json:"importo"`
+	Operations []struct {
+		Type   string `json:"tipoOperazione"`
+		Amount int64  `json:"importo"`
+	} `json:"operazioni"`
+}
+
+type plainOrders struct {
+	Outcome     string       `json:"esito"`
+	OperationID string       `json:"idOperazione"`
+	Timestamp   int64        `json:"timeStamp"`
+	MAC         string       `json:"mac"`
+	Report      []plainOrder `json:"report"`
+}
+
+// streamJSON walks the answer with a json.Decoder, decoding each order on
+// its own, and returns how many it decoded.
+func streamJSON(r io.Reader) (int, error) {
+	dec := json.NewDecoder(r)
+	if _, err := dec.Token(); err != nil { // {
+		return 0, err
+	}
+	n := 0
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return n, err
+		}
+		if key != "report" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return n, err
+			}
+			continue
+		}
+		if _, err := dec.Token(); err != nil { // [
+			return n, err
+		}
+		for dec.More() {
+			var o plainOrder
+			if err := dec.Decode(&o); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if _, err := dec.Token(); err != nil { // ]
+			return n, err
+		}
+	}
+	_, err := dec.Token() // }
+	return n, err
+}
+
+// streamJSONText, when built with -tags jsontext, walks the answer with
+// encoding/json/jsontext.
+var streamJSONText func(r io.Reader) (int, error)
 
 // watchHeap samples the heap until stopped, and returns the highest heap
 // seen above the heap at the start.

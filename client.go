@@ -68,7 +68,7 @@ type Client struct {
 	freshness time.Duration
 	retry     retryPolicy
 	maxBody   int64
-	userAgent string
+	userAgent []string // the User-Agent header's value, shared by every request
 	logger    *slog.Logger
 	now       func() time.Time
 	timers    timers
@@ -109,7 +109,7 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 		freshness: DefaultFreshness,
 		timers:    realTimers,
 		maxBody:   DefaultMaxResponseSize,
-		userAgent: "xpay-go/" + version,
+		userAgent: []string{"xpay-go/" + version},
 		now:       time.Now,
 	}
 	for _, opt := range opts {

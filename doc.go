@@ -53,6 +53,13 @@
 //     memory is refused.
 //   - Enumerations are never validated: states and codes XPay adds later
 //     pass through as received.
+//   - An answer is checked to be JSON as it is decoded, in the same pass,
+//     by the rules of encoding/json (nesting at most 10,000 deep).
+//
+// The strings of a decoded answer are pieces of its RawBody, which holds
+// the body as a string: decoding copies none of them, and keeping one
+// field keeps the body's memory (strings.Clone a field to keep it alone).
+// Orders decodes each order into one string of its own.
 //
 // An answer refused by these rules is a *ResponseError.
 package xpay

@@ -40,12 +40,10 @@ func (r *Response) NothingFound() bool {
 	return r.Outcome == "KO" && r.Error != nil && r.Error.Code == CodeNotFound
 }
 
-// RawBody is an answer's body exactly as received. It prints as its text,
-// so that fmt's %v of a response shows the JSON XPay sent, not a list of
-// byte values.
-type RawBody []byte
-
-func (b RawBody) String() string { return string(b) }
+// RawBody is an answer's body exactly as received, held as a string: it
+// cannot be changed, and the strings decoded from it share its memory
+// instead of copying it. []byte(b) gives the bytes.
+type RawBody string
 
 // ErrorDetail is the errore object of a KO answer. Callers normally see it
 // as an *APIError instead.
@@ -70,8 +68,8 @@ func decodeFailure(err error) error {
 // into out, whatever its HTTP status (XPay sends KO bodies with 200 as
 // well as with 4xx and 5xx), keeps raw in it, and judges it: the one step
 // that decides what an answer is worth.
-func (c *Client) decode(op *service, status int, body, raw []byte, out envelope, sent time.Time) error {
-	if err := lenient.Unmarshal(body, out); err != nil {
+func (c *Client) decode(op *service, status int, body string, raw RawBody, out envelope, sent time.Time) error {
+	if err := lenient.UnmarshalString(body, out); err != nil {
 		return c.untrusted(op, status, raw, decodeFailure(err))
 	}
 	r := out.response()
@@ -79,18 +77,16 @@ func (c *Client) decode(op *service, status int, body, raw []byte, out envelope,
 	return c.judge(op, status, raw, r, sent)
 }
 
-// decodeAll decodes an answer held whole in raw.
-func (c *Client) decodeAll(op *service, status int, raw []byte, out envelope, sent time.Time) error {
-	if !json.Valid(raw) {
-		return c.untrusted(op, status, raw, errNotEnvelope)
-	}
-	return c.decode(op, status, raw, raw, out, sent)
+// decodeAll decodes an answer held whole in raw. The decoder checks that
+// it is JSON as it decodes.
+func (c *Client) decodeAll(op *service, status int, raw RawBody, out envelope, sent time.Time) error {
+	return c.decode(op, status, string(raw), raw, out, sent)
 }
 
 // judge decides whether a decoded envelope can be trusted: a verified,
 // fresh OK is nil, a verified, fresh KO an *APIError, anything else a
 // *ResponseError. sent is when the request was signed.
-func (c *Client) judge(op *service, status int, raw []byte, r *Response, sent time.Time) error {
+func (c *Client) judge(op *service, status int, raw RawBody, r *Response, sent time.Time) error {
 	if r.Outcome == "" {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}
@@ -149,7 +145,7 @@ func hint(code int) string {
 	return ""
 }
 
-func (c *Client) refusal(op *service, status int, raw []byte, r *Response, detail ErrorDetail) *APIError {
+func (c *Client) refusal(op *service, status int, raw RawBody, r *Response, detail ErrorDetail) *APIError {
 	return &APIError{
 		Operation:   op.name,
 		Code:        detail.Code,

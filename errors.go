@@ -101,7 +101,7 @@ type APIError struct {
 	Message     string // errore.messaggio, in Italian, as sent
 	OperationID string // idOperazione, Nexi's reference for this call
 	HTTPStatus  int
-	Body        []byte // the raw response body
+	Body        RawBody // the response body as received
 }
 
 func (e *APIError) Error() string {
@@ -151,12 +151,12 @@ func (e *ValidationError) Error() string {
 // twice, an esito other than OK or KO), a redirect, a body over the size
 // limit or that would decode into far more memory than its size, a
 // missing or wrong response MAC, or a stale timeStamp. Err says which;
-// Body keeps what the server sent (nil when it was too large to hold or
+// Body keeps what the server sent (empty when it was too large to hold or
 // was streamed).
 type ResponseError struct {
 	Operation  string
 	HTTPStatus int
-	Body       []byte
+	Body       RawBody
 	Err        error
 }
 

@@ -48,7 +48,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, svc := range []*service{&svcGetOrder, &svcCapture, &svcListWarnings} {
 			var out GetOrderResponse
-			err := outcome(svc, nil, fuzzSent, c.decodeAll(svc, 200, body, &out, fuzzSent)) // as run decides it
+			err := outcome(svc, nil, fuzzSent, c.decodeAll(svc, 200, RawBody(body), &out, fuzzSent)) // as run decides it
 			signed := verifyResponseMAC(testSecret, out.Outcome, out.OperationID, string(out.Timestamp), out.MAC)
 			unsigned := out.MAC == ""
 			var apiErr *APIError
@@ -195,6 +195,30 @@ func FuzzAmount(f *testing.F) {
 		}
 		if a.String() != string(out) {
 			t.Fatalf("MAC text %q differs from JSON %q", a.String(), out)
+		}
+	})
+}
+
+// The decoder reads an Amount field by its own integer rule, not through
+// UnmarshalJSON: the two must agree on every value.
+func FuzzAmountFieldMatchesUnmarshalJSON(f *testing.F) {
+	for _, s := range []string{`5000`, `"5000"`, `" 12 "`, `""`, `null`, `"null"`, `-1`, `50.00`, `"+5"`, `1e3`, `"0x10"`, `true`, `"9223372036854775808"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var op Operation
+		if err := lenient.Unmarshal(append(append([]byte(`{"importo":`), b...), '}'), &op); err != nil {
+			return // not JSON, or not one value
+		}
+		var a Amount
+		if err := a.UnmarshalJSON(b); err != nil {
+			if _, kept := op.Extra["importo"]; !kept || op.Amount != 0 {
+				t.Fatalf("%q: UnmarshalJSON refuses it (%v), the decoder read %d", b, err, op.Amount)
+			}
+			return
+		}
+		if _, kept := op.Extra["importo"]; kept || op.Amount != a {
+			t.Fatalf("%q: UnmarshalJSON reads %d, the decoder %d (kept in Extra: %v)", b, a, op.Amount, kept)
 		}
 	})
 }

@@ -197,7 +197,7 @@ func testOperation(t *testing.T, oc opCase) {
 			assert.Equal(t, oc.koMessage, apiErr.Message)
 			assert.NotEmpty(t, apiErr.OperationID)
 			assert.Equal(t, status, apiErr.HTTPStatus)
-			assert.Equal(t, fixture(t, oc.ko), apiErr.Body)
+			assert.Equal(t, xpay.RawBody(fixture(t, oc.ko)), apiErr.Body)
 			assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a signed KO is a known outcome")
 			assert.Contains(t, err.Error(), oc.name)
 		})
@@ -233,7 +233,7 @@ func testOperation(t *testing.T, oc opCase) {
 			require.ErrorIs(t, err, xpay.ErrInvalidMAC)
 			var respErr *xpay.ResponseError
 			require.ErrorAs(t, err, &respErr)
-			assert.Equal(t, body, respErr.Body)
+			assert.Equal(t, xpay.RawBody(body), respErr.Body)
 			var apiErr *xpay.APIError
 			assert.False(t, errors.As(err, &apiErr), "an unsigned KO is not trusted")
 			requireUnknownIffWrite(t, err)

@@ -187,7 +187,7 @@ func WithUserAgent(ua string) Option {
 				return fmt.Errorf("user agent %q: byte %d is not printable ASCII: no request could carry it", ua, i)
 			}
 		}
-		c.userAgent = ua
+		c.userAgent = []string{ua}
 		return nil
 	}
 }

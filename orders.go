@@ -465,8 +465,9 @@ var ordersList = lenient.KeyOf[ListOrdersResponse]("Orders")
 // window streams the orders of one window of at most MaxOrderPeriodDays.
 func (c *Client) window(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
+		var o Order // one, decoded into afresh for each order and yielded as a copy
 		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, ordersList, func(raw []byte) error {
-			var o Order
+			o = Order{}
 			if err := lenient.Unmarshal(raw, &o); err != nil {
 				return err
 			}

@@ -1,11 +1,11 @@
 package xpay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xpaygo/xpay/internal/lenient"
@@ -52,14 +52,14 @@ func (c *Client) streamList(ctx context.Context, op *service, req request, fresh
 func (c *Client) walked(op *service, out envelope, isList func(key []byte) bool, each func(raw []byte) error) bodyReader {
 	return func(ctx context.Context, x *exchange, sent time.Time) error {
 		status := x.resp.StatusCode
-		var raw []byte // the body, when it is held: for an error status, to keep in the error
+		var raw RawBody // the body, when it is held: for an error status, to keep in the error
 		var src io.Reader
 		if status/100 != 2 {
 			var err error
 			if raw, err = c.readBody(ctx, op, x); err != nil {
 				return err
 			}
-			src = bytes.NewReader(raw)
+			src = strings.NewReader(string(raw))
 		} else {
 			src = x.body()
 		}
@@ -80,6 +80,6 @@ func (c *Client) walked(op *service, out envelope, isList func(key []byte) bool,
 		default:
 			return c.lost(ctx, op, x.cause(fmt.Errorf("reading response: %w", err)), true)
 		}
-		return c.decode(op, status, env, raw, out, sent)
+		return c.decode(op, status, string(env), raw, out, sent)
 	}
 }

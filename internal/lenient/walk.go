@@ -1,7 +1,6 @@
 package lenient
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,12 +32,18 @@ func (e ElementError) Unwrap() error { return e.Err }
 // is valid until each returns. A lone object there is one element, and
 // null or a scalar is left to the envelope. Every other member is
 // returned in env, a JSON object of the members exactly as they were sent,
-// for Unmarshal. Malformed JSON, anything after the object and a second
-// list are errors matching ErrSyntax (the second list ErrDuplicateKey);
-// an error from each ends the walk as an ElementError, ErrStop as itself.
+// for Unmarshal. Malformed JSON around the list, anything after the object
+// and a second list are errors matching ErrSyntax (the second list
+// ErrDuplicateKey); an error from each ends the walk as an ElementError,
+// ErrStop as itself.
 //
-// Walk accepts exactly the bodies Unmarshal accepts: it finds where values
-// end with the same rules and checks each with json.Valid.
+// Walk reads the structure of the answer; it leaves checking the values
+// themselves to Unmarshal, which checks as it decodes: each must decode
+// its element with Unmarshal, and the caller env. Together they accept
+// exactly what Unmarshal accepts of the whole body. Walk finds where a
+// value ends with the rules of JSON, and refuses an element nested deeper
+// than MaxDepth counted from the top of the answer, as Unmarshal of the
+// whole body would.
 func Walk(r io.Reader, limit int64, isList func(key []byte) bool, each func(raw []byte) error) (env []byte, err error) {
 	w := &walker{r: r, limit: limit}
 	return w.object(isList, each)
@@ -50,17 +55,8 @@ type walker struct {
 	buf     []byte // buf[off:] is read and not yet consumed
 	off     int
 	outside int64 // bytes consumed outside the list's elements
-	element bool  // the value being read is an element of the list
 	limit   int64 // most bytes of one element, and of all that is outside them
 	err     error // what ended reading: io.EOF or the read error
-}
-
-// skip consumes n bytes, counting those outside the list's elements.
-func (w *walker) skip(n int) {
-	w.off += n
-	if !w.element {
-		w.outside += int64(n)
-	}
 }
 
 // The walker reads at least this much at a time.
@@ -91,100 +87,150 @@ func (w *walker) fill() error {
 	return nil
 }
 
-// at returns the byte at p (relative to off), reading as needed; ok is
-// false at the end of the answer, with err io.EOF.
-func (w *walker) at(p int) (c byte, err error) {
-	if w.outside > w.limit || int64(p) > w.limit {
-		return 0, ErrTooLarge
-	}
-	for w.off+p >= len(w.buf) {
-		if err := w.fill(); err != nil {
-			return 0, err
-		}
-	}
-	return w.buf[w.off+p], nil
-}
-
 // space returns the first byte at or after the consumed point that is not
 // JSON white space, and consumes the white space.
 func (w *walker) space() (byte, error) {
 	for {
-		c, err := w.at(0)
-		if err != nil {
+		for w.off < len(w.buf) && space[w.buf[w.off]] {
+			w.off++
+			w.outside++
+		}
+		if w.outside > w.limit {
+			return 0, ErrTooLarge
+		}
+		if w.off < len(w.buf) {
+			return w.buf[w.off], nil
+		}
+		if err := w.fill(); err != nil {
 			return 0, err
 		}
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return c, nil
-		}
-		w.skip(1)
 	}
+}
+
+// skip consumes n bytes of punctuation outside the list's elements.
+func (w *walker) skip(n int) {
+	w.off += n
+	w.outside += int64(n)
 }
 
 // value returns the JSON value that starts at the consumed point, and
-// consumes it. The slice is valid until the next read.
-func (w *walker) value() ([]byte, error) {
-	first, err := w.at(0)
-	if err != nil {
-		return nil, unexpected(err)
+// consumes it; element says whether it is an element of the list, at
+// depth (the arrays and objects around it). The slice is valid until the
+// next read.
+func (w *walker) value(element bool, depth int) ([]byte, error) {
+	// room is how long the value may be.
+	room := w.limit - w.outside
+	if element {
+		room = w.limit
 	}
-	depth, inString, escaped, literal := 0, first == '"', false, false
-	switch first {
-	case '{', '[':
-		depth = 1
-	case '"':
-	default:
-		literal = true
-	}
-	for p := 1; ; p++ {
-		c, err := w.at(p)
-		switch {
-		case err == io.EOF && literal:
-			return w.take(p)
-		case err != nil:
+	sc := scanner{maxDepth: MaxDepth - depth}
+	p := 0 // scanned, from off
+	for {
+		end, done := sc.run(w.buf[w.off:], p)
+		if sc.tooDeep {
+			return nil, ErrSyntax
+		}
+		if int64(end) > room {
+			return nil, ErrTooLarge
+		}
+		if done {
+			return w.take(end, element), nil
+		}
+		p = end
+		if err := w.fill(); err != nil {
+			if err == io.EOF && sc.literal && p > 0 {
+				return w.take(p, element), nil
+			}
 			return nil, unexpected(err)
-		case literal:
-			if isDelimiter(c) {
-				return w.take(p)
-			}
-		case escaped:
-			escaped = false
-		case inString:
-			if c == '\\' {
-				escaped = true
-			} else if c == '"' {
-				inString = false
-				if depth == 0 {
-					return w.take(p + 1)
-				}
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth--; depth == 0 {
-				return w.take(p + 1)
-			}
 		}
 	}
 }
 
-// elementValue is value, for an element of the list.
-func (w *walker) elementValue() ([]byte, error) {
-	w.element = true
-	defer func() { w.element = false }()
-	return w.value()
+// take consumes n bytes and returns them.
+func (w *walker) take(n int, element bool) []byte {
+	v := w.buf[w.off : w.off+n]
+	w.off += n
+	if !element {
+		w.outside += int64(n)
+	}
+	return v
 }
 
-// take consumes n bytes and returns them, if they are valid JSON.
-func (w *walker) take(n int) ([]byte, error) {
-	v := w.buf[w.off : w.off+n]
-	w.skip(n)
-	if !json.Valid(v) {
-		return nil, ErrSyntax
-	}
-	return v, nil
+// scanner finds where a JSON value ends, across the reads it arrives in.
+// It checks no more than it needs to: Unmarshal checks the value.
+type scanner struct {
+	started, literal, inString, escaped, tooDeep bool
+	depth, maxDepth                              int
 }
+
+// run scans b, the value read so far, from p; it returns the index just
+// past the value and true, or len(b) and false if the value goes on.
+func (s *scanner) run(b []byte, p int) (int, bool) {
+	if !s.started {
+		if p >= len(b) {
+			return p, false
+		}
+		s.started = true
+		switch b[p] {
+		case '"':
+			s.inString = true
+		case '{', '[':
+			s.depth = 1
+		default:
+			s.literal = true
+		}
+		p++
+	}
+	if s.escaped {
+		if p >= len(b) {
+			return p, false
+		}
+		s.escaped = false
+		p++
+	}
+	for p < len(b) {
+		c := b[p]
+		switch {
+		case s.inString:
+			if p = skipPlainBytes(b, p); p >= len(b) {
+				return p, false
+			}
+			switch b[p] {
+			case '"':
+				s.inString = false
+				if s.depth == 0 {
+					return p + 1, true
+				}
+			case '\\':
+				if p+1 >= len(b) {
+					s.escaped = true
+					return len(b), false
+				}
+				p++
+			}
+		case s.literal:
+			if delimiter[c] {
+				return p, true
+			}
+		case c == '"':
+			s.inString = true
+		case c == '{' || c == '[':
+			if s.depth++; s.depth > s.maxDepth {
+				s.tooDeep = true
+				return p, true
+			}
+		case c == '}' || c == ']':
+			if s.depth--; s.depth == 0 {
+				return p + 1, true
+			}
+		}
+		p++
+	}
+	return p, false
+}
+
+// delimiter marks the bytes that end a number or a literal.
+var delimiter = [256]bool{',': true, '}': true, ']': true, ':': true, ' ': true, '\t': true, '\r': true, '\n': true}
 
 // expect consumes the byte want, after white space.
 func (w *walker) expect(want byte) error {
@@ -225,7 +271,7 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 			w.skip(1)
 			break
 		}
-		rawKey, err := w.value()
+		rawKey, err := w.value(false, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +301,7 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 				return nil, err
 			}
 		} else {
-			v, err := w.value()
+			v, err := w.value(false, 1)
 			if err != nil {
 				return nil, err
 			}
@@ -298,7 +344,7 @@ func (w *walker) list(c byte, each func(raw []byte) error) error {
 		return nil
 	}
 	if c == '{' {
-		v, err := w.elementValue()
+		v, err := w.value(true, 1)
 		if err != nil {
 			return err
 		}
@@ -315,7 +361,7 @@ func (w *walker) list(c byte, each func(raw []byte) error) error {
 		if _, err := w.space(); err != nil {
 			return unexpected(err)
 		}
-		v, err := w.elementValue()
+		v, err := w.value(true, 2)
 		if err != nil {
 			return err
 		}

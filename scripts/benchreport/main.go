@@ -1,5 +1,6 @@
 // Command benchreport turns the output of scripts/bench.sh into
-// BENCHMARKS.md: medians, ratios against the baselines, and the targets.
+// BENCHMARKS.md: medians of paired rounds, ratios against the baselines
+// with their spread, and the targets.
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 )
 
 // results maps a benchmark name (without the -GOMAXPROCS suffix) and a
-// unit to every value measured.
+// unit to its value in each round, in the order of the rounds.
 type results map[string]map[string][]float64
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
@@ -44,26 +45,57 @@ func parse(r io.Reader) (results, error) {
 	return res, sc.Err()
 }
 
-// median of name's unit, and whether it was measured.
-func (r results) median(name, unit string) (float64, bool) {
-	vs := slices.Clone(r[name][unit])
-	if len(vs) == 0 {
-		return 0, false
+func load(path string) results {
+	f, err := os.Open(path)
+	if err != nil {
+		fail(err)
 	}
-	slices.Sort(vs)
-	if n := len(vs); n%2 == 0 {
-		return (vs[n/2-1] + vs[n/2]) / 2, true
+	defer f.Close()
+	r, err := parse(f)
+	if err != nil {
+		fail(err)
 	}
-	return vs[len(vs)/2], true
+	return r
 }
 
-func (r results) must(name, unit string) float64 {
-	v, ok := r.median(name, unit)
-	if !ok {
-		fmt.Fprintf(os.Stderr, "benchreport: no %s for %s\n", unit, name)
-		os.Exit(1)
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "benchreport:", err)
+	os.Exit(1)
+}
+
+func median(vs []float64) float64 {
+	vs = slices.Clone(vs)
+	slices.Sort(vs)
+	if n := len(vs); n%2 == 0 {
+		return (vs[n/2-1] + vs[n/2]) / 2
 	}
-	return v
+	return vs[len(vs)/2]
+}
+
+// values returns every round's value of name's unit, or exits.
+func (r results) values(name, unit string) []float64 {
+	vs := r[name][unit]
+	if len(vs) == 0 {
+		fail(fmt.Errorf("no %s for %s", unit, name))
+	}
+	return vs
+}
+
+func (r results) median(name, unit string) float64 { return median(r.values(name, unit)) }
+
+// ratio is a paired ratio: its median over the rounds and its spread.
+type ratio struct{ med, lo, hi float64 }
+
+func (q ratio) String() string { return fmt.Sprintf("%.2f× (%.2f–%.2f)", q.med, q.lo, q.hi) }
+
+// paired divides a's value by b's, round by round.
+func paired(a, b []float64) ratio {
+	n := min(len(a), len(b))
+	rs := make([]float64, n)
+	for i := range n {
+		rs[i] = a[i] / b[i]
+	}
+	return ratio{median(rs), slices.Min(rs), slices.Max(rs)}
 }
 
 func met(ok bool) string {
@@ -76,39 +108,34 @@ func met(ok bool) string {
 func dur(ns float64) string { return time.Duration(ns).Round(10 * time.Nanosecond).String() }
 
 func main() {
-	benchFile := flag.String("bench", "", "go test -bench output")
-	statFile := flag.String("benchstat", "", "benchstat output (optional)")
+	benchFile := flag.String("bench", "", "this tree's results")
+	jsontextFile := flag.String("jsontext", "", "results of the jsontext build (optional)")
+	baseFile := flag.String("base", "", "results of the base revision (optional)")
+	baseName := flag.String("base-name", "base", "the base revision")
+	rounds := flag.Int("rounds", 0, "paired rounds run")
 	machine := flag.String("machine", "", "description of the machine")
 	flag.Parse()
-	f, err := os.Open(*benchFile)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchreport:", err)
-		os.Exit(1)
-	}
-	r, err := parse(f)
-	f.Close()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchreport:", err)
-		os.Exit(1)
-	}
+	r := load(*benchFile)
+
 	w := os.Stdout
 	fmt.Fprintf(w, "# Benchmarks\n\nWritten by `scripts/bench.sh` on %s. Machine: %s.\n\n", time.Now().UTC().Format("2006-01-02"), *machine)
-	fmt.Fprintln(w, "Each figure is the median of the runs; ratios are xpay ÷ baseline unless said otherwise. No test asserts a time.")
+	fmt.Fprintf(w, "Every figure is the median of %d paired rounds: each round runs every benchmark once, xpay and its baseline one\n", *rounds)
+	fmt.Fprintln(w, "after the other, and a ratio (xpay ÷ baseline unless said otherwise) is taken within a round, so that both sides")
+	fmt.Fprintln(w, "ran under the same load. The spread of the ratios over the rounds follows in parentheses. No test asserts a time.")
 
 	fmt.Fprint(w, "\n## Per call, in-memory transport\n\n")
 	fmt.Fprintln(w, "The baseline is written the way XPay's official samples work: a `map[string]any` request, SHA-1 over concatenated")
 	fmt.Fprintln(w, "strings, `encoding/json` both ways into `map[string]any`, and the response MAC check. Both go through the same")
-	fmt.Fprintln(w, "in-memory `http.RoundTripper`. GetOrder is an order with six operations; ListOrders1k has 1,000 orders.")
-	fmt.Fprint(w, "Target: xpay ≤ 1.0× the baseline in ns/op and in allocs/op.\n\n")
-	fmt.Fprintln(w, "| Call | xpay | baseline | time ratio | xpay allocs | baseline allocs | allocs ratio | xpay B/op | baseline B/op | target |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "in-memory `http.RoundTripper`, which announces the body's length. GetOrder is an order with six operations;")
+	fmt.Fprint(w, "ListOrders1k has 1,000 orders. Target: xpay ≤ 1.0× the baseline in time and in allocations.\n\n")
+	fmt.Fprintln(w, "| Call | xpay | baseline | time ratio | xpay allocs | baseline allocs | xpay B/op | baseline B/op | target |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, op := range []string{"Capture", "GetOrder", "ListOrders1k"} {
 		x, b := "BenchmarkCall/"+op+"/xpay", "BenchmarkCall/"+op+"/baseline"
-		tn, bn := r.must(x, "ns/op"), r.must(b, "ns/op")
-		ta, ba := r.must(x, "allocs/op"), r.must(b, "allocs/op")
-		tb, bb := r.must(x, "B/op"), r.must(b, "B/op")
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f× | %.0f | %.0f | %.2f× | %.0f | %.0f | %s |\n",
-			op, dur(tn), dur(bn), tn/bn, ta, ba, ta/ba, tb, bb, met(tn <= bn && ta <= ba))
+		q := paired(r.values(x, "ns/op"), r.values(b, "ns/op"))
+		ta, ba := r.median(x, "allocs/op"), r.median(b, "allocs/op")
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s |\n", op, dur(r.median(x, "ns/op")), dur(r.median(b, "ns/op")),
+			q, ta, ba, r.median(x, "B/op"), r.median(b, "B/op"), met(q.med <= 1 && ta <= ba))
 	}
 
 	fmt.Fprint(w, "\n## Throughput on loopback, against the sandbox\n\n")
@@ -120,28 +147,87 @@ func main() {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, n := range []int{1, 8, 32} {
 		x, b := fmt.Sprintf("BenchmarkLoopback/workers=%d/xpay", n), fmt.Sprintf("BenchmarkLoopback/workers=%d/raw", n)
-		tn, bn := r.must(x, "ns/op"), r.must(b, "ns/op")
-		xc, bc := r.must(x, "conns"), r.must(b, "conns")
-		xmax := slices.Max(r[x]["conns"])
-		fmt.Fprintf(w, "| %d | %s | %s | %.2f× | %.0f (max %.0f) | %.0f | %s |\n", n, dur(tn), dur(bn), bn/tn, xc, xmax, bc,
-			met(bn/tn >= 0.95 && xmax <= float64(n)))
+		q := paired(r.values(b, "ns/op"), r.values(x, "ns/op"))
+		xmax := slices.Max(r.values(x, "conns"))
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %.0f (max %.0f) | %.0f | %s |\n", n, dur(r.median(x, "ns/op")), dur(r.median(b, "ns/op")), q,
+			r.median(x, "conns"), xmax, r.median(b, "conns"), met(q.med >= 0.95 && xmax <= float64(n)))
 	}
 
-	fmt.Fprint(w, "\n## 100,000 orders: whole answer vs stream\n\n")
-	fmt.Fprintln(w, "ListOrders on a generated 100,000-order answer (about 60 MB), decoded whole by `ListOrders` and item by item by")
-	fmt.Fprintln(w, "`Orders`. Peak heap is sampled during the call, above the heap in use before it. Targets: stream ≤ 32 MiB,")
-	fmt.Fprint(w, "and ≥ 5× below the whole decode.\n\n")
-	full, stream := r.must("BenchmarkListOrders100k/full", "peak-MiB"), r.must("BenchmarkListOrders100k/stream", "peak-MiB")
-	fmt.Fprintln(w, "| Decode | time | peak heap | allocated | target |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
-	fmt.Fprintf(w, "| whole (`ListOrders`) | %s | %.1f MiB | %.0f MiB | |\n", dur(r.must("BenchmarkListOrders100k/full", "ns/op")), full,
-		r.must("BenchmarkListOrders100k/full", "B/op")/(1<<20))
-	fmt.Fprintf(w, "| stream (`Orders`) | %s | %.1f MiB | %.0f MiB | %s (%.0f× below) |\n", dur(r.must("BenchmarkListOrders100k/stream", "ns/op")), stream,
-		r.must("BenchmarkListOrders100k/stream", "B/op")/(1<<20), met(stream <= 32 && full/stream >= 5), full/stream)
+	fmt.Fprint(w, "\n## 100,000 orders\n\n")
+	fmt.Fprintln(w, "A generated 100,000-order reportOrdini answer (about 54 MB), decoded whole (`ListOrders`) and as a stream")
+	fmt.Fprintln(w, "(`Orders`), next to `encoding/json` decoding the same body into plain structs: `json.Unmarshal` of the whole,")
+	fmt.Fprintln(w, "and a `json.Decoder` walking the list and decoding each order. CPU is the process's user and system time during")
+	fmt.Fprintln(w, "one decode, the garbage collector's included; peak heap is sampled during it, above the heap in use before it.")
+	fmt.Fprintln(w, "Targets: the stream ≤ 0.6× the Decoder's CPU, ≤ 4 allocations an order and ≤ 8 MiB of peak heap; the whole")
+	fmt.Fprint(w, "decode ≤ 2.5× the body in peak heap.\n\n")
+	fmt.Fprintln(w, "| Decode | CPU | wall | allocations an order | peak heap | peak ÷ body | CPU ratio | target |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	const big = "BenchmarkListOrders100k/"
+	row := func(label, name, ratioTo, target string) {
+		q := "(baseline)"
+		if ratioTo != "" {
+			q = paired(r.values(big+name, "cpu-ns/op"), r.values(big+ratioTo, "cpu-ns/op")).String()
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.2f | %.1f MiB | %.2f× | %s | %s |\n", label,
+			dur(r.median(big+name, "cpu-ns/op")), dur(r.median(big+name, "ns/op")), r.median(big+name, "allocs/order"),
+			r.median(big+name, "peak-MiB"), r.median(big+name, "peak/body"), q, target)
+	}
+	fq := paired(r.values(big+"full/xpay", "cpu-ns/op"), r.values(big+"full/json", "cpu-ns/op"))
+	sq := paired(r.values(big+"stream/xpay", "cpu-ns/op"), r.values(big+"stream/json", "cpu-ns/op"))
+	row("whole, `ListOrders`", "full/xpay", "full/json", met(fq.med <= 1 && r.median(big+"full/xpay", "peak/body") <= 2.5))
+	row("whole, `json.Unmarshal`", "full/json", "", "")
+	row("stream, `Orders`", "stream/xpay", "stream/json", met(sq.med <= 0.6 && r.median(big+"stream/xpay", "allocs/order") <= 4 &&
+		slices.Max(r.values(big+"stream/xpay", "peak-MiB")) <= 8))
+	row("stream, `json.Decoder`", "stream/json", "", "")
 
-	if *statFile != "" {
-		if b, err := os.ReadFile(*statFile); err == nil {
-			fmt.Fprintf(w, "\n## benchstat\n\nEvery figure with its spread across runs.\n\n```\n%s```\n", strings.TrimRight(string(b), "\n")+"\n")
+	if *jsontextFile != "" {
+		j := load(*jsontextFile)
+		q := paired(j.values(big+"stream/xpay", "cpu-ns/op"), j.values(big+"stream/jsontext", "cpu-ns/op"))
+		fmt.Fprint(w, "\nThe reference: `encoding/json/jsontext` walking the same body and `encoding/json/v2` decoding each order\n")
+		fmt.Fprintln(w, "(`bench_jsontext_test.go`), built with `GOEXPERIMENT=jsonv2 -tags jsontext`, next to `Orders` in the same")
+		fmt.Fprint(w, "process. (In that build `encoding/json` itself runs on the v2 engine, so the table above is measured without it.)\n\n")
+		fmt.Fprintln(w, "| Stream | CPU | allocations an order | peak heap | xpay ÷ jsontext |")
+		fmt.Fprintln(w, "|---|---|---|---|---|")
+		for _, m := range []string{"xpay", "jsontext"} {
+			n := big + "stream/" + m
+			fmt.Fprintf(w, "| %s | %s | %.2f | %.1f MiB | %s |\n", m, dur(j.median(n, "cpu-ns/op")), j.median(n, "allocs/order"),
+				j.median(n, "peak-MiB"), map[string]string{"xpay": q.String(), "jsontext": "(reference)"}[m])
 		}
 	}
+
+	if *baseFile != "" {
+		b := load(*baseFile)
+		fmt.Fprintf(w, "\n## This tree against %s\n\n", *baseName)
+		fmt.Fprintf(w, "The same benchmarks built against revision %s of the library, run in the same rounds. Ratio = this tree ÷ %s.\n\n", *baseName, *baseName)
+		fmt.Fprintln(w, "| Benchmark | unit | this tree | base | ratio | target |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|")
+		for _, c := range []struct {
+			name, unit string
+			target     float64
+		}{
+			{"BenchmarkCall/Capture/xpay", "ns/op", 0.9},
+			{"BenchmarkCall/GetOrder/xpay", "ns/op", 0.85},
+			{"BenchmarkCall/ListOrders1k/xpay", "ns/op", 0},
+			{big + "full/xpay", "cpu-ns/op", 0.8},
+			{big + "full/xpay", "peak/body", 0},
+			{big + "stream/xpay", "cpu-ns/op", 0.5},
+			{big + "stream/xpay", "allocs/order", 0},
+		} {
+			q := paired(r.values(c.name, c.unit), b.values(c.name, c.unit))
+			target := ""
+			if c.target > 0 {
+				target = fmt.Sprintf("≤ %.2f×: %s", c.target, met(q.med <= c.target))
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(c.name, "Benchmark"), c.unit,
+				num(r.median(c.name, c.unit), c.unit), num(b.median(c.name, c.unit), c.unit), q, target)
+		}
+	}
+}
+
+// num prints a value of unit.
+func num(v float64, unit string) string {
+	if strings.HasSuffix(unit, "ns/op") {
+		return dur(v)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }

@@ -1,8 +1,9 @@
 // Command mutate is mutation testing of the money-critical code (the MAC,
 // the envelope, the request path, retries, Settle, the order walk and the
-// payment result): it makes each one-line change below in a copy of the
-// module, runs the root package's tests, and reports every change that no
-// test caught.
+// payment result, and the decoder, which alone checks that an answer is
+// JSON): it makes each one-line change below in a copy of the module, runs
+// the tests of the root package and of internal/lenient, and reports
+// every change that no test caught.
 //
 //	go run ./scripts/mutate              # every mutation
 //	go run ./scripts/mutate settle.go    # the mutations of one file
@@ -94,6 +95,31 @@ var mutations = []mutation{
 	{"payment.go", `func (r *PaymentResult) Paid() bool { return r.Outcome == PaymentOutcomeOK }`, `func (r *PaymentResult) Paid() bool { return r.Outcome != PaymentOutcomeKO }`},
 	{"payment.go", `c.refuseNotification(w, r, http.StatusForbidden, err)
 			return`, `c.refuseNotification(w, r, http.StatusForbidden, err)`},
+	// The decoder checks JSON as it decodes: nothing checks it before.
+	{"internal/lenient/lenient.go", `default: // a control character
+			return 0, false, ErrSyntax`, `default: // a control character`},
+	{"internal/lenient/lenient.go", `case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':`, `case '"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'x':`},
+	{"internal/lenient/lenient.go", `|| !isHex(s[j+4]) {`, `{`},
+	{"internal/lenient/lenient.go", `(v-ones*0x20)&^v`, `(v-ones*0x1f)&^v`},
+	{"internal/lenient/lenient.go", `case s[i] == '0':
+		i++`, `case s[i] == '0':
+		i = skipDigits(s, i+1)`},
+	{"internal/lenient/lenient.go", `if end := i + len(lit); end <= len(s) && s[i:end] == lit {`, `if end := i + len(lit); end <= len(s) && s[i] == lit[0] {`},
+	{"internal/lenient/lenient.go", `if d.depth++; d.depth > MaxDepth {
+		return 0, ErrSyntax
+	}
+	end, err := d.members(rv, i)`, `d.depth++
+	end, err := d.members(rv, i)`},
+	{"internal/lenient/lenient.go", `if depth++; depth > MaxDepth {`, `if depth++; false {`},
+	{"internal/lenient/lenient.go", `if skipSpace(data, end) != len(data) {`, `if false {`},
+	{"internal/lenient/lenient.go", `case ',':
+			if depth == 1 {`, `case ',':
+			if depth >= 1 {`},
+	{"internal/lenient/walk.go", `if sc.tooDeep {`, `if false {`},
+	{"internal/lenient/walk.go", `sc := scanner{maxDepth: MaxDepth - depth}`, `sc := scanner{maxDepth: MaxDepth}`},
+	{"internal/lenient/walk.go", `if int64(end) > room {`, `if int64(end) > room+1 {`},
+	{"pipeline.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = length + 1`},
+	{"pipeline.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = 2 * int64(cap(b))`},
 }
 
 func main() {
@@ -132,7 +158,7 @@ func main() {
 		case run(work, "go", "build", ".") != nil:
 			fmt.Println("NO BUILD  ", label)
 			invalid++
-		case run(work, "go", "test", "-count=1", "-timeout=3m", ".") == nil:
+		case run(work, "go", "test", "-count=1", "-timeout=3m", ".", "./internal/lenient") == nil:
 			fmt.Println("SURVIVED  ", label)
 			survived++
 		default:
