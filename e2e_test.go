@@ -326,7 +326,7 @@ func TestE2EEveryOperation(t *testing.T) {
 			koClient, code := c, tc.koCode
 			if code < 0 { // no request the SDK sends can fail here: use an alias XPay does not know
 				var cerr error
-				koClient, cerr = xpay.NewClient("ALIAS_SCONOSCIUTO", srv.Secret, xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+				koClient, cerr = xpay.NewClient("ALIAS_SCONOSCIUTO", srv.Secret(), xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 				require.NoError(t, cerr)
 				code = -code
 			}
@@ -435,7 +435,7 @@ func TestE2EPayByLinkPaidOnThePage(t *testing.T) {
 	for _, name := range []string{"codTrans", "esito", "importo", "divisa", "data", "orario", "codAut"} {
 		fields = append(fields, xpay.Field{Name: name, Value: q.Get(name)})
 	}
-	assert.Equal(t, xpay.Sign(srv.Secret, fields...), q.Get("mac"), "the payment page's return MAC")
+	assert.Equal(t, xpay.Sign(srv.Secret(), fields...), q.Get("mac"), "the payment page's return MAC")
 
 	order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-PAGE-1"})
 	require.NoError(t, err)
@@ -570,13 +570,13 @@ func TestE2EEnvelopeChecks(t *testing.T) {
 	assert.NotErrorAs(t, err, new(*xpay.APIError))
 	assert.ErrorContains(t, err, "KO 5: Sono passati più di 5 minuti")
 
-	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret, xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret(), xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 	require.NoError(t, err)
 	requireCode(t, get(wrongAlias), xpay.CodeInvalidAlias)
 
 	// A wrong key: XPay answers error 3, signed with the real key, so the
 	// client cannot trust the answer either.
-	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+	wrongKey, err := xpay.NewClient(srv.Alias(), "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 	require.NoError(t, err)
 	err = get(wrongKey)
 	require.ErrorIs(t, err, xpay.ErrInvalidMAC)

@@ -728,7 +728,7 @@ func TestErrorsSayWhatXPaySaid(t *testing.T) {
 	t.Run("a wrong secret key", func(t *testing.T) {
 		t.Parallel()
 		srv, _ := newSandbox(t)
-		c, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+		c, err := xpay.NewClient(srv.Alias(), "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 		require.NoError(t, err)
 		_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
@@ -765,7 +765,7 @@ func TestREADMEErrorMessages(t *testing.T) {
 	want := strings.Split(strings.TrimSpace(block), "\n")
 
 	srv, _ := newSandbox(t)
-	wrongKey, err := xpay.NewClient(srv.Alias, "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+	wrongKey, err := xpay.NewClient(srv.Alias(), "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
 	require.NoError(t, err)
 	_, wrongKeyErr := wrongKey.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 	_, unsignedErr := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","errore":{"messaggio":"Campo \"apikey\" non riconosciuto"}}`)).

@@ -232,8 +232,13 @@ func TestSandboxListsTheReportsNearestTheReferenceDay(t *testing.T) {
 	c := srv.Client()
 	at := func(d xpay.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 6, 0, 0, 0, xpay.Rome()) }
 	ref := xpay.Date{Year: 2024, Month: 6, Day: 15}
-	srv.AddReport("Dieci giorni prima", at(ref.AddDays(-10)))
-	srv.AddReport("Tre giorni dopo", at(ref.AddDays(3)))
+	for _, r := range []struct {
+		name string
+		day  xpay.Date
+	}{{"Dieci giorni prima", ref.AddDays(-10)}, {"Tre giorni dopo", ref.AddDays(3)}} {
+		_, err := srv.AddReport(r.name, at(r.day))
+		require.NoError(t, err)
+	}
 	for day, want := range map[xpay.Date]string{ref: "Tre giorni dopo", ref.AddDays(-8): "Dieci giorni prima", ref.AddDays(30): "Tre giorni dopo"} {
 		res, err := c.ListReports(context.Background(), &xpay.ListReportsRequest{RefDate: day})
 		require.NoError(t, err)
@@ -257,4 +262,39 @@ func TestListReportsOfADayWithoutReports(t *testing.T) {
 	warnings, err := srv.Client().ListWarnings(context.Background(), &xpay.ListWarningsRequest{})
 	require.NoError(t, err)
 	assert.True(t, warnings.NothingFound())
+}
+
+// A daily report covers the day before it was processed, and shows each
+// order as it stood then: not the orders of other days, nor what happened
+// to them after.
+func TestSandboxReportsCoverTheirDay(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2024, 6, 16, 0, 0, 0, 0, xpay.Rome())
+	now := day.Add(30 * time.Hour) // 17 June, 06:00
+	srv := xpaytest.NewServer(xpaytest.WithClock(func() time.Time { return now }))
+	t.Cleanup(srv.Close)
+	for _, o := range []xpaytest.Order{
+		{Code: "REP-BEFORE", Amount: 100, CreatedAt: day.Add(-time.Minute)},
+		{Code: "REP-FIRST", Amount: 200, CreatedAt: day},
+		{Code: "REP-LAST", Amount: 300, CreatedAt: day.Add(24*time.Hour - time.Second)},
+		{Code: "REP-AFTER", Amount: 400, CreatedAt: day.Add(24 * time.Hour)},
+	} {
+		require.NoError(t, srv.AddOrder(o))
+	}
+	id, err := srv.AddReport("Transazioni giornaliere", now)
+	require.NoError(t, err)
+	now = now.Add(time.Hour) // after the report: a capture it must not show
+	c := srv.Client()
+	_, err = c.Capture(context.Background(), &xpay.CaptureRequest{TransactionCode: "REP-FIRST", Amount: 200, Currency: xpay.CurrencyEUR})
+	require.NoError(t, err)
+
+	var file strings.Builder
+	_, err = c.DownloadReport(context.Background(), id, &file)
+	require.NoError(t, err)
+	assert.Equal(t, "codiceTransazione;importo;divisa;stato;dataTransazione;brand\n"+
+		"REP-FIRST;200;EUR;Autorizzato;2024-06-16 00:00:00;VISA\n"+
+		"REP-LAST;300;EUR;Autorizzato;2024-06-16 23:59:59;VISA\n", file.String())
+
+	_, err = srv.AddReport("", now)
+	assert.ErrorContains(t, err, "needs a name")
 }

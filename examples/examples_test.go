@@ -70,7 +70,7 @@ func TestExamples(t *testing.T) {
 	dir := bin
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	defer srv.Close()
-	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias, "XPAY_SECRET=" + srv.Secret}
+	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias(), "XPAY_SECRET=" + srv.Secret()}
 	reportFile := filepath.Join(t.TempDir(), "report.csv")
 
 	// Each step runs against the same sandbox, so later steps see the
@@ -129,10 +129,10 @@ func TestExamples(t *testing.T) {
 		{"controls", []string{"blacklist-list", "-type", "CodiceContratto"}, 0, []string{"CNT-FRODE-9", "Frode"}, ""},
 		{"controls", []string{"blacklist-remove", "-type", "CodiceContratto", "-value", "CNT-FRODE-9"}, 0, []string{"removed CNT-FRODE-9"}, ""},
 		{"controls", []string{"blacklist-add", "-type", "Email", "-value", "x"}, 2, nil, "invalid value \"Email\" for flag -type: want CodiceFiscale or CodiceContratto"},
-		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group}, 0, []string{"1 pairs"}, ""},
-		{"controls", []string{"cfpan-list", "-type", "CodiceContratto", "-value", xpaytest.DemoContract, "-group", srv.Group}, 0, []string{"1 pairs", xpaytest.DemoHashPAN}, ""},
-		{"controls", []string{"cfpan-delete", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group}, 0, []string{"deleted the pair"}, ""},
-		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", "GRP_ALTRO"}, 1, nil, "KO 12"},
+		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group()}, 0, []string{"1 pairs"}, ""},
+		{"controls", []string{"cfpan-list", "-type", "CodiceContratto", "-value", xpaytest.DemoContract, "-group", srv.Group()}, 0, []string{"1 pairs", xpaytest.DemoHashPAN}, ""},
+		{"controls", []string{"cfpan-delete", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", srv.Group()}, 0, []string{"deleted the pair"}, ""},
+		{"controls", []string{"cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", "GRP_ALTRO"}, 1, nil, "KO 12: Gruppo non valido (codiceGruppo \"GRP_ALTRO\": la sandbox accetta GRP_SANDBOX)"},
 	}
 	for _, s := range steps {
 		r := run(t, dir, env, s.program, s.args...)
@@ -216,7 +216,7 @@ func TestUsageSaysTheExitStatuses(t *testing.T) {
 func TestReportDownloadKeepsTheFileOnFailure(t *testing.T) {
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	defer srv.Close()
-	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias, "XPAY_SECRET=" + srv.Secret}
+	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias(), "XPAY_SECRET=" + srv.Secret()}
 	dir := t.TempDir()
 	file, target, link := filepath.Join(dir, "report.csv"), filepath.Join(dir, "target.csv"), filepath.Join(dir, "link.csv")
 	require.NoError(t, os.WriteFile(file, []byte("yesterday's report\n"), 0o600))
@@ -338,7 +338,8 @@ func TestSandboxCommand(t *testing.T) {
 	dir := bin
 	for args, msg := range map[string][]string{
 		"unexpected argument": {"extra"}, "-alias must be": {"-alias", ""}, "-secret must not be empty": {"-secret", ""},
-		"unknown operation": {"-fault", "Captur:reset"},
+		"unknown operation": {"-fault", "Captur:reset"}, "-group must not be empty": {"-group", ""},
+		"a fault misbehaves in one way, not reset and wrongmac": {"-fault", "Capture:reset,wrongmac"},
 	} {
 		out, err := exec.Command(filepath.Join(dir, "xpay-sandbox"), append([]string{"-addr", "127.0.0.1:0"}, msg...)...).CombinedOutput()
 		var exit *exec.ExitError
@@ -347,22 +348,28 @@ func TestSandboxCommand(t *testing.T) {
 		assert.Contains(t, string(out), args)
 	}
 
-	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0", "-fault", "Capture:unsignedko=50,times=1")
+	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0", "-fault", "Capture:unsignedko=50,times=1", "-group", "GRP_PROVA")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 
 	var env []string
+	group := ""
 	lines := bufio.NewScanner(stdout)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(env) < 3 && time.Now().Before(deadline) && lines.Scan() {
+	for group == "" && lines.Scan() { // the process's end ends the scan
 		if v, ok := strings.CutPrefix(lines.Text(), "export "); ok {
 			env = append(env, v)
 		}
+		if v, ok := strings.CutPrefix(lines.Text(), "CF/PAN group code (codiceGruppo): "); ok {
+			group = v
+		}
 	}
 	require.Len(t, env, 3, "the command prints XPAY_BASE_URL, XPAY_ALIAS and XPAY_SECRET")
-	r := run(t, dir, env, "order", "-code", xpaytest.DemoCaptured)
+	require.Equal(t, "GRP_PROVA", group, "and the group code, as -group set it")
+	r := run(t, dir, env, "controls", "cfpan-check", "-taxcode", xpaytest.DemoTaxCode, "-hashpan", xpaytest.DemoHashPAN, "-group", group)
+	assert.Equal(t, 0, r.code, r.stderr)
+	r = run(t, dir, env, "order", "-code", xpaytest.DemoCaptured)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Contabilizzato")
 	r = run(t, dir, append(env, "XPAY_PENDING_DIR="+t.TempDir()), "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")

@@ -108,7 +108,7 @@ func (s *Server) contractList(r *request, item func(*contract) map[string]any) (
 }
 
 func (s *Server) contractSummary(k *contract) map[string]any {
-	return map[string]any{"numeroMerchant": MerchantNumber, "codiceGruppo": s.Group, "numeroContratto": k.number}
+	return map[string]any{"numeroMerchant": MerchantNumber, "codiceGruppo": s.group, "numeroContratto": k.number}
 }
 
 func (s *Server) contractDetail(k *contract) map[string]any {

@@ -1,6 +1,8 @@
 package xpaytest
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/xpaygo/xpay"
@@ -11,11 +13,25 @@ type blackEntry struct {
 	created                  time.Time
 }
 
-// AddToBlacklist seeds a blacklist entry.
-func (s *Server) AddToBlacklist(kind xpay.ValueType, value, description string) {
+// AddToBlacklist seeds a blacklist entry: kind is xpay.ValueTypeTaxCode
+// or xpay.ValueTypeContractNumber, value 1 to 30 characters and not
+// listed already.
+func (s *Server) AddToBlacklist(kind xpay.ValueType, value, description string) error {
+	if kind != xpay.ValueTypeTaxCode && kind != xpay.ValueTypeContractNumber {
+		return fmt.Errorf("xpaytest: blacklist kind %q: want %s or %s", kind, xpay.ValueTypeTaxCode, xpay.ValueTypeContractNumber)
+	}
+	if value == "" || len(value) > 30 {
+		return fmt.Errorf("xpaytest: blacklist value %q: want 1 to 30 characters", value)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, b := range s.state.blacklist {
+		if b.kind == string(kind) && b.value == value {
+			return fmt.Errorf("xpaytest: %s %s is blacklisted already", kind, value)
+		}
+	}
 	s.state.blacklist = append(s.state.blacklist, &blackEntry{string(kind), value, description, s.now().In(s.loc)})
+	return nil
 }
 
 func (s *Server) blackKind(r *request) (string, *apiError) {
@@ -101,11 +117,25 @@ type cfpanPair struct {
 	created                  time.Time
 }
 
-// AddCFPAN seeds a pair of a tax code and a card, as a payment would.
-func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) {
+// AddCFPAN seeds a pair of a tax code and a card, as a payment would:
+// taxCode and hashPAN are required, expiry is yyyymm, and the pair must
+// not exist.
+func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) error {
+	if taxCode == "" || hashPAN == "" {
+		return errors.New("xpaytest: a CF/PAN pair needs a tax code and a hashPan")
+	}
+	if _, err := time.Parse("200601", expiry); err != nil || len(expiry) != 6 {
+		return fmt.Errorf("xpaytest: CF/PAN expiry %q: want yyyymm", expiry)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, p := range s.state.cfpan {
+		if p.taxCode == taxCode && p.hashPAN == hashPAN {
+			return fmt.Errorf("xpaytest: the pair %s / %s exists", taxCode, hashPAN)
+		}
+	}
 	s.state.cfpan = append(s.state.cfpan, &cfpanPair{taxCode, hashPAN, expiry, s.now().In(s.loc)})
+	return nil
 }
 
 func (p *cfpanPair) item() map[string]any {
@@ -114,8 +144,8 @@ func (p *cfpanPair) item() map[string]any {
 }
 
 func (s *Server) checkGroup(r *request) *apiError {
-	if r.get("codiceGruppo") != s.Group {
-		return ko(xpay.CodeInvalidGroup, "")
+	if r.get("codiceGruppo") != s.group {
+		return ko(xpay.CodeInvalidGroup, "codiceGruppo %q: la sandbox accetta %s", r.get("codiceGruppo"), s.group)
 	}
 	return nil
 }

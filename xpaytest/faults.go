@@ -40,17 +40,46 @@ type Fault struct {
 	Times int
 }
 
-func (f *Fault) misbehaves() bool {
-	return f.HTTPStatus != 0 || f.Reset || f.MalformedJSON || f.TruncatedBody ||
-		f.WrongMAC || f.MissingMAC || f.UnsignedKO != 0 || f.Outcome != "" ||
-		f.Redirect != 0 || f.Stale != 0 || f.Stall
+func (f *Fault) misbehaves() bool { return len(f.kinds()) > 0 }
+
+// kinds names the misbehaviours f sets, as ParseFault spells them: a
+// fault has one at most.
+func (f *Fault) kinds() []string {
+	var ks []string
+	for _, k := range []struct {
+		set  bool
+		name string
+	}{
+		{f.HTTPStatus != 0, "status"}, {f.Reset, "reset"}, {f.MalformedJSON, "malformedjson"}, {f.TruncatedBody, "truncatedbody"},
+		{f.WrongMAC, "wrongmac"}, {f.MissingMAC, "missingmac"}, {f.UnsignedKO != 0, "unsignedko"}, {f.Outcome != "", "outcome"},
+		{f.Redirect != 0, "redirect"}, {f.Stale != 0, "stale"}, {f.Stall, "stall"},
+	} {
+		if k.set {
+			ks = append(ks, k.name)
+		}
+	}
+	return ks
+}
+
+// check reports a fault that sets more than one misbehaviour: only one
+// could happen, and which would be a guess.
+func (f *Fault) check() error {
+	if ks := f.kinds(); len(ks) > 1 {
+		return fmt.Errorf("a fault misbehaves in one way, not %s: inject one fault per operation", strings.Join(ks, " and "))
+	}
+	return nil
 }
 
 // InjectFault makes every following request to op misbehave as f says.
 // op is the xpay.Client method ("Capture") or XPay's service name
-// ("contabilizza"). It panics on an unknown op, naming the known ones.
+// ("contabilizza"). It panics on an unknown op, naming the known ones,
+// and on a fault that sets more than one misbehaviour (Latency and
+// Processed go with any one).
 func (s *Server) InjectFault(op string, f Fault) {
 	rt := mustRoute(op)
+	if err := f.check(); err != nil {
+		panic("xpaytest: " + err.Error())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[rt.method] = &f
@@ -211,6 +240,9 @@ func ParseFault(s string) (op string, f Fault, err error) {
 		if err := set(v); err != nil {
 			return fail("has a bad value: " + err.Error())
 		}
+	}
+	if err := f.check(); err != nil {
+		return "", Fault{}, fmt.Errorf("xpaytest: fault %q: %v", s, err)
 	}
 	return op, f, nil
 }

@@ -80,11 +80,20 @@ func TestParseFault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Capture", op)
 	assert.Equal(t, xpaytest.Fault{Reset: true, Processed: true, Times: 1}, f)
-	_, f, err = xpaytest.ParseFault("situazioneOrdine:latency=2s,stale=1h,status=503,unsignedko=50,redirect=307,outcome=PEN,stall,wrongmac,missingmac,malformedjson,truncatedbody")
-	require.NoError(t, err)
-	assert.Equal(t, xpaytest.Fault{Latency: 2 * time.Second, Stale: time.Hour, HTTPStatus: 503, UnsignedKO: 50, Redirect: 307, Outcome: "PEN",
-		Stall: true, WrongMAC: true, MissingMAC: true, MalformedJSON: true, TruncatedBody: true}, f)
+	// Every kind, one per fault, each with the latency and processed that go with any.
+	for kind, want := range map[string]xpaytest.Fault{
+		"stale=1h": {Stale: time.Hour}, "status=503": {HTTPStatus: 503}, "unsignedko=50": {UnsignedKO: 50},
+		"redirect=307": {Redirect: 307}, "outcome=PEN": {Outcome: "PEN"}, "stall": {Stall: true}, "wrongmac": {WrongMAC: true},
+		"missingmac": {MissingMAC: true}, "malformedjson": {MalformedJSON: true}, "truncatedbody": {TruncatedBody: true}, "reset": {Reset: true},
+	} {
+		_, f, err = xpaytest.ParseFault("situazioneOrdine:latency=2s,processed," + kind)
+		require.NoError(t, err, kind)
+		want.Latency, want.Processed = 2*time.Second, true
+		assert.Equal(t, want, f, kind)
+	}
 	for in, msg := range map[string]string{
+		"Capture:reset,wrongmac":      "a fault misbehaves in one way, not reset and wrongmac",
+		"Capture:status=503,stale=1h": "not status and stale",
 		"Capture":               "want OP:KIND",
 		"Captur:reset":          `unknown operation "Captur"; want one of Capture, Refund`,
 		"Capture:bogus":         "bogus is not a fault kind",
@@ -111,6 +120,8 @@ func TestUnknownOperationsPanic(t *testing.T) {
 	} {
 		assert.PanicsWithValue(t, `xpaytest: unknown operation "capture"; want one of `+strings.Join(xpaytest.Operations(), ", "), f)
 	}
+	assert.PanicsWithValue(t, "xpaytest: a fault misbehaves in one way, not reset and wrongmac: inject one fault per operation",
+		func() { srv.InjectFault("Capture", xpaytest.Fault{Reset: true, WrongMAC: true}) })
 }
 
 // The Client a Server returns keeps the Server's clock, so that a test

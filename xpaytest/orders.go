@@ -1,6 +1,7 @@
 package xpaytest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,6 +47,32 @@ type order struct {
 	product                    string
 	firstName, lastName, email string
 	ops                        []orderOp
+	history                    []stateChange // every state it has been in, from the first
+}
+
+// stateChange is an order's state from a moment on.
+type stateChange struct {
+	at    time.Time
+	state xpay.OrderState
+}
+
+// setState moves o to st, at the Server's now.
+func (s *Server) setState(o *order, st xpay.OrderState) {
+	o.state = st
+	o.history = append(o.history, stateChange{s.now(), st})
+}
+
+// stateAt returns the state o was in at t: its first state if t is
+// earlier.
+func (o *order) stateAt(t time.Time) xpay.OrderState {
+	st := o.history[0].state
+	for _, h := range o.history[1:] {
+		if h.at.After(t) {
+			break
+		}
+		st = h.state
+	}
+	return st
 }
 
 type orderOp struct {
@@ -116,6 +143,7 @@ func (s *Server) addOrder(o Order) error {
 	default:
 		return fmt.Errorf("xpaytest: order %s: cannot seed state %q; reach it through Capture and Refund", o.Code, o.State)
 	}
+	ord.history = []stateChange{{ord.created, ord.state}}
 	s.state.orders[o.Code] = ord
 	s.state.orderList = append(s.state.orderList, ord)
 	return nil
@@ -164,9 +192,10 @@ func (s *Server) capture(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeAmountTooHigh, "contabilizzabili %d", o.amount-o.captured)
 	}
 	o.captured += amount
-	o.state = xpay.OrderStatePartiallyCaptured
 	if o.captured == o.amount {
-		o.state = xpay.OrderStateCaptured
+		s.setState(o, xpay.OrderStateCaptured)
+	} else {
+		s.setState(o, xpay.OrderStatePartiallyCaptured)
 	}
 	o.ops = append(o.ops, orderOp{xpay.OperationTypeCapture, amount, xpay.OrderStateCaptured, s.now(), "api"})
 	return nil, nil
@@ -184,16 +213,17 @@ func (s *Server) refund(r *request) (map[string]any, *apiError) {
 		if amount > o.amount {
 			return nil, ko(xpay.CodeAmountTooHigh, "autorizzati %d", o.amount)
 		}
-		o.state = xpay.OrderStateCancelled
+		s.setState(o, xpay.OrderStateCancelled)
 		o.ops = append(o.ops, orderOp{xpay.OperationTypeRefund, amount, xpay.OrderStateCancelled, s.now(), "api"})
 	case xpay.OrderStateCaptured, xpay.OrderStatePartiallyCaptured, xpay.OrderStatePartiallyRefunded:
 		if amount > o.captured-o.refunded {
 			return nil, ko(xpay.CodeAmountTooHigh, "rimborsabili %d", o.captured-o.refunded)
 		}
 		o.refunded += amount
-		o.state = xpay.OrderStatePartiallyRefunded
 		if o.refunded == o.captured {
-			o.state = xpay.OrderStateRefunded
+			s.setState(o, xpay.OrderStateRefunded)
+		} else {
+			s.setState(o, xpay.OrderStatePartiallyRefunded)
 		}
 		o.ops = append(o.ops, orderOp{xpay.OperationTypeRefund, amount, xpay.OrderStateRefunded, s.now(), "api"})
 	default:
@@ -302,11 +332,19 @@ type warning struct {
 	message string
 }
 
-// AddWarning seeds a warning about a transaction.
-func (s *Server) AddWarning(transactionCode, message string) {
+// AddWarning seeds a warning about a transaction: a code of 2 to 30
+// characters and a message.
+func (s *Server) AddWarning(transactionCode, message string) error {
+	if len(transactionCode) < 2 || len(transactionCode) > 30 {
+		return fmt.Errorf("xpaytest: warning code %q: want 2 to 30 characters", transactionCode)
+	}
+	if message == "" {
+		return errors.New("xpaytest: a warning needs a message")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.warnings = append(s.state.warnings, &warning{transactionCode, s.now().In(s.loc), message})
+	return nil
 }
 
 // listWarnings answers "nothing found" (error 2) when no warning matches,

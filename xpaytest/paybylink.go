@@ -372,11 +372,11 @@ func (s *Server) outcome(o *order) url.Values {
 	for _, f := range fields {
 		q.Set(f.Name, f.Value)
 	}
-	q.Set("mac", xpay.Sign(s.Secret, fields...))
+	q.Set("mac", xpay.Sign(s.secret, fields...))
 	if esito == "KO" {
 		q.Set("messaggio", "Autorizzazione negata")
 	}
-	q.Set("alias", s.Alias)
+	q.Set("alias", s.alias)
 	if o.brand != "" {
 		q.Set("brand", o.brand)
 	}

@@ -2,6 +2,7 @@ package xpaytest
 
 import (
 	"bytes"
+	"errors"
 	"encoding/csv"
 	"strconv"
 	"time"
@@ -15,14 +16,31 @@ type report struct {
 	processed time.Time
 }
 
-// AddReport seeds a processed instance of a scheduled report and returns
-// its idReport. Its file is a CSV of the Server's orders at download time.
-func (s *Server) AddReport(name string, processed time.Time) string {
+// AddReport seeds a processed instance of a daily report of transactions
+// and returns its idReport. As XPay's scheduled reports, it covers the day
+// before the one it was processed on (Italian days): its file, a CSV,
+// lists the orders created that day, each in the state it was in when the
+// report was processed.
+func (s *Server) AddReport(name string, processed time.Time) (string, error) {
+	if name == "" {
+		return "", errors.New("xpaytest: a report needs a name")
+	}
+	if processed.IsZero() {
+		return "", errors.New("xpaytest: a report needs the time it was processed")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := strconv.Itoa(len(s.state.reports) + 1)
 	s.state.reports = append(s.state.reports, &report{id: id, name: name, processed: processed.In(s.loc)})
-	return id
+	return id, nil
+}
+
+// covers returns the first instant of the day rep covers, and of the day
+// after.
+func (rep *report) covers() (from, to time.Time) {
+	y, m, d := rep.processed.Date()
+	to = time.Date(y, m, d, 0, 0, 0, 0, rep.processed.Location())
+	return to.AddDate(0, 0, -1), to
 }
 
 // listReports returns the instances of the day nearest the reference
@@ -73,19 +91,25 @@ func (s *Server) downloadReport(r *request) (*answer, *apiError) {
 	id := r.get("idReport")
 	for _, rep := range s.state.reports {
 		if rep.id == id {
-			return &answer{file: s.ordersCSV(), fileName: "report-" + id + ".csv"}, nil
+			return &answer{file: s.ordersCSV(rep), fileName: "report-" + id + ".csv"}, nil
 		}
 	}
 	return nil, ko(xpay.CodeNotFound, "report %s", id)
 }
 
-func (s *Server) ordersCSV() []byte {
+// ordersCSV is the file of rep: the orders of the day it covers, as they
+// stood when it was processed.
+func (s *Server) ordersCSV(rep *report) []byte {
+	from, to := rep.covers()
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Comma = ';'
 	_ = w.Write([]string{"codiceTransazione", "importo", "divisa", "stato", "dataTransazione", "brand"})
 	for _, o := range s.state.orderList {
-		_ = w.Write([]string{o.code, o.amount.String(), "EUR", string(o.state), o.created.Format(layoutReport), o.brand})
+		if o.created.Before(from) || !o.created.Before(to) || o.created.After(rep.processed) {
+			continue
+		}
+		_ = w.Write([]string{o.code, o.amount.String(), "EUR", string(o.stateAt(rep.processed)), o.created.Format(layoutReport), o.brand})
 	}
 	w.Flush()
 	return buf.Bytes()

@@ -10,7 +10,7 @@
 //
 //	srv := xpaytest.NewServer()
 //	defer srv.Close()
-//	srv.AddOrder(xpaytest.Order{Code: "ORD-1", Amount: 5000})
+//	if err := srv.AddOrder(xpaytest.Order{Code: "ORD-1", Amount: 5000}); err != nil { ... }
 //	client := srv.Client()
 //	_, err := client.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 5000, Currency: xpay.CurrencyEUR})
 package xpaytest
@@ -47,10 +47,10 @@ const (
 // Server is an XPay back-office API on a loopback address. Its methods are
 // safe for concurrent use.
 type Server struct {
-	URL    string // base URL, without a trailing slash
-	Alias  string
-	Secret string
-	Group  string // the codiceGruppo of CF/PAN calls
+	URL string // base URL, without a trailing slash
+
+	// Set when the Server starts and never changed: read without the lock.
+	alias, secret, group string
 
 	http     *httptest.Server
 	now      func() time.Time
@@ -79,6 +79,7 @@ type Option func(*config)
 
 type config struct {
 	alias, secret     string
+	group             string
 	now               func() time.Time
 	clockSet          bool
 	demo              bool
@@ -106,6 +107,12 @@ func WithNotifyAnyHost() Option {
 // headers, so that connections that never finish them do not stay open.
 func WithReadHeaderTimeout(d time.Duration) Option {
 	return func(c *config) { c.readHeaderTimeout = d }
+}
+
+// WithGroup sets the group code (codiceGruppo) the Server accepts in
+// CF/PAN calls, instead of DefaultGroup.
+func WithGroup(group string) Option {
+	return func(c *config) { c.group = group }
 }
 
 // WithCredentials sets the alias and secret key the Server accepts.
@@ -146,23 +153,19 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 }
 
 func start(l net.Listener, opts []Option) *Server {
-	cfg := config{alias: DefaultAlias, secret: DefaultSecret, now: time.Now, readHeaderTimeout: DefaultReadHeaderTimeout}
+	cfg := config{alias: DefaultAlias, secret: DefaultSecret, group: DefaultGroup, now: time.Now, readHeaderTimeout: DefaultReadHeaderTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		loc = time.FixedZone("CET", 3600)
-	}
 	s := &Server{
-		Alias:    cfg.alias,
-		Secret:   cfg.secret,
-		Group:    DefaultGroup,
+		alias:    cfg.alias,
+		secret:   cfg.secret,
+		group:    cfg.group,
 		now:      cfg.now,
 		clockSet: cfg.clockSet,
 
 		notifyAnyHost: cfg.notifyAnyHost,
-		loc:           loc,
+		loc:           xpay.Rome(), // the zone xpay embeds: the same rules with or without the system's tzdata
 		state:         newState(),
 		faults:        map[string]*Fault{},
 		counts:        map[string]int{},
@@ -192,7 +195,9 @@ func start(l net.Listener, opts []Option) *Server {
 	s.http.Start()
 	s.URL = s.http.URL
 	if cfg.demo {
-		s.Seed()
+		if err := s.Seed(); err != nil {
+			panic(err) // a new Server holds nothing the demo data could clash with
+		}
 	}
 	return s
 }
@@ -206,6 +211,17 @@ func (s *Server) Close() {
 	s.http.Close()
 }
 
+// Alias returns the alias (apiKey) the Server accepts.
+func (s *Server) Alias() string { return s.alias }
+
+// Secret returns the secret key the Server signs with and checks MACs
+// with.
+func (s *Server) Secret() string { return s.secret }
+
+// Group returns the group code (codiceGruppo) the Server accepts in CF/PAN
+// calls.
+func (s *Server) Group() string { return s.group }
+
 // Client returns an xpay.Client for the Server's alias and URL, and, if
 // the Server was given WithClock, the same clock, so that their timestamps
 // agree; opts come after those. It panics if an option is invalid.
@@ -214,7 +230,7 @@ func (s *Server) Client(opts ...xpay.Option) *xpay.Client {
 	if s.clockSet {
 		base = append(base, xpay.WithClock(s.now))
 	}
-	c, err := xpay.NewClient(s.Alias, s.Secret, append(base, opts...)...)
+	c, err := xpay.NewClient(s.alias, s.secret, append(base, opts...)...)
 	if err != nil {
 		panic(err)
 	}
@@ -239,7 +255,7 @@ func (s *Server) Connections() int { return int(s.conns.Load()) }
 // index describes the Server to a browser.
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "XPay back-office sandbox\nalias: %s\n\nservices:\n", s.Alias)
+	fmt.Fprintf(w, "XPay back-office sandbox\nalias: %s\n\nservices:\n", s.alias)
 	for _, rt := range routes {
 		fmt.Fprintf(w, "  %-6s /%s\n", rt.httpMethod(), rt.path)
 	}
@@ -309,7 +325,7 @@ func (s *Server) envelope(payload map[string]any, e *apiError) *answer {
 
 // seal signs body with the response MAC.
 func (s *Server) seal(body map[string]any) {
-	body["mac"] = xpay.Sign(s.Secret,
+	body["mac"] = xpay.Sign(s.secret,
 		xpay.Field{Name: "esito", Value: fmt.Sprint(body["esito"])},
 		xpay.Field{Name: "idOperazione", Value: fmt.Sprint(body["idOperazione"])},
 		xpay.Field{Name: "timeStamp", Value: fmt.Sprint(body["timeStamp"])},
@@ -381,7 +397,7 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 	switch alias := req.get("apiKey"); {
 	case alias == "":
 		return s.envelope(nil, ko(xpay.CodeInvalidAlias2, "apiKey mancante"))
-	case alias != s.Alias:
+	case alias != s.alias:
 		return s.envelope(nil, ko(xpay.CodeInvalidAlias, ""))
 	}
 	if !req.has("mac") {
@@ -394,7 +410,7 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 			fields[i].Name = "gruppo" // signed under the name it was sent as
 		}
 	}
-	if !strings.EqualFold(req.get("mac"), xpay.Sign(s.Secret, fields...)) {
+	if !strings.EqualFold(req.get("mac"), xpay.Sign(s.secret, fields...)) {
 		return s.envelope(nil, ko(xpay.CodeInvalidMAC, ""))
 	}
 	ts, err := strconv.ParseInt(req.get("timeStamp"), 10, 64)

@@ -56,7 +56,7 @@ var services = []struct {
 // over macOrder, and returns the decoded answer.
 func raw(t *testing.T, srv *xpaytest.Server, path string, fields map[string]any, macOrder []string, edit func(body map[string]any)) map[string]any {
 	t.Helper()
-	body := map[string]any{"apiKey": srv.Alias, "timeStamp": time.Now().UnixMilli()}
+	body := map[string]any{"apiKey": srv.Alias(), "timeStamp": time.Now().UnixMilli()}
 	for k, v := range fields {
 		body[k] = v
 	}
@@ -74,7 +74,7 @@ func raw(t *testing.T, srv *xpaytest.Server, path string, fields map[string]any,
 	for _, name := range macOrder {
 		sig = append(sig, xpay.Field{Name: name, Value: flat[name]})
 	}
-	body["mac"] = xpay.Sign(srv.Secret, sig...)
+	body["mac"] = xpay.Sign(srv.Secret(), sig...)
 	if edit != nil {
 		edit(body)
 	}

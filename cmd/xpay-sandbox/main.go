@@ -39,6 +39,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	alias := flag.String("alias", xpaytest.DefaultAlias, "alias (apiKey) the sandbox accepts")
 	secret := flag.String("secret", xpaytest.DefaultSecret, "secret key the sandbox signs with")
+	group := flag.String("group", xpaytest.DefaultGroup, "group code (codiceGruppo) the CF/PAN services accept")
 	demo := flag.Bool("demo", true, "seed demo orders, a contract, a blacklist entry, a CF/PAN pair, a warning and a report")
 	notifyAnyHost := flag.Bool("notify-any-host", false, "deliver payment notifications to a urlPost on any host, not only to loopback addresses")
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
@@ -52,9 +53,11 @@ func main() {
 		fail(errors.New("-alias must be 1 to 30 characters"))
 	case *secret == "":
 		fail(errors.New("-secret must not be empty"))
+	case *group == "":
+		fail(errors.New("-group must not be empty"))
 	}
 
-	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithReadHeaderTimeout(*headerTimeout)}
+	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithGroup(*group), xpaytest.WithReadHeaderTimeout(*headerTimeout)}
 	if *demo {
 		opts = append(opts, xpaytest.WithDemoData())
 	}
@@ -70,7 +73,8 @@ func main() {
 		srv.InjectFault(op, f)
 	}
 	fmt.Printf("XPay sandbox listening on %s\n\n", srv.URL)
-	fmt.Printf("export XPAY_BASE_URL=%s\nexport XPAY_ALIAS=%s\nexport XPAY_SECRET=%s\n\n", srv.URL, srv.Alias, srv.Secret)
+	fmt.Printf("export XPAY_BASE_URL=%s\nexport XPAY_ALIAS=%s\nexport XPAY_SECRET=%s\n", srv.URL, srv.Alias(), srv.Secret())
+	fmt.Printf("CF/PAN group code (codiceGruppo): %s\n\n", srv.Group())
 	if *demo {
 		fmt.Printf("demo orders: %s (authorized), %s (captured), %s (denied); contract %s\n",
 			xpaytest.DemoAuthorized, xpaytest.DemoCaptured, xpaytest.DemoDenied, xpaytest.DemoContract)

@@ -239,7 +239,9 @@ func connect(day xpay.Date, ledger *string) *cli.Target {
 			panic(err)
 		}
 	}
-	srv.AddReport("Transazioni giornaliere", at.AddDate(0, 0, 1).Add(-9*time.Hour))
+	if _, err := srv.AddReport("Transazioni giornaliere", at.AddDate(0, 0, 1).Add(-9*time.Hour)); err != nil {
+		panic(err)
+	}
 	t := &cli.Target{Client: srv.Client(), Sandbox: srv, Where: "an in-process XPay sandbox at " + srv.URL}
 	if *ledger == "" {
 		*ledger = filepath.Join(os.TempDir(), fmt.Sprintf("xpay-ledger-%d.csv", os.Getpid()))

@@ -24,6 +24,9 @@ var validSeeds = []string{
 	`"a\"b"`, `"a\\"`, `"\u00e8"`, `"\u00g8"`, `"\u00e"`, `"\x"`, `"\/"`, `"a` + "\x01" + `b"`, `"a` + "\x7f" + `b"`, "\"\xff\xfe\"",
 	`{"a":1,}`, `{"a":1 "b":2}`, `{"a" 1}`, `{a:1}`, `{"a":}`, `[1,]`, `[,1]`, `[1 2]`, `[1]]`, `{"a":[1}]`, `{"a":{"b":[]}}`,
 	`{"a":1} x`, `{"a":1}}`, " \t\r\n{}\n ", "{}\u00a0", `{"a":"\u2028"}`, `["a",{"b":null},[true,false]]`,
+	`"\u00eg"`, `"\u0g00"`, `trux`, `[nulx]`, `{"a":fals3}`, `[true,truE]`,
+	"\"aaaaaaaaaaaaaa\x1fbbbbbbbbbbbbbbbb\"", "\"aaaaaaaaaaaaaa\x00bbbbbbbbbbbbbbbb\"", "\"aaaaaaaaaaaaaa\x20bbbbbbbbbbbbbbbb\"",
+	"\"aaaaaaaaaaaaaa\\\"bbbbbbbbbbbbbbbb\"", "\"aaaaaaaaaaaaaa\xffbbbbbbbbbbbbbbbb\"",
 }
 
 func FuzzValidMatchesEncodingJSON(f *testing.F) {
