@@ -94,12 +94,12 @@ func TestParseFault(t *testing.T) {
 	for in, msg := range map[string]string{
 		"Capture:reset,wrongmac":      "a fault misbehaves in one way, not reset and wrongmac",
 		"Capture:status=503,stale=1h": "not status and stale",
-		"Capture":               "want OP:KIND",
-		"Captur:reset":          `unknown operation "Captur"; want one of Capture, Refund`,
-		"Capture:bogus":         "bogus is not a fault kind",
-		"Capture:reset=1":       "reset takes no value",
-		"Capture:latency":       "latency needs a value",
-		"Capture:latency=never": "latency has a bad value",
+		"Capture":                     "want OP:KIND",
+		"Captur:reset":                `unknown operation "Captur"; want one of Capture, Refund`,
+		"Capture:bogus":               "bogus is not a fault kind",
+		"Capture:reset=1":             "reset takes no value",
+		"Capture:latency":             "latency needs a value",
+		"Capture:latency=never":       "latency has a bad value",
 	} {
 		_, _, err := xpaytest.ParseFault(in)
 		assert.ErrorContains(t, err, msg, in)

@@ -2,8 +2,8 @@ package xpaytest
 
 import (
 	"bytes"
-	"errors"
 	"encoding/csv"
+	"errors"
 	"strconv"
 	"time"
 

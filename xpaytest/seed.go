@@ -40,7 +40,9 @@ func (s *Server) Seed() error {
 		},
 		func() error { return s.AddToBlacklist(xpay.ValueTypeTaxCode, DemoBlacklisted, "Chargeback ripetuti") },
 		func() error { return s.AddCFPAN(DemoTaxCode, DemoHashPAN, "203012") },
-		func() error { return s.AddWarning(DemoDenied, "Notifica esito non consegnata (urlpost non raggiungibile)") },
+		func() error {
+			return s.AddWarning(DemoDenied, "Notifica esito non consegnata (urlpost non raggiungibile)")
+		},
 		func() error {
 			_, err := s.AddReport("Transazioni giornaliere", time.Date(y, m, d, 6, 0, 0, 0, s.loc))
 			return err
