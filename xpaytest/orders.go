@@ -46,6 +46,7 @@ type order struct {
 	brand, pan, expiry, auth   string
 	product                    string
 	firstName, lastName, email string
+	contract                   string // num_contratto the payment registered, if any
 	ops                        []orderOp
 	history                    []stateChange // every state it has been in, from the first
 }
@@ -249,7 +250,7 @@ func (s *Server) orderDetail(o *order) map[string]any {
 	for _, op := range o.ops {
 		ops = append(ops, map[string]any{
 			"tipoOperazione": op.typ, "importo": op.amount, "divisa": "EUR", "stato": op.state,
-			"dataOperazione": op.at.In(s.loc).Format(layoutReport), "utente": op.user,
+			"dataOperazione": javaTimestamp(op.at.In(s.loc)), "utente": op.user,
 		})
 	}
 	rejected := xpay.Amount(0)
@@ -269,6 +270,18 @@ func (s *Server) orderDetail(o *order) map[string]any {
 	return m
 }
 
+// javaTimestamp writes t as XPay writes dataOperazione, the way Java's
+// Timestamp prints: "2024-07-25 12:41:47.0", the fraction of a second
+// with no trailing zeros but one digit at least (pretix-xpay parses it with
+// %Y-%m-%d %H:%M:%S.%f). dataTransazione has no fraction.
+func javaTimestamp(t time.Time) string {
+	frac := strings.TrimRight(fmt.Sprintf("%09d", t.Nanosecond()), "0")
+	if frac == "" {
+		frac = "0"
+	}
+	return t.Format(layoutReport) + "." + frac
+}
+
 // orderSummary is an order as reportOrdini lists it.
 func (s *Server) orderSummary(o *order) map[string]any {
 	last := o.created
@@ -279,7 +292,7 @@ func (s *Server) orderSummary(o *order) map[string]any {
 		"numeroMerchant": MerchantNumber, "codiceTransazione": o.code, "importo": o.amount, "divisa": "EUR",
 		"codiceAutorizzazione": o.auth, "brand": o.brand, "tipoPagamento": "3D-Secure", "tipoTransazione": "3DS_FULL",
 		"transactionTypeExtended": "", "nazione": "ITA", "tipoProdotto": o.product, "pan": o.pan, "parametri": "",
-		"stato": o.state, "dataTransazione": o.created.Format(layoutReport), "dataOperazione": last.In(s.loc).Format(layoutReport),
+		"stato": o.state, "dataTransazione": o.created.Format(layoutReport), "dataOperazione": javaTimestamp(last.In(s.loc)),
 		"tipoServizio": "", "nome": o.firstName, "cognome": o.lastName, "mail": o.email,
 	}
 }
@@ -297,6 +310,11 @@ func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "canale")
 	}
 	code := r.get("codiceTransazione")
+	if r.has("stato") {
+		// One state as a string (what org.json makes of a Java array):
+		// not a filter XPay can read, and not one to ignore silently.
+		return nil, ko(xpay.CodeInvalidParameter, "stato: un array di stati, come [\"Autorizzato\"]")
+	}
 	states := r.arrays["stato"]
 	report := []any{}
 	for _, o := range s.state.orderList {

@@ -228,11 +228,44 @@ func (s *Server) PayLink(code string, approve bool) (returnURL string, err error
 		s.mu.Unlock()
 		return "", err
 	}
-	result := s.outcome(o)
+	result := s.outcome(l, o)
 	n := s.notification(l, result)
 	s.mu.Unlock()
 	s.deliver(n)
 	return withQuery(l.returnURL, result), nil
+}
+
+// CancelLink gives up the payment of the link now tied to code, as a
+// customer pressing the payment page's cancel button: nothing is paid, the
+// link stays usable, and the customer's browser is sent to the link's
+// urlBack with esito ANNULLO, signed as every outcome is. It returns that
+// URL. A link without a urlBack has no cancel button: an error.
+func (s *Server) CancelLink(code string) (backURL string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.state.links[code]
+	if l == nil {
+		return "", fmt.Errorf("xpaytest: no link with code %s", code)
+	}
+	return s.cancel(l)
+}
+
+var errNoCancel = errors.New("this link has no urlBack: its page offers no cancel")
+
+// cancel is the customer's cancellation of l, from its page: the signed
+// urlBack to send them to. s.mu must be held.
+func (s *Server) cancel(l *link) (string, error) {
+	switch {
+	case l.cancelURL == "":
+		return "", errNoCancel
+	case l.replaced:
+		return "", errLinkReplaced
+	case l.outcome != "":
+		return "", errLinkUsed
+	case s.now().After(l.expires):
+		return "", errLinkExpired
+	}
+	return withQuery(l.cancelURL, s.outcome(l, nil)), nil
 }
 
 var (
@@ -259,9 +292,22 @@ func (s *Server) pay(l *link, approve bool) (*order, error) {
 	if err := s.addOrder(o); err != nil {
 		return nil, err
 	}
-	return s.state.orders[l.code], nil
+	ord := s.state.orders[l.code]
+	// A link that asks for a contract (num_contratto among its
+	// parametriAggiuntivi) registers the card under it when paid, as a
+	// first recurring payment does; the outcome then carries it.
+	if number := l.params["num_contratto"]; approve && number != "" && s.state.contracts[number] == nil {
+		if err := s.addContract(Contract{Number: number, TransactionCode: l.code, HashPAN: "HASH-" + l.code, CreatedAt: s.now()}); err == nil {
+			ord.contract = number
+		}
+	}
+	return ord, nil
 }
 
+// The payment page. Its form, for programs driving it: POST to the link's
+// URL, application/x-www-form-urlencoded, outcome=approve (paid),
+// outcome=decline (refused) or outcome=cancel (the customer gives up: to
+// urlBack, when the link has one).
 var payTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
 <html lang="it"><head><meta charset="utf-8"><title>XPay sandbox: pagamento {{.Code}}</title></head>
 <body style="font-family: sans-serif; max-width: 32em; margin: 3em auto">
@@ -272,6 +318,7 @@ var payTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
 <form method="post">
 <button name="outcome" value="approve">Paga (carta di test)</button>
 <button name="outcome" value="decline">Simula un pagamento rifiutato</button>
+{{if .Cancel}}<button name="outcome" value="cancel">Annulla e torna al negozio</button>{{end}}
 </form>{{end}}
 </body></html>
 `))
@@ -286,7 +333,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.URL.Path, "/paybylink/")
 	// The form is read whole before the Server's lock is taken, so that a
 	// peer that sends it slowly holds no other request; and it is small.
-	var approve bool
+	var approve, cancel bool
 	if r.Method == http.MethodPost {
 		if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
 			http.Error(w, "the payment form is application/x-www-form-urlencoded", http.StatusUnsupportedMediaType)
@@ -302,6 +349,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		approve = r.PostForm.Get("outcome") == "approve"
+		cancel = r.PostForm.Get("outcome") == "cancel"
 	}
 	s.mu.Lock()
 	l := s.state.tokens[token]
@@ -312,7 +360,7 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 	}
 	page := map[string]any{
 		"Code": l.code, "Amount": l.amount.Decimal(xpay.CurrencyEUR),
-		"Expires": l.expires.In(s.loc).Format(layoutDateTime),
+		"Expires": l.expires.In(s.loc).Format(layoutDateTime), "Cancel": l.cancelURL != "",
 	}
 	problem := func(status int, err error) {
 		s.mu.Unlock()
@@ -342,46 +390,66 @@ func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
+	if cancel {
+		back, err := s.cancel(l)
+		if err != nil {
+			problem(http.StatusConflict, err)
+			return
+		}
+		s.mu.Unlock()
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
 	o, err := s.pay(l, approve)
 	if err != nil {
 		problem(http.StatusConflict, err)
 		return
 	}
-	result := s.outcome(o)
+	result := s.outcome(l, o)
 	n := s.notification(l, result)
 	s.mu.Unlock()
 	s.deliver(n) // outside the lock: the merchant's handler may call back
 	http.Redirect(w, r, withQuery(l.returnURL, result), http.StatusSeeOther)
 }
 
-// outcome is the payment page's outcome parameters for o, with their MAC
+// outcome is the payment page's outcome parameters for l, with their MAC
 // (codTrans, esito, importo, divisa, data, orario, codAut), and the
-// unsigned ones XPay adds.
-func (s *Server) outcome(o *order) url.Values {
+// unsigned ones XPay adds: o is the order the payment made, nil when the
+// customer cancelled (esito ANNULLO).
+func (s *Server) outcome(l *link, o *order) url.Values {
 	now := s.now().In(s.loc)
-	esito := "OK"
-	if o.state == xpay.OrderStateDenied {
+	esito, auth := "ANNULLO", ""
+	switch {
+	case o == nil:
+	case o.state == xpay.OrderStateDenied:
 		esito = "KO"
+	default:
+		esito, auth = "OK", o.auth
 	}
 	fields := []xpay.Field{
-		{Name: "codTrans", Value: o.code}, {Name: "esito", Value: esito}, {Name: "importo", Value: o.amount.String()},
+		{Name: "codTrans", Value: l.code}, {Name: "esito", Value: esito}, {Name: "importo", Value: l.amount.String()},
 		{Name: "divisa", Value: "EUR"}, {Name: "data", Value: now.Format("20060102")}, {Name: "orario", Value: now.Format("150405")},
-		{Name: "codAut", Value: o.auth},
+		{Name: "codAut", Value: auth},
 	}
 	q := url.Values{}
 	for _, f := range fields {
 		q.Set(f.Name, f.Value)
 	}
 	q.Set("mac", xpay.Sign(s.secret, fields...))
-	if esito == "KO" {
+	switch esito {
+	case "KO":
 		q.Set("messaggio", "Autorizzazione negata")
+	case "ANNULLO":
+		q.Set("messaggio", "Pagamento annullato dall'utente")
 	}
 	q.Set("alias", s.alias)
-	if o.brand != "" {
-		q.Set("brand", o.brand)
+	if o == nil {
+		return q
 	}
-	if o.email != "" {
-		q.Set("mail", o.email)
+	for k, v := range map[string]string{"brand": o.brand, "mail": o.email, "pan": o.pan, "scadenza_pan": o.expiry, "num_contratto": o.contract} {
+		if v != "" {
+			q.Set(k, v)
+		}
 	}
 	return q
 }

@@ -3,6 +3,7 @@ package xpaytest
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -20,6 +21,12 @@ type route struct {
 	nested bool // the request's fields sit in a "contratto" object
 	handle func(*Server, *request) (map[string]any, *apiError)
 	file   func(*Server, *request) (*answer, *apiError) // GET services that return a file
+
+	// req is the xpay request type: its JSON names, with the envelope's
+	// and the MAC's, are the keys XPay accepts (keys, and inner, those of
+	// a nested contratto). XPay refuses a body with any other key.
+	req         reflect.Type
+	keys, inner map[string]bool
 }
 
 func (rt *route) httpMethod() string {
@@ -40,39 +47,105 @@ var (
 )
 
 var routes = []*route{
-	{method: "Capture", wire: "contabilizza", path: "ecomm/api/bo/contabilizza", mac: macMoney, handle: (*Server).capture},
-	{method: "Refund", wire: "storna", path: "ecomm/api/bo/storna", mac: macMoney, handle: (*Server).refund},
-	{method: "GetOrder", wire: "situazioneOrdine", path: "ecomm/api/bo/situazioneOrdine", mac: macCode, handle: (*Server).getOrder},
+	{method: "Capture", wire: "contabilizza", path: "ecomm/api/bo/contabilizza", mac: macMoney, handle: (*Server).capture,
+		req: reflect.TypeFor[xpay.CaptureRequest]()},
+	{method: "Refund", wire: "storna", path: "ecomm/api/bo/storna", mac: macMoney, handle: (*Server).refund,
+		req: reflect.TypeFor[xpay.RefundRequest]()},
+	{method: "GetOrder", wire: "situazioneOrdine", path: "ecomm/api/bo/situazioneOrdine", mac: macCode, handle: (*Server).getOrder,
+		req: reflect.TypeFor[xpay.GetOrderRequest]()},
 	{method: "ListOrders", wire: "reportOrdini", path: "ecomm/api/bo/reportOrdini",
-		mac: []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}, handle: (*Server).listOrders},
-	{method: "ListWarnings", wire: "warning", path: "ecomm/api/bo/warning", mac: macBare, handle: (*Server).listWarnings},
-	{method: "GetProfileInfo", wire: "profileInfo", path: "ecomm/api/profileInfo", mac: macBare, handle: (*Server).profileInfo},
+		mac: []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}, handle: (*Server).listOrders,
+		req: reflect.TypeFor[xpay.ListOrdersRequest]()},
+	{method: "ListWarnings", wire: "warning", path: "ecomm/api/bo/warning", mac: macBare, handle: (*Server).listWarnings,
+		req: reflect.TypeFor[xpay.ListWarningsRequest]()},
+	{method: "GetProfileInfo", wire: "profileInfo", path: "ecomm/api/profileInfo", mac: macBare, handle: (*Server).profileInfo,
+		req: reflect.TypeFor[xpay.GetProfileInfoRequest]()},
 	{method: "CreatePayByLink", wire: "richiestaPayMail", path: "ecomm/api/bo/richiestaPayMail",
-		mac: []string{"apiKey", "codiceTransazione", "importo", "timeStamp"}, handle: (*Server).createLink},
-	{method: "RegeneratePayByLink", wire: "rigeneraPayMail", path: "ecomm/api/bo/rigeneraPayMail", mac: macCode, handle: (*Server).regenerateLink},
-	{method: "ListPayByLinks", wire: "ReportPaymail", path: "ecomm/api/bo/ReportPaymail", mac: macBare, handle: (*Server).linkReport},
-	{method: "ListReports", wire: "elencoReport", path: "ecomm/api/bo/elencoReport", mac: macBare, handle: (*Server).listReports},
+		mac: []string{"apiKey", "codiceTransazione", "importo", "timeStamp"}, handle: (*Server).createLink,
+		req: reflect.TypeFor[xpay.CreatePayByLinkRequest]()},
+	{method: "RegeneratePayByLink", wire: "rigeneraPayMail", path: "ecomm/api/bo/rigeneraPayMail", mac: macCode, handle: (*Server).regenerateLink,
+		req: reflect.TypeFor[xpay.RegeneratePayByLinkRequest]()},
+	{method: "ListPayByLinks", wire: "ReportPaymail", path: "ecomm/api/bo/ReportPaymail", mac: macBare, handle: (*Server).linkReport,
+		req: reflect.TypeFor[xpay.ListPayByLinksRequest]()},
+	{method: "ListReports", wire: "elencoReport", path: "ecomm/api/bo/elencoReport", mac: macBare, handle: (*Server).listReports,
+		req: reflect.TypeFor[xpay.ListReportsRequest]()},
 	{method: "DownloadReport", wire: "downloadReport", path: "ecomm/api/bo/downloadReport",
 		mac: []string{"apiKey", "timeStamp", "idReport"}, file: (*Server).downloadReport},
 	{method: "CreateContractFromPOS", wire: "creazioneDaPosFisico", path: "ecomm/api/contratti/creazioneDaPosFisico", nested: true,
 		mac:    []string{"apiKey", "numeroContratto", "idPOSFisico", "codiceAutorizzazione", "stan", "importo", "descrizione", "mail", "timeStamp"},
-		handle: (*Server).createContract},
-	{method: "ListContracts", wire: "queryContratti", path: "ecomm/api/contratti/queryContratti", mac: macFilter, handle: (*Server).queryContracts},
-	{method: "ListContractDetails", wire: "dettagliContratto", path: "ecomm/api/contratti/dettagliContratto", mac: macFilter, handle: (*Server).contractDetails},
-	{method: "ListContractStatuses", wire: "statoContratti", path: "ecomm/api/contratti/statoContratti", mac: macFilter, handle: (*Server).contractStatus},
-	{method: "DeleteContract", wire: "cancellaContratto", path: "ecomm/api/contratti/cancellaContratto", mac: macContract, handle: (*Server).deleteContract},
-	{method: "EnableContract", wire: "abilitaContratto", path: "ecomm/api/contratti/abilitaContratto", mac: macContract, handle: (*Server).enableContract},
-	{method: "DisableContract", wire: "disabilitaContratto", path: "ecomm/api/contratti/disabilitaContratto", mac: macContract, handle: (*Server).disableContract},
+		handle: (*Server).createContract, req: reflect.TypeFor[xpay.CreateContractFromPOSRequest]()},
+	{method: "ListContracts", wire: "queryContratti", path: "ecomm/api/contratti/queryContratti", mac: macFilter, handle: (*Server).queryContracts,
+		req: reflect.TypeFor[xpay.ContractFilter]()},
+	{method: "ListContractDetails", wire: "dettagliContratto", path: "ecomm/api/contratti/dettagliContratto", mac: macFilter, handle: (*Server).contractDetails,
+		req: reflect.TypeFor[xpay.ContractFilter]()},
+	{method: "ListContractStatuses", wire: "statoContratti", path: "ecomm/api/contratti/statoContratti", mac: macFilter, handle: (*Server).contractStatus,
+		req: reflect.TypeFor[xpay.ListContractStatusesRequest]()},
+	{method: "DeleteContract", wire: "cancellaContratto", path: "ecomm/api/contratti/cancellaContratto", mac: macContract, handle: (*Server).deleteContract,
+		req: reflect.TypeFor[xpay.ContractRequest]()},
+	{method: "EnableContract", wire: "abilitaContratto", path: "ecomm/api/contratti/abilitaContratto", mac: macContract, handle: (*Server).enableContract,
+		req: reflect.TypeFor[xpay.ContractRequest]()},
+	{method: "DisableContract", wire: "disabilitaContratto", path: "ecomm/api/contratti/disabilitaContratto", mac: macContract, handle: (*Server).disableContract,
+		req: reflect.TypeFor[xpay.ContractRequest]()},
 	{method: "AddToBlacklist", wire: "blacklist/aggiungi", path: "ecomm/api/blacklist/aggiungi",
-		mac: []string{"apiKey", "tipo", "valore", "descrizione", "timeStamp"}, handle: (*Server).addToBlacklist},
-	{method: "RemoveFromBlacklist", wire: "blacklist/rimuovi", path: "ecomm/api/blacklist/rimuovi", mac: macBlack, handle: (*Server).removeFromBlacklist},
-	{method: "CheckBlacklist", wire: "blacklist/controlla", path: "ecomm/api/blacklist/controlla", mac: macBlack, handle: (*Server).checkBlacklist},
+		mac: []string{"apiKey", "tipo", "valore", "descrizione", "timeStamp"}, handle: (*Server).addToBlacklist,
+		req: reflect.TypeFor[xpay.AddToBlacklistRequest]()},
+	{method: "RemoveFromBlacklist", wire: "blacklist/rimuovi", path: "ecomm/api/blacklist/rimuovi", mac: macBlack, handle: (*Server).removeFromBlacklist,
+		req: reflect.TypeFor[xpay.BlacklistRequest]()},
+	{method: "CheckBlacklist", wire: "blacklist/controlla", path: "ecomm/api/blacklist/controlla", mac: macBlack, handle: (*Server).checkBlacklist,
+		req: reflect.TypeFor[xpay.BlacklistRequest]()},
 	{method: "ListBlacklist", wire: "blacklist/reportBlackList", path: "ecomm/api/blacklist/reportBlackList",
-		mac: []string{"apiKey", "tipo", "timeStamp"}, handle: (*Server).listBlacklist},
-	{method: "CheckCFPAN", wire: "cfpan/controllaEsistenza", path: "ecomm/api/cfpan/controllaEsistenza", mac: macCFPAN, handle: (*Server).checkCFPAN},
-	{method: "DeleteCFPAN", wire: "cfpan/rimuovi", path: "ecomm/api/cfpan/rimuovi", mac: macCFPAN, handle: (*Server).deleteCFPAN},
+		mac: []string{"apiKey", "tipo", "timeStamp"}, handle: (*Server).listBlacklist, req: reflect.TypeFor[xpay.ListBlacklistRequest]()},
+	{method: "CheckCFPAN", wire: "cfpan/controllaEsistenza", path: "ecomm/api/cfpan/controllaEsistenza", mac: macCFPAN, handle: (*Server).checkCFPAN,
+		req: reflect.TypeFor[xpay.CFPANRequest]()},
+	{method: "DeleteCFPAN", wire: "cfpan/rimuovi", path: "ecomm/api/cfpan/rimuovi", mac: macCFPAN, handle: (*Server).deleteCFPAN,
+		req: reflect.TypeFor[xpay.CFPANRequest]()},
 	{method: "ListCFPAN", wire: "cfpan/reportAssociazioni", path: "ecomm/api/cfpan/reportAssociazioni",
-		mac: []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, handle: (*Server).listCFPAN},
+		mac: []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, handle: (*Server).listCFPAN,
+		req: reflect.TypeFor[xpay.ListCFPANRequest]()},
+}
+
+func init() {
+	for _, rt := range routes {
+		rt.keys = map[string]bool{"apiKey": true, "timeStamp": true, "mac": true}
+		rt.inner = map[string]bool{}
+		for _, k := range rt.mac {
+			if rt.nested && k != "apiKey" && k != "timeStamp" {
+				rt.inner[k] = true
+			} else {
+				rt.keys[k] = true
+			}
+		}
+		if rt.req == nil {
+			continue
+		}
+		jsonNames(rt.req, func(name string, t reflect.Type) {
+			rt.keys[name] = true
+			if rt.nested && name == "contratto" {
+				jsonNames(t, func(name string, _ reflect.Type) { rt.inner[name] = true })
+			}
+		})
+		if rt.keys["codiceGruppo"] {
+			rt.keys["gruppo"] = true // the CF/PAN group as Nexi's Android SDK names it (see parseRequest)
+		}
+	}
+}
+
+// jsonNames calls f with the JSON name and type of every field that
+// encoding/json writes of struct type t.
+func jsonNames(t reflect.Type, f func(name string, t reflect.Type)) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		switch {
+		case sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct:
+			jsonNames(sf.Type, f)
+		case !sf.IsExported() || name == "-":
+		case name == "":
+			f(sf.Name, sf.Type)
+		default:
+			f(name, sf.Type)
+		}
+	}
 }
 
 // findRoute finds a route by Client method, service name or path.

@@ -21,9 +21,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,6 +286,7 @@ var messages = map[int]string{
 type apiError struct {
 	code   int
 	detail string // appended to the standard message, to help the developer
+	text   string // the whole message, where XPay's own is known, instead
 }
 
 func ko(code int, detail string, args ...any) *apiError {
@@ -291,6 +294,9 @@ func ko(code int, detail string, args ...any) *apiError {
 }
 
 func (e *apiError) message() string {
+	if e.text != "" {
+		return e.text
+	}
 	if e.detail == "" {
 		return messages[e.code]
 	}
@@ -394,6 +400,11 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 	if err != nil {
 		return s.envelope(nil, ko(xpay.CodeMACNotComputable, "%v", err))
 	}
+	if key := req.unknown; key != "" {
+		// XPay's words, recorded against its test environment for a body
+		// that spelt apiKey "apikey": HTTP 200, KO.
+		return s.envelope(nil, &apiError{code: xpay.CodeInvalidParameter, text: fmt.Sprintf("Campo %q non riconosciuto", key)})
+	}
 	switch alias := req.get("apiKey"); {
 	case alias == "":
 		return s.envelope(nil, ko(xpay.CodeInvalidAlias2, "apiKey mancante"))
@@ -435,7 +446,8 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 // request is a parsed request: scalar values as text, the nested contratto
 // object flattened, arrays and objects kept.
 type request struct {
-	groupAsGruppo bool // the CF/PAN group came as gruppo (see parseRequest)
+	groupAsGruppo bool   // the CF/PAN group came as gruppo (see parseRequest)
+	unknown       string // a key the service does not take, the first in order
 	fields        map[string]string
 	arrays        map[string][]string
 	objects       map[string]map[string]string
@@ -462,6 +474,23 @@ func parseRequest(hr *http.Request, rt *route) (*request, error) {
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil || m == nil {
 		return nil, fmt.Errorf("il corpo non è un oggetto JSON")
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	for _, k := range keys {
+		inner, nested := m[k].(map[string]any)
+		switch {
+		case !rt.keys[k]:
+			req.unknown = k
+		case nested && k == "contratto" && rt.nested:
+			for _, kk := range slices.Sorted(maps.Keys(inner)) {
+				if !rt.inner[kk] && req.unknown == "" {
+					req.unknown = kk
+				}
+			}
+		}
+		if req.unknown != "" {
+			return req, nil
+		}
 	}
 	for k, v := range m {
 		switch v := v.(type) {

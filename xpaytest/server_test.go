@@ -235,3 +235,53 @@ func TestCFPANGroupUnderEitherName(t *testing.T) {
 		assert.Equal(t, "OK", m["esito"], "%s: %v", key, m)
 	}
 }
+
+// A key the service does not take is refused as XPay refuses it: HTTP
+// 200, KO, naming the key (recorded against XPay's test environment for
+// "apikey"), before the alias and the MAC are looked at. So is one inside
+// a nested contratto.
+func TestServerRefusesUnknownKeys(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	t.Cleanup(srv.Close)
+	for name, c := range map[string]struct {
+		path   string
+		fields map[string]any
+		edit   func(map[string]any)
+		key    string
+	}{
+		"apikey in lower case": {"ecomm/api/bo/storna", map[string]any{"codiceTransazione": xpaytest.DemoCaptured, "importo": 100, "divisa": "978"},
+			func(b map[string]any) { b["apikey"] = b["apiKey"]; delete(b, "apiKey") }, "apikey"},
+		"a key of another service": {"ecomm/api/bo/situazioneOrdine", map[string]any{"codiceTransazione": xpaytest.DemoCaptured, "importo": 100}, nil, "importo"},
+		"inside contratto": {"ecomm/api/contratti/creazioneDaPosFisico", map[string]any{"contratto": map[string]any{
+			"numeroContratto": "CNT-X", "idPOSFisico": "P1", "codiceAutorizzazione": "A1", "importo": 100, "colore": "rosso"}}, nil, "colore"},
+	} {
+		res := raw(t, srv, c.path, c.fields, []string{"apiKey", "timeStamp"}, c.edit)
+		assert.Equal(t, "KO", res["esito"], name)
+		errore, _ := res["errore"].(map[string]any)
+		assert.Equal(t, `Campo "`+c.key+`" non riconosciuto`, errore["messaggio"], name)
+		assert.EqualValues(t, xpay.CodeInvalidParameter, errore["codice"], name)
+	}
+	// The keys XPay's samples send are all taken: the contracts' update
+	// filters, the CF/PAN group under either name.
+	res := raw(t, srv, "ecomm/api/cfpan/reportAssociazioni", map[string]any{"tipo": "CodiceFiscale", "valore": xpaytest.DemoTaxCode, "gruppo": xpaytest.DefaultGroup},
+		[]string{"apiKey", "tipo", "valore", "gruppo", "timeStamp"}, nil)
+	assert.Equal(t, "OK", res["esito"], res)
+}
+
+// reportOrdini's stato is an array. One state sent as a string (what
+// org.json makes of a Java array) is refused, naming the field, instead
+// of read as no filter.
+func TestServerRefusesAStateThatIsNotAList(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	t.Cleanup(srv.Close)
+	day := time.Now().In(xpay.Rome()).Format("02/01/2006")
+	fields := map[string]any{"codiceTransazione": "", "periodo": day + " - " + day, "canale": "All", "stato": "Autorizzato"}
+	mac := []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}
+	res := raw(t, srv, "ecomm/api/bo/reportOrdini", fields, mac, nil)
+	assert.Equal(t, "KO", res["esito"])
+	assert.Contains(t, res["errore"].(map[string]any)["messaggio"], "stato: un array")
+	fields["stato"] = []any{"Autorizzato"}
+	assert.Equal(t, "OK", raw(t, srv, "ecomm/api/bo/reportOrdini", fields, mac, nil)["esito"])
+}
