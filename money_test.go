@@ -188,21 +188,21 @@ func TestOrdersWindowsDoNotOverlap(t *testing.T) {
 		return httpmock.NewStringResponse(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+`,"report":[]}`), nil
 	})
 	from := xpay.Date{Year: 2024, Month: 1, Day: 1}
-	for _, err := range c.Orders(context.Background(), &xpay.ListOrdersRequest{Period: xpay.DateRange{From: from, To: from.AddDays(199)}, Channel: xpay.ChannelAll}) {
+	for _, err := range c.Orders(context.Background(), &xpay.ListOrdersRequest{Period: xpay.DateRange{From: from, To: from.AddDays(799)}, Channel: xpay.ChannelAll}) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, []string{
-		"01/01/2024 - 30/03/2024", // 90 days, 2024 being a leap year
-		"31/03/2024 - 28/06/2024",
-		"29/06/2024 - 18/07/2024",
+		"01/01/2024 - 31/12/2024", // 366 days, 2024 being a leap year
+		"01/01/2025 - 01/01/2026",
+		"02/01/2026 - 10/03/2026",
 	}, periods)
 
 	// A period of two windows exactly ends with the second.
 	periods = nil
-	for _, err := range c.Orders(context.Background(), &xpay.ListOrdersRequest{Period: xpay.DateRange{From: from, To: from.AddDays(179)}, Channel: xpay.ChannelAll}) {
+	for _, err := range c.Orders(context.Background(), &xpay.ListOrdersRequest{Period: xpay.DateRange{From: from, To: from.AddDays(731)}, Channel: xpay.ChannelAll}) {
 		require.NoError(t, err)
 	}
-	assert.Equal(t, []string{"01/01/2024 - 30/03/2024", "31/03/2024 - 28/06/2024"}, periods)
+	assert.Equal(t, []string{"01/01/2024 - 31/12/2024", "01/01/2025 - 01/01/2026"}, periods)
 }
 
 // Settle reads a verified KO other than "not found" as a read that

@@ -246,8 +246,7 @@ const maxTransactionLen = 30
 type ListOrdersRequest struct {
 	// TransactionCode limits the list to one order; empty means all.
 	TransactionCode string `json:"codiceTransazione"`
-	// Period is the range of days to search. XPay is reported to accept
-	// at most 90 days.
+	// Period is the range of days to search: at most MaxOrderPeriodDays.
 	Period DateRange `json:"periodo"`
 	// Channel is required: ChannelAll for every channel.
 	Channel Channel `json:"canale"`
@@ -293,8 +292,11 @@ func (r *ListOrdersRequest) validate() error {
 }
 
 // MaxOrderPeriodDays is the longest period ListOrders may ask for, in
-// days, both ends included: XPay answers reportOrdini for at most 90 days.
-const MaxOrderPeriodDays = 90
+// days, both ends included: a year, leap years too. Nexi's official php
+// and python samples of reportOrdini ask for a year; the one source of a
+// shorter limit, 90 days, is a third-party client's doc string. Orders
+// walks a longer period in windows of this length.
+const MaxOrderPeriodDays = 366
 
 // orderStates are the states a ListOrdersRequest may filter by: every
 // state a source shows (see the OrderState constants). A state no source

@@ -163,13 +163,13 @@ func TestListOrdersRefusesUnknownStates(t *testing.T) {
 	}
 }
 
-// XPay lists at most 90 days at a time: a longer period is refused before
-// anything is sent, and Orders walks it in windows.
+// XPay lists at most a year (366 days) at a time: a longer period is
+// refused before anything is sent, and Orders walks it in windows.
 func TestOrderPeriodsAndWindows(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
 	june1 := xpay.Date{Year: 2024, Month: 6, Day: 1}
-	for days, ok := range map[int]bool{90: true, 91: false, 366: false} {
+	for days, ok := range map[int]bool{90: true, 365: true, 366: true, 367: false, 800: false} {
 		recordBody(t, mock, "ecomm/api/bo/reportOrdini", "reportOrdini-ok.json")
 		_, err := c.ListOrders(context.Background(), &xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1, To: june1.AddDays(days - 1)}, Channel: xpay.ChannelAll})
 		if ok {
@@ -178,21 +178,21 @@ func TestOrderPeriodsAndWindows(t *testing.T) {
 		}
 		var ve *xpay.ValidationError
 		require.ErrorAs(t, err, &ve, days)
-		assert.Contains(t, ve.Rule, "spans more than 90 days")
+		assert.Contains(t, ve.Rule, "spans more than 366 days")
 	}
 
 	srv, sc := newSandbox(t)
-	require.NoError(t, srv.AddOrder(xpaytest.Order{Code: "ORD-OLD", Amount: 100, CreatedAt: time.Now().AddDate(0, 0, -200)}))
+	require.NoError(t, srv.AddOrder(xpaytest.Order{Code: "ORD-OLD", Amount: 100, CreatedAt: time.Now().AddDate(0, 0, -500)}))
 	var codes []string
 	for o, err := range sc.Orders(context.Background(), &xpay.ListOrdersRequest{
-		Period: xpay.DateRange{From: xpay.Today().AddDays(-365), To: xpay.Today()}, Channel: xpay.ChannelAll,
+		Period: xpay.DateRange{From: xpay.Today().AddDays(-800), To: xpay.Today()}, Channel: xpay.ChannelAll,
 	}) {
 		require.NoError(t, err)
 		codes = append(codes, o.TransactionCode)
 	}
 	assert.Contains(t, codes, "ORD-OLD")
 	assert.Contains(t, codes, xpaytest.DemoAuthorized)
-	assert.Equal(t, 5, srv.Requests("ListOrders"), "366 days in windows of 90")
+	assert.Equal(t, 3, srv.Requests("ListOrders"), "801 days in windows of 366")
 }
 
 // Answers shaped as public clients read them (testdata/SOURCES.md says

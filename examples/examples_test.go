@@ -96,7 +96,7 @@ func TestExamples(t *testing.T) {
 		{"orders", nil, 0, []string{"3 orders", xpaytest.DemoAuthorized, "Rimborsato Parz."}, ""},
 		{"orders", []string{"-state", "Negato"}, 0, []string{"1 orders", xpaytest.DemoDenied}, ""},
 		{"orders", []string{"-state", "Authorized"}, 1, nil, `"Authorized", is not a state XPay filters by: want one of "Autorizzato"`},
-		{"orders", []string{"-from", "01/01/2024", "-to", "31/12/2024"}, 1, nil, "spans more than 90 days"},
+		{"orders", []string{"-from", "01/01/2023", "-to", "31/12/2024"}, 1, nil, "spans more than 366 days"},
 		{"orders", []string{"-warnings"}, 0, []string{"1 warnings", xpaytest.DemoDenied}, ""},
 		{"orders", []string{"-from", "31/02/2024"}, 2, nil, `date "31/02/2024": no such day`},
 		{"orders", []string{"-from", "2024-02-01"}, 2, nil, "want dd/mm/yyyy"},

@@ -135,13 +135,15 @@ func TestServerClientSharesTheClock(t *testing.T) {
 	require.NoError(t, err, "no KO 5: the timestamps agree")
 }
 
-// The sandbox lists at most 90 days of orders, as XPay does.
-func TestServerRefusesOrderPeriodsOver90Days(t *testing.T) {
+// The sandbox lists at most a year (366 days) of orders, as the client
+// asks: the year Nexi's own samples ask for is served.
+func TestServerRefusesOrderPeriodsOverAYear(t *testing.T) {
 	t.Parallel()
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	t.Cleanup(srv.Close)
 	mac := []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}
-	for period, want := range map[string]int{"01/06/2024 - 29/08/2024": 0, "01/06/2024 - 30/08/2024": xpay.CodeInvalidParameter, "01/01/2024 - 31/12/2024": xpay.CodeInvalidParameter} {
+	for period, want := range map[string]int{"01/06/2024 - 29/08/2024": 0, "01/01/2024 - 31/12/2024": 0, "01/01/2023 - 31/12/2023": 0,
+		"01/06/2024 - 01/06/2025": 0, "01/06/2024 - 02/06/2025": xpay.CodeInvalidParameter, "01/01/2023 - 31/12/2024": xpay.CodeInvalidParameter} {
 		m := raw(t, srv, "ecomm/api/bo/reportOrdini", map[string]any{"codiceTransazione": "", "periodo": period, "canale": "All"}, mac, nil)
 		assert.Equal(t, want, code(m), period)
 	}
