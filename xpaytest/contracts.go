@@ -47,8 +47,7 @@ func (s *Server) addContract(c Contract) error {
 	k := &contract{number: c.Number, taxCode: c.TaxCode, hashPAN: c.HashPAN, cardType: c.CardType,
 		transactionCode: c.TransactionCode, firstPayment: "OK", created: c.CreatedAt.In(s.loc)}
 	k.updated = k.created
-	s.state.contracts[c.Number] = k
-	s.state.contractList = append(s.state.contractList, k)
+	s.addContractToState(k)
 	return nil
 }
 
@@ -71,8 +70,7 @@ func (s *Server) createContract(r *request) (map[string]any, *apiError) {
 	}
 	now := s.now().In(s.loc)
 	k := &contract{number: number, cardType: "VISA", firstPayment: "OK", created: now, updated: now}
-	s.state.contracts[number] = k
-	s.state.contractList = append(s.state.contractList, k)
+	s.addContractToState(k)
 	// The new contract, as MyRent's production client reads it.
 	info := s.contractDetail(k)
 	info["scadenzaCarta"] = "203012"
@@ -215,5 +213,15 @@ func (s *Server) disableContract(r *request) (map[string]any, *apiError) {
 		}
 		k.disabled = true
 		return nil
+	})
+}
+
+// addContractToState holds k, within the Server's bound.
+func (s *Server) addContractToState(k *contract) {
+	s.state.contracts[k.number] = k
+	s.state.contractList = bound(append(s.state.contractList, k), s.maxItems, func(k *contract) {
+		if s.state.contracts[k.number] == k {
+			delete(s.state.contracts, k.number)
+		}
 	})
 }

@@ -30,7 +30,7 @@ func (s *Server) AddToBlacklist(kind xpay.ValueType, value, description string) 
 			return fmt.Errorf("xpaytest: %s %s is blacklisted already", kind, value)
 		}
 	}
-	s.state.blacklist = append(s.state.blacklist, &blackEntry{string(kind), value, description, s.now().In(s.loc)})
+	s.state.blacklist = bound(append(s.state.blacklist, &blackEntry{string(kind), value, description, s.now().In(s.loc)}), s.maxItems, nil)
 	return nil
 }
 
@@ -71,7 +71,7 @@ func (s *Server) addToBlacklist(r *request) (map[string]any, *apiError) {
 	if at >= 0 {
 		return nil, ko(xpay.CodeDuplicate, "%s già in blacklist", value)
 	}
-	s.state.blacklist = append(s.state.blacklist, &blackEntry{kind, value, r.get("descrizione"), s.now().In(s.loc)})
+	s.state.blacklist = bound(append(s.state.blacklist, &blackEntry{kind, value, r.get("descrizione"), s.now().In(s.loc)}), s.maxItems, nil)
 	return nil, nil
 }
 
@@ -134,7 +134,7 @@ func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) error {
 			return fmt.Errorf("xpaytest: the pair %s / %s exists", taxCode, hashPAN)
 		}
 	}
-	s.state.cfpan = append(s.state.cfpan, &cfpanPair{taxCode, hashPAN, expiry, s.now().In(s.loc)})
+	s.state.cfpan = bound(append(s.state.cfpan, &cfpanPair{taxCode, hashPAN, expiry, s.now().In(s.loc)}), s.maxItems, nil)
 	return nil
 }
 

@@ -93,8 +93,8 @@ func (s *Server) deliver(n *notice) {
 	}
 	if !s.notifyAnyHost && !loopbackURL(n.url) {
 		s.mu.Lock()
-		s.notified = append(s.notified, Notification{URL: n.url, Form: n.form,
-			Err: errors.New("not delivered: urlPost is not a loopback address (see WithNotifyAnyHost)")})
+		s.notified = bound(append(s.notified, Notification{URL: n.url, Form: n.form,
+			Err: errors.New("not delivered: urlPost is not a loopback address (see WithNotifyAnyHost)")}), s.maxItems, nil)
 		s.mu.Unlock()
 		return
 	}
@@ -113,7 +113,7 @@ func (s *Server) deliver(n *notice) {
 				resp.Body.Close()
 			}
 			s.mu.Lock()
-			s.notified = append(s.notified, rec)
+			s.notified = bound(append(s.notified, rec), s.maxItems, nil)
 			s.mu.Unlock()
 		}
 	}

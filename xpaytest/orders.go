@@ -28,6 +28,29 @@ type state struct {
 	reports   []*report
 }
 
+// DefaultMaxItems is how many of each kind of thing (orders, links,
+// contracts, blacklist entries, CF/PAN pairs, warnings, reports, recorded
+// requests and notifications) a Server holds unless WithMaxItems says
+// otherwise: past it, the oldest go. With the size caps on what one
+// request may store, it bounds the memory of a Server left running with
+// its public default credentials.
+const DefaultMaxItems = 20_000
+
+// bound keeps list at most max long: when it is over, its oldest tenth
+// goes, each through drop, into a new array, so that the old one is freed.
+func bound[T any](list []T, max int, drop func(T)) []T {
+	if len(list) <= max {
+		return list
+	}
+	n := len(list) - max + max/10
+	if drop != nil {
+		for _, x := range list[:n] {
+			drop(x)
+		}
+	}
+	return append(make([]T, 0, max), list[n:]...)
+}
+
 func newState() state {
 	return state{
 		orders:    map[string]*order{},
@@ -146,7 +169,11 @@ func (s *Server) addOrder(o Order) error {
 	}
 	ord.history = []stateChange{{ord.created, ord.state}}
 	s.state.orders[o.Code] = ord
-	s.state.orderList = append(s.state.orderList, ord)
+	s.state.orderList = bound(append(s.state.orderList, ord), s.maxItems, func(o *order) {
+		if s.state.orders[o.code] == o {
+			delete(s.state.orders, o.code)
+		}
+	})
 	return nil
 }
 
@@ -361,7 +388,7 @@ func (s *Server) AddWarning(transactionCode, message string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.state.warnings = append(s.state.warnings, &warning{transactionCode, s.now().In(s.loc), message})
+	s.state.warnings = bound(append(s.state.warnings, &warning{transactionCode, s.now().In(s.loc), message}), s.maxItems, nil)
 	return nil
 }
 

@@ -88,7 +88,11 @@ func (s *Server) createLink(r *request) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	l := &link{code: code, origin: code, amount: amount, token: newToken(), params: r.objects["parametriAggiuntivi"]}
+	params := r.objects["parametriAggiuntivi"]
+	if size := paramsSize(params); size > MaxLinkParameters {
+		return nil, ko(xpay.CodeInvalidParameter, "parametriAggiuntivi: %d byte, al massimo %d", size, MaxLinkParameters)
+	}
+	l := &link{code: code, origin: code, amount: amount, token: newToken(), params: params}
 	if l.returnURL, e = checkURL(r, "url", true); e != nil {
 		return nil, e
 	}
@@ -103,10 +107,33 @@ func (s *Server) createLink(r *request) (map[string]any, *apiError) {
 	}
 	l.created = s.now()
 	l.expires = l.created.Add(time.Duration(hours) * time.Hour)
-	s.state.links[code] = l
-	s.state.tokens[l.token] = l
-	s.state.linkList = append(s.state.linkList, l)
+	s.holdLink(l)
 	return map[string]any{"payMailUrl": s.linkURL(l)}, nil
+}
+
+// MaxLinkParameters is the most bytes of parametriAggiuntivi (names and
+// values) a link may keep: a Server left running keeps links until they
+// are pushed out by newer ones (see DefaultMaxItems).
+const MaxLinkParameters = 4 << 10
+
+func paramsSize(params map[string]string) int {
+	n := 0
+	for k, v := range params {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// holdLink holds l, within the Server's bound.
+func (s *Server) holdLink(l *link) {
+	s.state.links[l.code] = l
+	s.state.tokens[l.token] = l
+	s.state.linkList = bound(append(s.state.linkList, l), s.maxItems, func(l *link) {
+		if s.state.links[l.code] == l {
+			delete(s.state.links, l.code)
+		}
+		delete(s.state.tokens, l.token)
+	})
 }
 
 // regenerateLink follows XPay's rules: an unused link keeps its URL and
@@ -158,9 +185,7 @@ func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
 	next.created, next.expires = now, now.Add(time.Duration(hours)*time.Hour)
 	l.replaced = true
 	delete(s.state.links, l.code)
-	s.state.links[next.code] = &next
-	s.state.tokens[next.token] = &next
-	s.state.linkList = append(s.state.linkList, &next)
+	s.holdLink(&next)
 	return map[string]any{"payMailUrl": s.linkURL(&next), "codiceTransazione": next.code}, nil
 }
 

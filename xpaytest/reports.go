@@ -31,7 +31,7 @@ func (s *Server) AddReport(name string, processed time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := strconv.Itoa(len(s.state.reports) + 1)
-	s.state.reports = append(s.state.reports, &report{id: id, name: name, processed: processed.In(s.loc)})
+	s.state.reports = bound(append(s.state.reports, &report{id: id, name: name, processed: processed.In(s.loc)}), s.maxItems, nil)
 	return id, nil
 }
 

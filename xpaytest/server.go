@@ -60,6 +60,7 @@ type Server struct {
 	loc      *time.Location
 
 	notifyAnyHost bool // WithNotifyAnyHost
+	maxItems      int  // WithMaxItems
 
 	opSeq atomic.Int64
 	conns atomic.Int64
@@ -87,6 +88,13 @@ type config struct {
 	demo              bool
 	readHeaderTimeout time.Duration
 	notifyAnyHost     bool
+	maxItems          int
+}
+
+// WithMaxItems sets how many of each kind of thing the Server holds
+// before the oldest go (DefaultMaxItems by default); n is at least 10.
+func WithMaxItems(n int) Option {
+	return func(c *config) { c.maxItems = max(n, 10) }
 }
 
 // DefaultReadHeaderTimeout is how long the Server waits for a request's
@@ -155,7 +163,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 }
 
 func start(l net.Listener, opts []Option) *Server {
-	cfg := config{alias: DefaultAlias, secret: DefaultSecret, group: DefaultGroup, now: time.Now, readHeaderTimeout: DefaultReadHeaderTimeout}
+	cfg := config{alias: DefaultAlias, secret: DefaultSecret, group: DefaultGroup, now: time.Now, readHeaderTimeout: DefaultReadHeaderTimeout, maxItems: DefaultMaxItems}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -167,6 +175,7 @@ func start(l net.Listener, opts []Option) *Server {
 		clockSet: cfg.clockSet,
 
 		notifyAnyHost: cfg.notifyAnyHost,
+		maxItems:      cfg.maxItems,
 		loc:           xpay.Rome(), // the zone xpay embeds: the same rules with or without the system's tzdata
 		state:         newState(),
 		faults:        map[string]*Fault{},

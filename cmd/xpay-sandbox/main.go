@@ -42,6 +42,7 @@ func main() {
 	group := flag.String("group", xpaytest.DefaultGroup, "group code (codiceGruppo) the CF/PAN services accept")
 	demo := flag.Bool("demo", true, "seed demo orders, a contract, a blacklist entry, a CF/PAN pair, a warning and a report")
 	notifyAnyHost := flag.Bool("notify-any-host", false, "deliver payment notifications to a urlPost on any host, not only to loopback addresses")
+	maxItems := flag.Int("max-items", xpaytest.DefaultMaxItems, "how many of each kind of thing (orders, links, ...) to hold before the oldest go")
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
 	var injected faults
 	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; kinds: latency=D, processed, status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, times=N)")
@@ -57,7 +58,7 @@ func main() {
 		fail(errors.New("-group must not be empty"))
 	}
 
-	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithGroup(*group), xpaytest.WithReadHeaderTimeout(*headerTimeout)}
+	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithGroup(*group), xpaytest.WithReadHeaderTimeout(*headerTimeout), xpaytest.WithMaxItems(*maxItems)}
 	if *demo {
 		opts = append(opts, xpaytest.WithDemoData())
 	}
