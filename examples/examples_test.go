@@ -378,6 +378,37 @@ func TestSandboxCommand(t *testing.T) {
 	assert.Contains(t, r.stderr, "outcome unknown")
 }
 
+// A client in another language (Python's standard library, no xpay) drives
+// the sandbox command: the control API seeds an order, injects a lost
+// capture, reads the requests log, pays and cancels links, notifies a
+// server of its own, moves the clock and resets; its XPay calls are signed
+// and checked with the README's MAC formulas.
+func TestSandboxControlAPIFromPython(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	require.NoError(t, err, "python3 is needed: .ci/run installs it")
+	cmd := exec.Command(filepath.Join(bin, "xpay-sandbox"), "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	env := map[string]string{}
+	control := ""
+	lines := bufio.NewScanner(stdout)
+	for control == "" && lines.Scan() {
+		if kv, ok := strings.CutPrefix(lines.Text(), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		if v, ok := strings.CutPrefix(lines.Text(), "control API: "); ok {
+			control = v
+		}
+	}
+	require.Equal(t, env["XPAY_BASE_URL"]+xpaytest.ControlPrefix, control, "the command prints the control API")
+	out, err := exec.Command(python, filepath.Join("testdata", "sandbox_client.py"), env["XPAY_BASE_URL"], env["XPAY_ALIAS"], env["XPAY_SECRET"]).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "ok\n", string(out))
+}
+
 // The command closes connections that never finish their headers, after
 // -read-header-timeout. The minute is a hang guard: only the server can
 // end the read.

@@ -16,12 +16,12 @@ type contract struct {
 
 // Contract seeds a contract (a stored card).
 type Contract struct {
-	Number          string // numeroContratto
-	TaxCode         string // codiceFiscale
-	HashPAN         string
-	CardType        string // defaults to VISA
-	TransactionCode string // of the first payment
-	CreatedAt       time.Time
+	Number          string    `json:"number"`  // numeroContratto
+	TaxCode         string    `json:"taxCode"` // codiceFiscale
+	HashPAN         string    `json:"hashPan"`
+	CardType        string    `json:"cardType,omitempty"`        // defaults to VISA
+	TransactionCode string    `json:"transactionCode,omitempty"` // of the first payment
+	CreatedAt       time.Time `json:"createdAt,omitzero"`
 }
 
 // AddContract seeds a contract, enabled.

@@ -233,3 +233,60 @@ func TestNotificationsGoOnlyToLoopback(t *testing.T) {
 	assert.ErrorContains(t, got[0].Err, "not a loopback address")
 	assert.Zero(t, got[0].Status)
 }
+
+// Notification faults are written as text too, for the command line and
+// the control API: one misbehaviour each.
+func TestParseNotificationFault(t *testing.T) {
+	t.Parallel()
+	f, err := xpaytest.ParseNotificationFault("twice,delay=2s,times=1")
+	require.NoError(t, err)
+	assert.Equal(t, xpaytest.NotificationFault{Twice: true, Delay: 2 * time.Second, Times: 1}, f)
+	for in, msg := range map[string]string{
+		"drop,twice":  "misbehaves in one way",
+		"bogus":       "bogus is not a notification fault kind",
+		"drop=1":      "drop takes no value",
+		"delay":       "delay needs a value",
+		"times=often": "times has a bad value",
+	} {
+		_, err := xpaytest.ParseNotificationFault(in)
+		assert.ErrorContains(t, err, msg, in)
+	}
+	srv := xpaytest.NewServer()
+	t.Cleanup(srv.Close)
+	require.NoError(t, srv.InjectFaultText("Notification:drop,times=1"))
+	require.NoError(t, srv.InjectFaultText("Capture:reset,times=1"))
+	assert.ErrorContains(t, srv.InjectFaultText("Notification:drop,twice"), "one way")
+	assert.ErrorContains(t, srv.InjectFaultText("Capture:reset,wrongmac"), "one way")
+}
+
+// MoveClock moves what the Server dates and expires by, not the
+// timeStamps that clients check: a link expires, and calls keep working.
+// Reset forgets it all, and a demo Server is seeded again.
+func TestMoveClockAndReset(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	ctx := context.Background()
+	_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-CLOCK-1", Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
+	require.NoError(t, err)
+	srv.MoveClock(2 * time.Hour)
+	_, err = srv.PayLink("PBL-CLOCK-1", true)
+	assert.ErrorContains(t, err, "expired")
+	_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoCaptured})
+	require.NoError(t, err, "the answers' timeStamps are fresh: the client's clock did not move")
+	require.NotEmpty(t, srv.Received())
+	assert.Equal(t, "GetOrder", srv.Received()[len(srv.Received())-1].Operation)
+
+	require.NoError(t, srv.Reset())
+	assert.Empty(t, srv.Received())
+	_, err = c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-CLOCK-1", TimeoutHours: 1})
+	var apiErr *xpay.APIError
+	require.ErrorAs(t, err, &apiErr, "the link is gone")
+	_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoCaptured})
+	require.NoError(t, err, "the demo data is back")
+	_, err = c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-CLOCK-2", Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
+	require.NoError(t, err)
+	_, err = srv.PayLink("PBL-CLOCK-2", true)
+	require.NoError(t, err, "the clock is back where it started")
+}

@@ -109,16 +109,18 @@ type orderOp struct {
 
 // Order seeds an order, as if a customer had paid.
 type Order struct {
-	Code   string      // codiceTransazione, 2 to 30 characters
-	Amount xpay.Amount // authorized amount, in cents
+	Code   string      `json:"code"`   // codiceTransazione, 2 to 30 characters
+	Amount xpay.Amount `json:"amount"` // authorized amount, in cents
 	// State is OrderStateAuthorized (the default), OrderStateDenied,
 	// OrderStateNotCreated or OrderStateCaptured (captured in full).
-	State xpay.OrderState
+	State xpay.OrderState `json:"state,omitempty"`
 	// CreatedAt defaults to the Server's clock.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 	// Brand defaults to VISA; PayPal orders are on the PayPal channel.
-	Brand                      string
-	FirstName, LastName, Email string
+	Brand     string `json:"brand,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Email     string `json:"email,omitempty"`
 }
 
 // AddOrder seeds an order. Capture, Refund, GetOrder and ListOrders then

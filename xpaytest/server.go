@@ -55,12 +55,15 @@ type Server struct {
 	alias, secret, group string
 
 	http     *httptest.Server
-	now      func() time.Time
-	clockSet bool // WithClock was given
+	now      func() time.Time // the Server's clock: base, moved by MoveClock
+	base     func() time.Time // WithClock's, or time.Now: the clock of envelopes
+	clockSet bool             // WithClock was given
+	offset   atomic.Int64     // how far MoveClock moved the clock, in nanoseconds
 	loc      *time.Location
 
 	notifyAnyHost bool // WithNotifyAnyHost
 	maxItems      int  // WithMaxItems
+	demo          bool // WithDemoData: Reset seeds again
 
 	opSeq atomic.Int64
 	conns atomic.Int64
@@ -71,6 +74,7 @@ type Server struct {
 	counts      map[string]int
 	notifyFault *NotificationFault
 	notified    []Notification
+	received    []*Received
 
 	pending   sync.WaitGroup // delayed notifications
 	closed    chan struct{}
@@ -89,6 +93,16 @@ type config struct {
 	readHeaderTimeout time.Duration
 	notifyAnyHost     bool
 	maxItems          int
+	control           bool
+}
+
+// WithControlAPI serves the control API beside the XPay routes, under
+// /_sandbox/, so that tests in any language can seed state, inject
+// faults, pay links, move the clock and read what happened over HTTP (see
+// ControlPrefix). Anyone who reaches the Server can use it: cmd/xpay-sandbox
+// serves it on loopback.
+func WithControlAPI() Option {
+	return func(c *config) { c.control = true }
 }
 
 // WithMaxItems sets how many of each kind of thing the Server holds
@@ -132,7 +146,7 @@ func WithCredentials(alias, secret string) Option {
 
 // WithClock replaces time.Now for the Server's timestamps, link expiry
 // and request freshness checks, and for the Client that Server.Client
-// returns.
+// returns. MoveClock moves the Server's clock from it.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now, c.clockSet = now, true }
 }
@@ -171,8 +185,9 @@ func start(l net.Listener, opts []Option) *Server {
 		alias:    cfg.alias,
 		secret:   cfg.secret,
 		group:    cfg.group,
-		now:      cfg.now,
+		base:     cfg.now,
 		clockSet: cfg.clockSet,
+		demo:     cfg.demo,
 
 		notifyAnyHost: cfg.notifyAnyHost,
 		maxItems:      cfg.maxItems,
@@ -182,9 +197,13 @@ func start(l net.Listener, opts []Option) *Server {
 		counts:        map[string]int{},
 		closed:        make(chan struct{}),
 	}
+	s.now = func() time.Time { return s.base().Add(time.Duration(s.offset.Load())) }
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		mux.Handle("/"+rt.path, s.api(rt))
+	}
+	if cfg.control {
+		s.controlRoutes(mux)
 	}
 	mux.HandleFunc("/paybylink/", s.payPage)
 	mux.HandleFunc("/{$}", s.index)
@@ -239,7 +258,7 @@ func (s *Server) Group() string { return s.group }
 func (s *Server) Client(opts ...xpay.Option) *xpay.Client {
 	base := []xpay.Option{xpay.WithBaseURL(s.URL)}
 	if s.clockSet {
-		base = append(base, xpay.WithClock(s.now))
+		base = append(base, xpay.WithClock(s.base))
 	}
 	c, err := xpay.NewClient(s.alias, s.secret, append(base, opts...)...)
 	if err != nil {
@@ -322,7 +341,7 @@ type answer struct {
 // envelope returns a signed answer: OK with payload, or KO.
 func (s *Server) envelope(payload map[string]any, e *apiError) *answer {
 	id := strconv.FormatInt(90000000+s.opSeq.Add(1), 10)
-	body := map[string]any{"idOperazione": id, "timeStamp": s.now().UnixMilli()}
+	body := map[string]any{"idOperazione": id, "timeStamp": s.base().UnixMilli()}
 	if e != nil {
 		body["esito"] = "KO"
 		body["errore"] = map[string]any{"codice": e.code, "messaggio": e.message()}
@@ -377,6 +396,13 @@ func (s *Server) api(rt *route) http.Handler {
 		// connection, so that r.Context() ends when the client hangs up
 		// and a latency below does not outlive it.
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		rec := &recorder{ResponseWriter: w}
+		w = rec
+		request := raw
+		if r.Method == http.MethodGet {
+			request = []byte(r.URL.RawQuery)
+		}
+		defer s.arrived(rt, request, rec)()
 		if err != nil {
 			s.envelope(nil, ko(xpay.CodeMACNotComputable, "il corpo non è leggibile: %v", err)).write(w)
 			return
@@ -437,7 +463,7 @@ func (s *Server) serve(rt *route, r *http.Request) *answer {
 	if err != nil {
 		return s.envelope(nil, ko(xpay.CodeInvalidParameter, "timeStamp"))
 	}
-	if age := s.now().Sub(time.UnixMilli(ts)); age > 5*time.Minute || age < -5*time.Minute {
+	if age := s.base().Sub(time.UnixMilli(ts)); age > 5*time.Minute || age < -5*time.Minute {
 		return s.envelope(nil, ko(xpay.CodeTimestampExpired, ""))
 	}
 	s.mu.Lock()

@@ -4,9 +4,13 @@
 //	go run ./cmd/xpay-sandbox -addr 127.0.0.1:8080
 //	go run ./cmd/xpay-sandbox -fault Capture:reset,processed,times=1 -fault GetOrder:latency=2s
 //
-// It prints the base URL, alias and secret key to use, and serves until
-// interrupted. Each -fault makes an operation misbehave as
-// xpaytest.ParseFault reads it.
+// It prints the base URL, alias, secret key and CF/PAN group to use, and
+// serves until interrupted. Each -fault makes an operation misbehave as
+// xpaytest.ParseFault reads it, or the payment notifications as
+// "Notification:KIND,..." (xpaytest.ParseNotificationFault). The control
+// API (xpaytest.ControlPrefix: seed state, inject faults, pay links, move
+// the clock, read the requests and notifications, reset) is served under
+// /_sandbox/ unless -control=false.
 package main
 
 import (
@@ -28,7 +32,13 @@ type faults []string
 func (f *faults) String() string { return strings.Join(*f, " ") }
 
 func (f *faults) Set(s string) error {
-	if _, _, err := xpaytest.ParseFault(s); err != nil {
+	var err error
+	if kinds, ok := strings.CutPrefix(s, "Notification:"); ok {
+		_, err = xpaytest.ParseNotificationFault(kinds)
+	} else {
+		_, _, err = xpaytest.ParseFault(s)
+	}
+	if err != nil {
 		return errors.New(strings.TrimPrefix(err.Error(), "xpaytest: "))
 	}
 	*f = append(*f, s)
@@ -42,10 +52,11 @@ func main() {
 	group := flag.String("group", xpaytest.DefaultGroup, "group code (codiceGruppo) the CF/PAN services accept")
 	demo := flag.Bool("demo", true, "seed demo orders, a contract, a blacklist entry, a CF/PAN pair, a warning and a report")
 	notifyAnyHost := flag.Bool("notify-any-host", false, "deliver payment notifications to a urlPost on any host, not only to loopback addresses")
+	control := flag.Bool("control", true, "serve the control API under "+xpaytest.ControlPrefix)
 	maxItems := flag.Int("max-items", xpaytest.DefaultMaxItems, "how many of each kind of thing (orders, links, ...) to hold before the oldest go")
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
 	var injected faults
-	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; kinds: latency=D, processed, status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, times=N)")
+	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; one of status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, with latency=D, processed, times=N); or the notifications, as Notification:KIND,... (one of drop, twice, wrongmac, with delay=D, times=N)")
 	flag.Parse()
 	switch {
 	case flag.NArg() > 0:
@@ -65,17 +76,23 @@ func main() {
 	if *notifyAnyHost {
 		opts = append(opts, xpaytest.WithNotifyAnyHost())
 	}
+	if *control {
+		opts = append(opts, xpaytest.WithControlAPI())
+	}
 	srv, err := xpaytest.Listen(*addr, opts...)
 	if err != nil {
 		fail(err)
 	}
 	for _, s := range injected {
-		op, f, _ := xpaytest.ParseFault(s) // checked by the flag
-		srv.InjectFault(op, f)
+		_ = srv.InjectFaultText(s) // checked by the flag
 	}
 	fmt.Printf("XPay sandbox listening on %s\n\n", srv.URL)
 	fmt.Printf("export XPAY_BASE_URL=%s\nexport XPAY_ALIAS=%s\nexport XPAY_SECRET=%s\n", srv.URL, srv.Alias(), srv.Secret())
-	fmt.Printf("CF/PAN group code (codiceGruppo): %s\n\n", srv.Group())
+	fmt.Printf("CF/PAN group code (codiceGruppo): %s\n", srv.Group())
+	if *control {
+		fmt.Printf("control API: %s%s\n", srv.URL, xpaytest.ControlPrefix)
+	}
+	fmt.Println()
 	if *demo {
 		fmt.Printf("demo orders: %s (authorized), %s (captured), %s (denied); contract %s\n",
 			xpaytest.DemoAuthorized, xpaytest.DemoCaptured, xpaytest.DemoDenied, xpaytest.DemoContract)

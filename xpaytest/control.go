@@ -1,0 +1,403 @@
+package xpaytest
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xpaygo/xpay"
+)
+
+// ControlPrefix is the path under which WithControlAPI serves the control
+// API: JSON over HTTP, for tests in any language. Every call answers
+// JSON; a refused one answers 400 (or 404 for an unknown link) with
+// {"error": "..."} saying why.
+//
+//	GET    /_sandbox/                    the Server: baseUrl, alias, group, operations, now
+//	POST   /_sandbox/orders              seed an order: Order's fields, as named in its json tags
+//	POST   /_sandbox/contracts           seed a contract (Contract)
+//	POST   /_sandbox/blacklist           seed an entry: {"type", "value", "description"}
+//	POST   /_sandbox/cfpan               seed a pair: {"taxCode", "hashPan", "expiry"}
+//	POST   /_sandbox/warnings            seed a warning: {"transactionCode", "message"}
+//	POST   /_sandbox/reports             seed a report: {"name", "processed"} → {"idReport"}
+//	POST   /_sandbox/faults              inject {"fault": "Capture:reset,processed,times=1"} (ParseFault),
+//	                                     or {"fault": "Notification:twice,times=1"} (ParseNotificationFault)
+//	DELETE /_sandbox/faults              clear every fault
+//	GET    /_sandbox/requests            the requests that arrived, with the answers they got (Received);
+//	                                     ?operation=Capture keeps one operation's
+//	GET    /_sandbox/notifications       the notifications delivered, with the merchant's answers
+//	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} → {"returnUrl"}
+//	POST   /_sandbox/links/{code}/cancel the customer cancels: → {"backUrl"}
+//	POST   /_sandbox/clock               move the clock: {"advance": "2h"} → {"now"}
+//	POST   /_sandbox/reset               forget everything (the demo data comes back if the Server had it)
+const ControlPrefix = "/_sandbox/"
+
+// Received is a request that reached an XPay route, and what it got.
+type Received struct {
+	Operation string    `json:"operation"` // the xpay.Client method, e.g. "Capture"
+	At        time.Time `json:"at"`
+	Request   string    `json:"request"` // the body (the query of a GET), at most 4 KiB
+	Status    int       `json:"status"`  // the HTTP status answered; 0 when the connection was cut (or the answer is on its way)
+	Answer    string    `json:"answer"`  // the answer's body, at most 4 KiB
+}
+
+// receivedCap is how much of a request and of its answer Received keeps.
+const receivedCap = 4 << 10
+
+// Received returns the requests that have reached the XPay routes, oldest
+// first (at most the Server's WithMaxItems of them).
+func (s *Server) Received() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := make([]Received, len(s.received))
+	for i, r := range s.received {
+		list[i] = *r
+	}
+	return list
+}
+
+// recorder keeps the status and the start of an answer, for Received.
+type recorder struct {
+	http.ResponseWriter
+	status   int
+	body     []byte
+	hijacked bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.body = append(r.body, b[:min(len(b), receivedCap-len(r.body))]...)
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Flush() { _ = http.NewResponseController(r.ResponseWriter).Flush() }
+
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r.hijacked = true
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
+
+// arrived records a request as it reaches an XPay route, before anything
+// is answered (a fault may cut the connection), and returns the function
+// that records the answer.
+func (s *Server) arrived(rt *route, request []byte, rec *recorder) (answered func()) {
+	r := &Received{Operation: rt.method, At: s.base(), Request: string(request[:min(len(request), receivedCap)])}
+	s.mu.Lock()
+	s.received = bound(append(s.received, r), s.maxItems, nil)
+	s.mu.Unlock()
+	return func() {
+		if rec.hijacked {
+			return // cut: no status
+		}
+		s.mu.Lock()
+		r.Status, r.Answer = rec.status, string(rec.body)
+		s.mu.Unlock()
+	}
+}
+
+// MoveClock moves the Server's clock by d: links expire, dates are
+// written and reports are scoped by it. The timeStamps of answers, and the
+// freshness check of requests, stay on the clock the Server started with,
+// so that clients keep working.
+func (s *Server) MoveClock(d time.Duration) { s.offset.Add(int64(d)) }
+
+// Reset forgets every order, link, contract, entry, pair, warning and
+// report, every fault, count, recorded request and notification, and
+// where MoveClock moved the clock; a Server started WithDemoData is
+// seeded again.
+func (s *Server) Reset() error {
+	s.mu.Lock()
+	s.state = newState()
+	clear(s.faults)
+	clear(s.counts)
+	s.notifyFault = nil
+	s.notified, s.received = nil, nil
+	s.offset.Store(0)
+	s.mu.Unlock()
+	if s.demo {
+		return s.Seed()
+	}
+	return nil
+}
+
+// ParseNotificationFault reads a notification fault written as
+// KIND[=VALUE],..., as ParseFault reads an operation's: drop, twice,
+// wrongmac, delay=DURATION and times=N. Drop, Twice and WrongMAC are one
+// misbehaviour each; Delay may go with any.
+func ParseNotificationFault(s string) (NotificationFault, error) {
+	var f NotificationFault
+	fail := func(format string, args ...any) (NotificationFault, error) {
+		return NotificationFault{}, fmt.Errorf("xpaytest: notification fault %q: %s", s, fmt.Sprintf(format, args...))
+	}
+	kinds := 0
+	for _, kv := range strings.Split(s, ",") {
+		k, v, hasValue := strings.Cut(kv, "=")
+		flag := map[string]*bool{"drop": &f.Drop, "twice": &f.Twice, "wrongmac": &f.WrongMAC}[strings.ToLower(k)]
+		switch lk := strings.ToLower(k); {
+		case flag != nil && hasValue:
+			return fail("%s takes no value", k)
+		case flag != nil:
+			*flag = true
+			kinds++
+		case lk == "delay" || lk == "times":
+			if !hasValue {
+				return fail("%s needs a value, as %s=...", k, k)
+			}
+			var err error
+			if lk == "delay" {
+				f.Delay, err = time.ParseDuration(v)
+			} else {
+				f.Times, err = strconv.Atoi(v)
+			}
+			if err != nil {
+				return fail("%s has a bad value: %v", k, err)
+			}
+		default:
+			return fail("%s is not a notification fault kind: want drop, twice, wrongmac, delay=D or times=N", k)
+		}
+	}
+	if kinds > 1 {
+		return fail("a fault misbehaves in one way: drop, twice or wrongmac")
+	}
+	return f, nil
+}
+
+// notificationFaultPrefix is how ParseFault's text names notification
+// faults, where an operation would stand: "Notification:twice".
+const notificationFaultPrefix = "Notification:"
+
+// injectText injects a fault written as text: "Notification:..." or an
+// operation's.
+func (s *Server) injectText(text string) error {
+	if kinds, ok := strings.CutPrefix(text, notificationFaultPrefix); ok {
+		f, err := ParseNotificationFault(kinds)
+		if err != nil {
+			return err
+		}
+		s.InjectNotificationFault(f)
+		return nil
+	}
+	op, f, err := ParseFault(text)
+	if err != nil {
+		return err
+	}
+	s.InjectFault(op, f)
+	return nil
+}
+
+// InjectFaultText injects a fault written as text, as cmd/xpay-sandbox's
+// -fault and the control API take it: "Capture:reset,processed,times=1"
+// (ParseFault), or "Notification:twice,times=1" (ParseNotificationFault).
+func (s *Server) InjectFaultText(text string) error { return s.injectText(text) }
+
+// controlRoutes serves the control API on mux.
+func (s *Server) controlRoutes(mux *http.ServeMux) {
+	type entry struct {
+		Type        xpay.ValueType `json:"type"`
+		Value       string         `json:"value"`
+		Description string         `json:"description"`
+	}
+	type pair struct {
+		TaxCode string `json:"taxCode"`
+		HashPAN string `json:"hashPan"`
+		Expiry  string `json:"expiry"`
+	}
+	type warn struct {
+		TransactionCode string `json:"transactionCode"`
+		Message         string `json:"message"`
+	}
+	type rep struct {
+		Name      string    `json:"name"`
+		Processed time.Time `json:"processed"`
+	}
+	handle := func(pattern string, f func(r *http.Request) (any, error)) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+			out, err := f(r)
+			w.Header().Set("Content-Type", "application/json")
+			status := http.StatusOK
+			var nf notFound
+			switch {
+			case errors.As(err, &nf):
+				status, out = http.StatusNotFound, map[string]string{"error": err.Error()}
+			case err != nil:
+				status, out = http.StatusBadRequest, map[string]string{"error": err.Error()}
+			case out == nil:
+				out = struct{}{}
+			}
+			w.WriteHeader(status)
+			enc := json.NewEncoder(w)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(out)
+		})
+	}
+	p := strings.TrimSuffix(ControlPrefix, "/")
+	handle("GET "+p+"/{$}", func(*http.Request) (any, error) {
+		return map[string]any{"baseUrl": s.URL, "alias": s.alias, "group": s.group, "operations": Operations(), "now": s.now()}, nil
+	})
+	handle("POST "+p+"/orders", func(r *http.Request) (any, error) {
+		var o Order
+		if err := decode(r.Body, &o); err != nil {
+			return nil, err
+		}
+		return nil, s.AddOrder(o)
+	})
+	handle("POST "+p+"/contracts", func(r *http.Request) (any, error) {
+		var c Contract
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		return nil, s.AddContract(c)
+	})
+	handle("POST "+p+"/blacklist", func(r *http.Request) (any, error) {
+		var e entry
+		if err := decode(r.Body, &e); err != nil {
+			return nil, err
+		}
+		return nil, s.AddToBlacklist(e.Type, e.Value, e.Description)
+	})
+	handle("POST "+p+"/cfpan", func(r *http.Request) (any, error) {
+		var c pair
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		return nil, s.AddCFPAN(c.TaxCode, c.HashPAN, c.Expiry)
+	})
+	handle("POST "+p+"/warnings", func(r *http.Request) (any, error) {
+		var c warn
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		return nil, s.AddWarning(c.TransactionCode, c.Message)
+	})
+	handle("POST "+p+"/reports", func(r *http.Request) (any, error) {
+		var c rep
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		id, err := s.AddReport(c.Name, c.Processed)
+		return map[string]string{"idReport": id}, err
+	})
+	handle("POST "+p+"/faults", func(r *http.Request) (any, error) {
+		var c struct {
+			Fault string `json:"fault"`
+		}
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		return nil, s.injectText(c.Fault)
+	})
+	handle("DELETE "+p+"/faults", func(*http.Request) (any, error) {
+		s.ClearFaults()
+		return nil, nil
+	})
+	handle("GET "+p+"/requests", func(r *http.Request) (any, error) {
+		op := r.URL.Query().Get("operation")
+		if op != "" && findRoute(op) == nil {
+			return nil, fmt.Errorf("unknown operation %q; want one of %s", op, strings.Join(Operations(), ", "))
+		}
+		list := []Received{}
+		for _, rec := range s.Received() {
+			if op == "" || findRoute(op).method == rec.Operation {
+				list = append(list, rec)
+			}
+		}
+		return list, nil
+	})
+	handle("GET "+p+"/notifications", func(*http.Request) (any, error) {
+		type view struct {
+			URL    string              `json:"url"`
+			Form   map[string][]string `json:"form"`
+			Status int                 `json:"status"`
+			Error  string              `json:"error,omitempty"`
+		}
+		list := []view{}
+		for _, n := range s.Notifications() {
+			v := view{URL: n.URL, Form: n.Form, Status: n.Status}
+			if n.Err != nil {
+				v.Error = n.Err.Error()
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	})
+	handle("POST "+p+"/links/{code}/pay", func(r *http.Request) (any, error) {
+		var c struct {
+			Approve bool `json:"approve"`
+		}
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		if err := s.knownLink(r.PathValue("code")); err != nil {
+			return nil, err
+		}
+		u, err := s.PayLink(r.PathValue("code"), c.Approve)
+		return map[string]string{"returnUrl": u}, err
+	})
+	handle("POST "+p+"/links/{code}/cancel", func(r *http.Request) (any, error) {
+		if err := s.knownLink(r.PathValue("code")); err != nil {
+			return nil, err
+		}
+		u, err := s.CancelLink(r.PathValue("code"))
+		return map[string]string{"backUrl": u}, err
+	})
+	handle("POST "+p+"/clock", func(r *http.Request) (any, error) {
+		var c struct {
+			Advance string `json:"advance"`
+		}
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		d, err := time.ParseDuration(c.Advance)
+		if err != nil {
+			return nil, fmt.Errorf("advance: a duration, as \"90m\" or \"-1h\": %w", err)
+		}
+		s.MoveClock(d)
+		return map[string]any{"now": s.now()}, nil
+	})
+	handle("POST "+p+"/reset", func(*http.Request) (any, error) {
+		return nil, s.Reset()
+	})
+	handle(p+"/", func(r *http.Request) (any, error) {
+		return nil, notFound{fmt.Errorf("no control call %s %s: see GET %s", r.Method, r.URL.Path, ControlPrefix)}
+	})
+}
+
+// notFound is a control call's error that answers 404.
+type notFound struct{ error }
+
+func (s *Server) knownLink(code string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state.links[code] == nil {
+		return notFound{fmt.Errorf("no link with code %s", code)}
+	}
+	return nil
+}
+
+// decode reads a control call's JSON body into v, refusing keys v does
+// not have, so that a misspelt field is an error instead of a zero.
+func decode(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && err != io.EOF {
+		return fmt.Errorf("body: %w", err)
+	}
+	return nil
+}
