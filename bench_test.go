@@ -206,7 +206,7 @@ func BenchmarkLoopback(b *testing.B) {
 					defer hc.CloseIdleConnections()
 					fields := [][2]string{{"codiceTransazione", xpaytest.DemoCaptured}}
 					call = func() error {
-						_, err := baseline(hc, srv.URL+"/ecomm/api/bo/situazioneOrdine", srv.Alias(), srv.Secret(), fields)
+						_, err := baseline(hc, srv.URL+"/ecomm/api/bo/situazioneOrdine", xpaytest.DefaultAlias, xpaytest.DefaultSecret, fields)
 						return err
 					}
 				}
