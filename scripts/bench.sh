@@ -30,6 +30,7 @@ benchfiles="bench_test.go bench_cpu_unix_test.go bench_cpu_other_test.go bench_j
 
 echo "building the benchmarks..." >&2
 go test -c -o "$work/cur.test" .
+go test -c -o "$work/sandbox.test" ./xpaytest
 if GOEXPERIMENT=jsonv2 go test -c -tags jsontext -o "$work/jsontext.test" . 2> "$work/jsontext.err"; then
 	jsontext=1
 else
@@ -58,13 +59,14 @@ for round in $(seq "$rounds"); do
 		run "$work/$side.test" "$work/$side.txt" 'BenchmarkLoopback' -test.benchtime 3s
 		run "$work/$side.test" "$work/$side.txt" 'BenchmarkListOrders100k' -test.benchtime 3x
 	done
+	run "$work/sandbox.test" "$work/sandbox.txt" 'BenchmarkLookup|BenchmarkThroughput' -test.benchtime 2000x
 	if [ "$jsontext" = 1 ]; then
 		run "$work/jsontext.test" "$work/jsontext.txt" 'BenchmarkListOrders100k/stream/(xpay|jsontext)' -test.benchtime 3x
 	fi
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
-args=(-bench "$work/cur.txt" -rounds "$rounds")
+args=(-bench "$work/cur.txt" -sandbox "$work/sandbox.txt" -rounds "$rounds")
 [ "$jsontext" = 1 ] && args+=(-jsontext "$work/jsontext.txt")
 [ -n "${BASE:-}" ] && args+=(-base "$work/base.txt" -base-name "$(git rev-parse --short "$BASE")")
 go run ./scripts/benchreport "${args[@]}" \

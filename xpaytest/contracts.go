@@ -72,9 +72,10 @@ func (s *Server) createContract(r *request) (map[string]any, *apiError) {
 	k := &contract{number: number, cardType: "VISA", firstPayment: "OK", created: now, updated: now}
 	s.addContractToState(k)
 	// The new contract, as MyRent's production client reads it.
-	info := s.contractDetail(k)
-	info["scadenzaCarta"] = "203012"
-	return map[string]any{"infoContratto": info}, nil
+	return map[string]any{"infoContratto": struct {
+		contractDetailJSON
+		CardExpiry string `json:"scadenzaCarta"`
+	}{s.contractDetail(k), "203012"}}, nil
 }
 
 // findContracts applies the filter every contract query shares.
@@ -86,7 +87,17 @@ func (s *Server) findContracts(r *request) ([]*contract, *apiError) {
 	}
 	number, taxCode := r.get("numeroContratto"), r.get("codiceFiscale")
 	var found []*contract
-	for _, k := range s.state.contractList {
+	candidates := s.state.contractList
+	switch {
+	case number != "":
+		candidates = nil
+		if k := s.state.contracts[number]; k != nil {
+			candidates = []*contract{k}
+		}
+	case taxCode != "":
+		candidates = s.state.contractsByTax[taxCode]
+	}
+	for _, k := range candidates {
 		if !k.deleted && (number == "" || k.number == number) && (taxCode == "" || k.taxCode == taxCode) && inRange(k.created, from, to) {
 			found = append(found, k)
 		}
@@ -94,7 +105,7 @@ func (s *Server) findContracts(r *request) ([]*contract, *apiError) {
 	return found, nil
 }
 
-func (s *Server) contractList(r *request, item func(*contract) map[string]any) (map[string]any, *apiError) {
+func contractList[T any](s *Server, r *request, item func(*contract) T) (map[string]any, *apiError) {
 	found, e := s.findContracts(r)
 	if e != nil {
 		return nil, e
@@ -102,27 +113,46 @@ func (s *Server) contractList(r *request, item func(*contract) map[string]any) (
 	if len(found) == 0 {
 		return nil, ko(xpay.CodeNotFound, "")
 	}
-	list := make([]any, len(found))
+	list := make([]T, len(found))
 	for i, k := range found {
 		list[i] = item(k)
 	}
 	return map[string]any{"contratti": list}, nil
 }
 
-func (s *Server) contractSummary(k *contract) map[string]any {
-	return map[string]any{"numeroMerchant": MerchantNumber, "codiceGruppo": s.group, "numeroContratto": k.number}
+// Contracts as the answers carry them.
+type (
+	contractJSON struct {
+		MerchantNumber string `json:"numeroMerchant"`
+		Group          string `json:"codiceGruppo"`
+		Number         string `json:"numeroContratto"`
+	}
+	contractDetailJSON struct {
+		contractJSON
+		TaxCode         string `json:"codiceFiscale"`
+		HashPAN         string `json:"hashPan"`
+		CardType        string `json:"tipoCarta"`
+		TransactionCode string `json:"codiceTransazione"`
+		FirstPayment    string `json:"statoPrimoPag"`
+		Activated       string `json:"dataAttivazione"`
+	}
+	contractStatusJSON struct {
+		contractDetailJSON
+		Updated string `json:"dataAggiornamento"`
+		State   string `json:"statoAggiornamento"`
+	}
+)
+
+func (s *Server) contractSummary(k *contract) contractJSON {
+	return contractJSON{MerchantNumber, s.group, k.number}
 }
 
-func (s *Server) contractDetail(k *contract) map[string]any {
-	m := s.contractSummary(k)
-	m["codiceFiscale"], m["hashPan"], m["tipoCarta"] = k.taxCode, k.hashPAN, k.cardType
-	m["codiceTransazione"], m["statoPrimoPag"] = k.transactionCode, k.firstPayment
-	m["dataAttivazione"] = k.created.Format(layoutDateTime)
-	return m
+func (s *Server) contractDetail(k *contract) contractDetailJSON {
+	return contractDetailJSON{s.contractSummary(k), k.taxCode, k.hashPAN, k.cardType, k.transactionCode, k.firstPayment, k.created.Format(layoutDateTime)}
 }
 
 func (s *Server) queryContracts(r *request) (map[string]any, *apiError) {
-	return s.contractList(r, s.contractSummary)
+	return contractList(s, r, s.contractSummary)
 }
 
 // contractDetails answers an unknown contract number with error 8.
@@ -130,7 +160,7 @@ func (s *Server) contractDetails(r *request) (map[string]any, *apiError) {
 	if n := r.get("numeroContratto"); n != "" && s.liveContract(n) == nil {
 		return nil, ko(xpay.CodeInvalidContract, "%s", n)
 	}
-	return s.contractList(r, s.contractDetail)
+	return contractList(s, r, s.contractDetail)
 }
 
 func (s *Server) contractStatus(r *request) (map[string]any, *apiError) {
@@ -144,13 +174,11 @@ func (s *Server) contractStatus(r *request) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	var list []any
+	var list []contractStatusJSON
 	for _, k := range found {
 		state := k.state()
 		if inRange(k.updated, from, to) && (want == "" || want == state) {
-			m := s.contractDetail(k)
-			m["dataAggiornamento"], m["statoAggiornamento"] = k.updated.Format(layoutDateTime), state
-			list = append(list, m)
+			list = append(list, contractStatusJSON{s.contractDetail(k), k.updated.Format(layoutDateTime), state})
 		}
 	}
 	if len(list) == 0 {
@@ -219,9 +247,13 @@ func (s *Server) disableContract(r *request) (map[string]any, *apiError) {
 // addContractToState holds k, within the Server's bound.
 func (s *Server) addContractToState(k *contract) {
 	s.state.contracts[k.number] = k
+	s.state.contractsByTax[k.taxCode] = append(s.state.contractsByTax[k.taxCode], k)
 	s.state.contractList = bound(append(s.state.contractList, k), s.maxItems, func(k *contract) {
 		if s.state.contracts[k.number] == k {
 			delete(s.state.contracts, k.number)
+		}
+		if s.state.contractsByTax[k.taxCode] = without(s.state.contractsByTax[k.taxCode], k); len(s.state.contractsByTax[k.taxCode]) == 0 {
+			delete(s.state.contractsByTax, k.taxCode)
 		}
 	})
 }

@@ -25,13 +25,28 @@ func (s *Server) AddToBlacklist(kind xpay.ValueType, value, description string) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, b := range s.state.blacklist {
-		if b.kind == string(kind) && b.value == value {
-			return fmt.Errorf("xpaytest: %s %s is blacklisted already", kind, value)
-		}
+	if s.state.blackByKey[blackKey(string(kind), value)] != nil {
+		return fmt.Errorf("xpaytest: %s %s is blacklisted already", kind, value)
 	}
-	s.state.blacklist = bound(append(s.state.blacklist, &blackEntry{string(kind), value, description, s.now().In(s.loc)}), s.maxItems, nil)
+	s.blacklist(&blackEntry{string(kind), value, description, s.now().In(s.loc)})
 	return nil
+}
+
+// blackKey is the key of an entry in blackByKey.
+func blackKey(kind, value string) string { return kind + "\x00" + value }
+
+// blacklist holds b, within the Server's bound.
+func (s *Server) blacklist(b *blackEntry) {
+	s.state.blackByKey[blackKey(b.kind, b.value)] = b
+	s.state.blacklist = bound(append(s.state.blacklist, b), s.maxItems, func(b *blackEntry) {
+		delete(s.state.blackByKey, blackKey(b.kind, b.value))
+	})
+}
+
+// unblacklist forgets b.
+func (s *Server) unblacklist(b *blackEntry) {
+	delete(s.state.blackByKey, blackKey(b.kind, b.value))
+	s.state.blacklist = without(s.state.blacklist, b)
 }
 
 func (s *Server) blackKind(r *request) (string, *apiError) {
@@ -43,59 +58,62 @@ func (s *Server) blackKind(r *request) (string, *apiError) {
 }
 
 // blackTarget reads tipo and valore, and finds the entry if there is one.
-func (s *Server) blackTarget(r *request) (kind, value string, at int, e *apiError) {
+func (s *Server) blackTarget(r *request) (kind, value string, b *blackEntry, e *apiError) {
 	if kind, e = s.blackKind(r); e != nil {
-		return "", "", -1, e
+		return "", "", nil, e
 	}
 	if value, e = r.required("valore", 30); e != nil {
-		return "", "", -1, e
+		return "", "", nil, e
 	}
-	for i, b := range s.state.blacklist {
-		if b.kind == kind && b.value == value {
-			return kind, value, i, nil
-		}
-	}
-	return kind, value, -1, nil
+	return kind, value, s.state.blackByKey[blackKey(kind, value)], nil
 }
 
-func (b *blackEntry) item() map[string]any {
-	return map[string]any{"numeroMerchant": MerchantNumber, "tipoDato": b.kind, "valoreListato": b.value,
-		"descrizione": b.description, "dataCreazione": b.created.Format(layoutDateTime)}
+// blackJSON is an entry as the answers carry it.
+type blackJSON struct {
+	MerchantNumber string `json:"numeroMerchant"`
+	Kind           string `json:"tipoDato"`
+	Value          string `json:"valoreListato"`
+	Description    string `json:"descrizione"`
+	Created        string `json:"dataCreazione"`
+}
+
+func (b *blackEntry) item() blackJSON {
+	return blackJSON{MerchantNumber, b.kind, b.value, b.description, b.created.Format(layoutDateTime)}
 }
 
 func (s *Server) addToBlacklist(r *request) (map[string]any, *apiError) {
-	kind, value, at, e := s.blackTarget(r)
+	kind, value, b, e := s.blackTarget(r)
 	if e != nil {
 		return nil, e
 	}
-	if at >= 0 {
+	if b != nil {
 		return nil, ko(xpay.CodeDuplicate, "%s già in blacklist", value)
 	}
-	s.state.blacklist = bound(append(s.state.blacklist, &blackEntry{kind, value, r.get("descrizione"), s.now().In(s.loc)}), s.maxItems, nil)
+	s.blacklist(&blackEntry{kind, value, r.get("descrizione"), s.now().In(s.loc)})
 	return nil, nil
 }
 
 func (s *Server) removeFromBlacklist(r *request) (map[string]any, *apiError) {
-	_, _, at, e := s.blackTarget(r)
+	_, _, b, e := s.blackTarget(r)
 	if e != nil {
 		return nil, e
 	}
-	if at < 0 {
+	if b == nil {
 		return nil, ko(xpay.CodeNotFound, "")
 	}
-	s.state.blacklist = append(s.state.blacklist[:at], s.state.blacklist[at+1:]...)
+	s.unblacklist(b)
 	return nil, nil
 }
 
 func (s *Server) checkBlacklist(r *request) (map[string]any, *apiError) {
-	_, _, at, e := s.blackTarget(r)
+	_, _, b, e := s.blackTarget(r)
 	if e != nil {
 		return nil, e
 	}
-	if at < 0 {
+	if b == nil {
 		return nil, ko(xpay.CodeNotFound, "")
 	}
-	return map[string]any{"blacklist": []any{s.state.blacklist[at].item()}}, nil
+	return map[string]any{"blacklist": []blackJSON{b.item()}}, nil
 }
 
 func (s *Server) listBlacklist(r *request) (map[string]any, *apiError) {
@@ -103,7 +121,7 @@ func (s *Server) listBlacklist(r *request) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	list := []any{}
+	list := []blackJSON{}
 	for _, b := range s.state.blacklist {
 		if b.kind == kind {
 			list = append(list, b.item())
@@ -129,18 +147,36 @@ func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range s.state.cfpan {
-		if p.taxCode == taxCode && p.hashPAN == hashPAN {
-			return fmt.Errorf("xpaytest: the pair %s / %s exists", taxCode, hashPAN)
-		}
+	if s.state.cfpanByKey[[2]string{taxCode, hashPAN}] != nil {
+		return fmt.Errorf("xpaytest: the pair %s / %s exists", taxCode, hashPAN)
 	}
-	s.state.cfpan = bound(append(s.state.cfpan, &cfpanPair{taxCode, hashPAN, expiry, s.now().In(s.loc)}), s.maxItems, nil)
+	p := &cfpanPair{taxCode, hashPAN, expiry, s.now().In(s.loc)}
+	s.state.cfpanByKey[[2]string{taxCode, hashPAN}] = p
+	s.state.cfpanByCode[taxCode] = append(s.state.cfpanByCode[taxCode], p)
+	s.state.cfpan = bound(append(s.state.cfpan, p), s.maxItems, s.forgetPair)
 	return nil
 }
 
-func (p *cfpanPair) item() map[string]any {
-	return map[string]any{"merchant": MerchantNumber, "cf": p.taxCode, "hashPan": p.hashPAN,
-		"scadenza": p.expiry, "stato": "ATTIVO", "dataRegistrazione": p.created.Format(layoutDateTime)}
+// forgetPair drops p from the indexes.
+func (s *Server) forgetPair(p *cfpanPair) {
+	delete(s.state.cfpanByKey, [2]string{p.taxCode, p.hashPAN})
+	if s.state.cfpanByCode[p.taxCode] = without(s.state.cfpanByCode[p.taxCode], p); len(s.state.cfpanByCode[p.taxCode]) == 0 {
+		delete(s.state.cfpanByCode, p.taxCode)
+	}
+}
+
+// cfpanJSON is a pair as the answers carry it.
+type cfpanJSON struct {
+	Merchant   string `json:"merchant"`
+	TaxCode    string `json:"cf"`
+	HashPAN    string `json:"hashPan"`
+	Expiry     string `json:"scadenza"`
+	State      string `json:"stato"`
+	Registered string `json:"dataRegistrazione"`
+}
+
+func (p *cfpanPair) item() cfpanJSON {
+	return cfpanJSON{MerchantNumber, p.taxCode, p.hashPAN, p.expiry, "ATTIVO", p.created.Format(layoutDateTime)}
 }
 
 func (s *Server) checkGroup(r *request) *apiError {
@@ -152,40 +188,39 @@ func (s *Server) checkGroup(r *request) *apiError {
 
 // cfpanTarget checks a controllaEsistenza or rimuovi request and finds
 // the pair.
-func (s *Server) cfpanTarget(r *request) (int, *apiError) {
+func (s *Server) cfpanTarget(r *request) (*cfpanPair, *apiError) {
 	taxCode, e := r.required("codiceFiscale", 16)
 	if e != nil {
-		return -1, e
+		return nil, e
 	}
 	hashPAN, e := r.required("hashPan", 128)
 	if e != nil {
-		return -1, e
+		return nil, e
 	}
 	if e := s.checkGroup(r); e != nil {
-		return -1, e
+		return nil, e
 	}
-	for i, p := range s.state.cfpan {
-		if p.taxCode == taxCode && p.hashPAN == hashPAN {
-			return i, nil
-		}
+	if p := s.state.cfpanByKey[[2]string{taxCode, hashPAN}]; p != nil {
+		return p, nil
 	}
-	return -1, ko(xpay.CodeNotFound, "")
+	return nil, ko(xpay.CodeNotFound, "")
 }
 
 func (s *Server) checkCFPAN(r *request) (map[string]any, *apiError) {
-	at, e := s.cfpanTarget(r)
+	p, e := s.cfpanTarget(r)
 	if e != nil {
 		return nil, e
 	}
-	return map[string]any{"cfpan": []any{s.state.cfpan[at].item()}}, nil
+	return map[string]any{"cfpan": []cfpanJSON{p.item()}}, nil
 }
 
 func (s *Server) deleteCFPAN(r *request) (map[string]any, *apiError) {
-	at, e := s.cfpanTarget(r)
+	p, e := s.cfpanTarget(r)
 	if e != nil {
 		return nil, e
 	}
-	s.state.cfpan = append(s.state.cfpan[:at], s.state.cfpan[at+1:]...)
+	s.forgetPair(p)
+	s.state.cfpan = without(s.state.cfpan, p)
 	return nil, nil
 }
 
@@ -211,11 +246,9 @@ func (s *Server) listCFPAN(r *request) (map[string]any, *apiError) {
 		}
 		taxCode = k.taxCode
 	}
-	list := []any{}
-	for _, p := range s.state.cfpan {
-		if p.taxCode == taxCode {
-			list = append(list, p.item())
-		}
+	list := []cfpanJSON{}
+	for _, p := range s.state.cfpanByCode[taxCode] {
+		list = append(list, p.item())
 	}
 	return map[string]any{"cfpan": list}, nil
 }

@@ -12,20 +12,43 @@ import (
 
 // state is everything the Server remembers. It is guarded by Server.mu.
 type state struct {
-	orders    map[string]*order
-	orderList []*order
+	orders      map[string]*order
+	orderList   []*order
+	ordersByDay map[int][]*order // by the Italian day they were created on (dayKey)
 
-	links    map[string]*link // by current code
-	tokens   map[string]*link // by URL token
-	linkList []*link
+	links      map[string]*link // by current code
+	tokens     map[string]*link // by URL token
+	linkList   []*link          // in order of creation
+	linksByDay map[int][]*link  // by the Italian day they were created on
 
-	contracts    map[string]*contract
-	contractList []*contract
+	contracts      map[string]*contract
+	contractsByTax map[string][]*contract
+	contractList   []*contract
 
-	blacklist []*blackEntry
-	cfpan     []*cfpanPair
-	warnings  []*warning
-	reports   []*report
+	blacklist   []*blackEntry
+	blackByKey  map[string]*blackEntry // by blackKey
+	cfpan       []*cfpanPair
+	cfpanByKey  map[[2]string]*cfpanPair // by tax code and hashPan
+	cfpanByCode map[string][]*cfpanPair  // by tax code
+	warnings    []*warning
+	warningsOf  map[string][]*warning // by transaction code
+	reports     []*report
+}
+
+// dayKey is the Italian day of t, as yyyymmdd.
+func dayKey(t time.Time) int {
+	y, m, d := t.In(xpay.Rome()).Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// without returns list without x, in order.
+func without[T comparable](list []T, x T) []T {
+	for i, y := range list {
+		if y == x {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
 }
 
 // DefaultMaxItems is how many of each kind of thing (orders, links,
@@ -53,10 +76,17 @@ func bound[T any](list []T, max int, drop func(T)) []T {
 
 func newState() state {
 	return state{
-		orders:    map[string]*order{},
-		links:     map[string]*link{},
-		tokens:    map[string]*link{},
-		contracts: map[string]*contract{},
+		orders:         map[string]*order{},
+		ordersByDay:    map[int][]*order{},
+		blackByKey:     map[string]*blackEntry{},
+		cfpanByKey:     map[[2]string]*cfpanPair{},
+		cfpanByCode:    map[string][]*cfpanPair{},
+		links:          map[string]*link{},
+		linksByDay:     map[int][]*link{},
+		warningsOf:     map[string][]*warning{},
+		contractsByTax: map[string][]*contract{},
+		tokens:         map[string]*link{},
+		contracts:      map[string]*contract{},
 	}
 }
 
@@ -171,9 +201,15 @@ func (s *Server) addOrder(o Order) error {
 	}
 	ord.history = []stateChange{{ord.created, ord.state}}
 	s.state.orders[o.Code] = ord
+	day := dayKey(ord.created)
+	s.state.ordersByDay[day] = append(s.state.ordersByDay[day], ord)
 	s.state.orderList = bound(append(s.state.orderList, ord), s.maxItems, func(o *order) {
 		if s.state.orders[o.code] == o {
 			delete(s.state.orders, o.code)
+		}
+		day := dayKey(o.created)
+		if s.state.ordersByDay[day] = without(s.state.ordersByDay[day], o); len(s.state.ordersByDay[day]) == 0 {
+			delete(s.state.ordersByDay, day)
 		}
 	})
 	return nil
@@ -271,32 +307,87 @@ func (s *Server) getOrder(r *request) (map[string]any, *apiError) {
 	if o == nil {
 		return nil, ko(xpay.CodeNotFound, "ordine %s", code)
 	}
-	return map[string]any{"report": []any{s.orderDetail(o)}}, nil
+	return map[string]any{"report": []orderDetailJSON{s.orderDetail(o)}}, nil
 }
 
-func (s *Server) orderDetail(o *order) map[string]any {
-	ops := []any{}
-	for _, op := range o.ops {
-		ops = append(ops, map[string]any{
-			"tipoOperazione": op.typ, "importo": op.amount, "divisa": "EUR", "stato": op.state,
-			"dataOperazione": javaTimestamp(op.at.In(s.loc)), "utente": op.user,
-		})
+// Orders as the answers carry them: structs, encoded in their fields'
+// order, not maps encoded with their keys sorted.
+type (
+	orderJSON struct {
+		MerchantNumber  string          `json:"numeroMerchant"`
+		Code            string          `json:"codiceTransazione"`
+		Amount          xpay.Amount     `json:"importo"`
+		Currency        string          `json:"divisa"`
+		Auth            string          `json:"codiceAutorizzazione"`
+		Brand           string          `json:"brand"`
+		PaymentType     string          `json:"tipoPagamento"`
+		TransactionType string          `json:"tipoTransazione"`
+		Country         string          `json:"nazione"`
+		Product         string          `json:"tipoProdotto"`
+		PAN             string          `json:"pan"`
+		Parameters      string          `json:"parametri"`
+		State           xpay.OrderState `json:"stato"`
+		TransactionDate string          `json:"dataTransazione"`
+		Email           string          `json:"mail"`
+	}
+	// orderSummaryJSON is an order of reportOrdini.
+	orderSummaryJSON struct {
+		orderJSON
+		TransactionTypeExtended string `json:"transactionTypeExtended"`
+		OperationDate           string `json:"dataOperazione"`
+		ServiceType             string `json:"tipoServizio"`
+		FirstName               string `json:"nome"`
+		LastName                string `json:"cognome"`
+	}
+	// orderDetailJSON is the order of situazioneOrdine.
+	orderDetailJSON struct {
+		orderJSON
+		Expiry  string       `json:"scadenza"`
+		Details []detailJSON `json:"dettaglio"`
+	}
+	detailJSON struct {
+		FirstName  string          `json:"nome"`
+		LastName   string          `json:"cognome"`
+		Email      string          `json:"mail"`
+		Amount     xpay.Amount     `json:"importo"`
+		Rejected   xpay.Amount     `json:"importoRifiutato"`
+		Currency   string          `json:"divisa"`
+		State      xpay.OrderState `json:"stato"`
+		Code       string          `json:"codiceTransazione"`
+		Parameters string          `json:"parametriAggiuntivi"`
+		Operations []operationJSON `json:"operazioni"`
+	}
+	operationJSON struct {
+		Type     xpay.OperationType `json:"tipoOperazione"`
+		Amount   xpay.Amount        `json:"importo"`
+		Currency string             `json:"divisa"`
+		State    xpay.OrderState    `json:"stato"`
+		Date     string             `json:"dataOperazione"`
+		User     string             `json:"utente"`
+	}
+)
+
+func (s *Server) orderJSON(o *order) orderJSON {
+	return orderJSON{
+		MerchantNumber: MerchantNumber, Code: o.code, Amount: o.amount, Currency: "EUR", Auth: o.auth, Brand: o.brand,
+		PaymentType: "3D-Secure", TransactionType: "3DS_FULL", Country: "ITA", Product: o.product, PAN: o.pan,
+		State: o.state, TransactionDate: o.created.Format(layoutReport), Email: o.email,
+	}
+}
+
+func (s *Server) orderDetail(o *order) orderDetailJSON {
+	ops := make([]operationJSON, len(o.ops))
+	for i, op := range o.ops {
+		ops[i] = operationJSON{op.typ, op.amount, "EUR", op.state, javaTimestamp(op.at.In(s.loc)), op.user}
 	}
 	rejected := xpay.Amount(0)
 	if o.state == xpay.OrderStateDenied {
 		rejected = o.amount
 	}
-	m := s.orderSummary(o)
-	for _, k := range []string{"transactionTypeExtended", "dataOperazione", "tipoServizio", "nome", "cognome"} {
-		delete(m, k)
-	}
-	m["scadenza"] = o.expiry
-	m["dettaglio"] = []any{map[string]any{
-		"nome": o.firstName, "cognome": o.lastName, "mail": o.email,
-		"importo": o.amount, "importoRifiutato": rejected, "divisa": "EUR", "stato": o.state,
-		"codiceTransazione": o.code, "parametriAggiuntivi": "", "operazioni": ops,
-	}}
-	return m
+	return orderDetailJSON{orderJSON: s.orderJSON(o), Expiry: o.expiry, Details: []detailJSON{{
+		FirstName: o.firstName, LastName: o.lastName, Email: o.email, Amount: o.amount, Rejected: rejected, Currency: "EUR",
+		State: o.state, Code: o.code, Operations: ops,
+	}}}
 }
 
 // javaTimestamp writes t as XPay writes dataOperazione, the way Java's
@@ -312,18 +403,12 @@ func javaTimestamp(t time.Time) string {
 }
 
 // orderSummary is an order as reportOrdini lists it.
-func (s *Server) orderSummary(o *order) map[string]any {
+func (s *Server) orderSummary(o *order) orderSummaryJSON {
 	last := o.created
 	if n := len(o.ops); n > 0 {
 		last = o.ops[n-1].at
 	}
-	return map[string]any{
-		"numeroMerchant": MerchantNumber, "codiceTransazione": o.code, "importo": o.amount, "divisa": "EUR",
-		"codiceAutorizzazione": o.auth, "brand": o.brand, "tipoPagamento": "3D-Secure", "tipoTransazione": "3DS_FULL",
-		"transactionTypeExtended": "", "nazione": "ITA", "tipoProdotto": o.product, "pan": o.pan, "parametri": "",
-		"stato": o.state, "dataTransazione": o.created.Format(layoutReport), "dataOperazione": javaTimestamp(last.In(s.loc)),
-		"tipoServizio": "", "nome": o.firstName, "cognome": o.lastName, "mail": o.email,
-	}
+	return orderSummaryJSON{orderJSON: s.orderJSON(o), OperationDate: javaTimestamp(last.In(s.loc)), FirstName: o.firstName, LastName: o.lastName}
 }
 
 func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
@@ -345,8 +430,8 @@ func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "stato: un array di stati, come [\"Autorizzato\"]")
 	}
 	states := r.arrays["stato"]
-	report := []any{}
-	for _, o := range s.state.orderList {
+	report := []orderSummaryJSON{}
+	for _, o := range s.ordersIn(code, from, to) {
 		switch {
 		case code != "" && o.code != code,
 			!inRange(o.created, from, to),
@@ -357,6 +442,23 @@ func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
 		report = append(report, s.orderSummary(o))
 	}
 	return map[string]any{"report": report}, nil
+}
+
+// ordersIn returns the orders that may match: the order of code, when one
+// is asked for, or those created on the days of [from, to], by day. A
+// call costs what it finds, not what the Server holds.
+func (s *Server) ordersIn(code string, from, to time.Time) []*order {
+	if code != "" {
+		if o := s.state.orders[code]; o != nil {
+			return []*order{o}
+		}
+		return nil
+	}
+	var list []*order
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		list = append(list, s.state.ordersByDay[dayKey(d)]...)
+	}
+	return list
 }
 
 // period parses "dd/mm/yyyy - dd/mm/yyyy" into the first and last instant.
@@ -390,7 +492,13 @@ func (s *Server) AddWarning(transactionCode, message string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.state.warnings = bound(append(s.state.warnings, &warning{transactionCode, s.now().In(s.loc), message}), s.maxItems, nil)
+	w := &warning{transactionCode, s.now().In(s.loc), message}
+	s.state.warningsOf[w.code] = append(s.state.warningsOf[w.code], w)
+	s.state.warnings = bound(append(s.state.warnings, w), s.maxItems, func(w *warning) {
+		if s.state.warningsOf[w.code] = without(s.state.warningsOf[w.code], w); len(s.state.warningsOf[w.code]) == 0 {
+			delete(s.state.warningsOf, w.code)
+		}
+	})
 	return nil
 }
 
@@ -403,12 +511,19 @@ func (s *Server) listWarnings(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "date: gg/mm/aaaa hh:mm:ss")
 	}
 	code := r.get("codiceTransazione")
-	var list []any
-	for _, w := range s.state.warnings {
+	type warningJSON struct {
+		Code    string `json:"codiceTransazione"`
+		Date    string `json:"dataTransazione"`
+		Message string `json:"messaggio"`
+	}
+	candidates := s.state.warnings
+	if code != "" {
+		candidates = s.state.warningsOf[code]
+	}
+	var list []warningJSON
+	for _, w := range candidates {
 		if (code == "" || w.code == code) && inRange(w.at, from, to) {
-			list = append(list, map[string]any{
-				"codiceTransazione": w.code, "dataTransazione": w.at.Format(layoutDateTime), "messaggio": w.message,
-			})
+			list = append(list, warningJSON{w.code, w.at.Format(layoutDateTime), w.message})
 		}
 	}
 	if len(list) == 0 {

@@ -128,11 +128,17 @@ func paramsSize(params map[string]string) int {
 func (s *Server) holdLink(l *link) {
 	s.state.links[l.code] = l
 	s.state.tokens[l.token] = l
+	day := dayKey(l.created)
+	s.state.linksByDay[day] = append(s.state.linksByDay[day], l)
 	s.state.linkList = bound(append(s.state.linkList, l), s.maxItems, func(l *link) {
 		if s.state.links[l.code] == l {
 			delete(s.state.links, l.code)
 		}
 		delete(s.state.tokens, l.token)
+		day := dayKey(l.created)
+		if s.state.linksByDay[day] = without(s.state.linksByDay[day], l); len(s.state.linksByDay[day]) == 0 {
+			delete(s.state.linksByDay, day)
+		}
 	})
 }
 
@@ -189,6 +195,15 @@ func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
 	return map[string]any{"payMailUrl": s.linkURL(&next), "codiceTransazione": next.code}, nil
 }
 
+// linkJSON is a link as ReportPaymail lists it.
+type linkJSON struct {
+	Code    string      `json:"codiceTransazione"`
+	Amount  xpay.Amount `json:"importo"`
+	Created string      `json:"dataCreazioneLink"`
+	State   string      `json:"statoEsteso"`
+	Circuit string      `json:"circuito"`
+}
+
 func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
 	from, setA, okA := s.date(r.get("linkCreatiDal"))
 	to, setB, okB := s.date(r.get("linkCreatiAl"))
@@ -197,8 +212,15 @@ func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
 	}
 	to = to.AddDate(0, 0, 1).Add(-time.Nanosecond)
 	now := s.now()
-	list := []any{}
-	for _, l := range s.state.linkList {
+	list := []linkJSON{}
+	links := s.state.linkList // all of them, when that is cheaper than the days asked for
+	if days := int(to.Sub(from).Hours()/24) + 1; days < len(links) {
+		links = nil // by day: a call costs what it finds
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			links = append(links, s.state.linksByDay[dayKey(d)]...)
+		}
+	}
+	for _, l := range links {
 		if len(list) == xpay.MaxPayByLinkResults {
 			break
 		}
@@ -209,10 +231,7 @@ func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
 		if o := s.state.orders[l.code]; o != nil {
 			circuit = o.brand
 		}
-		list = append(list, map[string]any{
-			"codiceTransazione": l.code, "importo": l.amount, "dataCreazioneLink": l.created.In(s.loc).Format(layoutDateTime),
-			"statoEsteso": l.status(now), "circuito": circuit,
-		})
+		list = append(list, linkJSON{l.code, l.amount, l.created.In(s.loc).Format(layoutDateTime), l.status(now), circuit})
 	}
 	return map[string]any{"paymail": list}, nil
 }

@@ -105,7 +105,7 @@ func (s *Server) ordersCSV(rep *report) []byte {
 	w := csv.NewWriter(&buf)
 	w.Comma = ';'
 	_ = w.Write([]string{"codiceTransazione", "importo", "divisa", "stato", "dataTransazione", "brand"})
-	for _, o := range s.state.orderList {
+	for _, o := range s.state.ordersByDay[dayKey(from)] {
 		if o.created.Before(from) || !o.created.Before(to) || o.created.After(rep.processed) {
 			continue
 		}

@@ -111,6 +111,7 @@ func main() {
 	benchFile := flag.String("bench", "", "this tree's results")
 	jsontextFile := flag.String("jsontext", "", "results of the jsontext build (optional)")
 	baseFile := flag.String("base", "", "results of the base revision (optional)")
+	sandboxFile := flag.String("sandbox", "", "results of xpaytest's benchmarks (optional)")
 	baseName := flag.String("base-name", "base", "the base revision")
 	rounds := flag.Int("rounds", 0, "paired rounds run")
 	machine := flag.String("machine", "", "description of the machine")
@@ -193,6 +194,30 @@ func main() {
 			fmt.Fprintf(w, "| %s | %s | %.2f | %.1f MiB | %s |\n", m, dur(j.median(n, "cpu-ns/op")), j.median(n, "allocs/order"),
 				j.median(n, "peak-MiB"), map[string]string{"xpay": q.String(), "jsontext": "(reference)"}[m])
 		}
+	}
+
+	if *sandboxFile != "" {
+		x := load(*sandboxFile)
+		fmt.Fprint(w, "\n## The sandbox: flat cost per call, and throughput\n\n")
+		fmt.Fprintln(w, "Each call through the xpay Client on loopback, finding one thing, with 10 and with 100,000 of each kind held")
+		fmt.Fprintln(w, "(orders, blacklist entries, CF/PAN pairs, contracts, warnings, links). Ratio = 100,000 ÷ 10; target ≤ 1.5×.")
+		fmt.Fprint(w, "Lookups go through indexes (by code, by key, by day), and answers are encoded from structs.\n\n")
+		fmt.Fprintln(w, "| Call | 10 held | 100,000 held | ratio | target |")
+		fmt.Fprintln(w, "|---|---|---|---|---|")
+		for _, op := range []string{"GetOrder", "ListOrders/code", "ListOrders/day", "CheckBlacklist", "CheckCFPAN", "ListCFPAN",
+			"ListPayByLinks/day", "ListContracts/number", "ListContractDetails/taxcode", "ListWarnings/code", "DownloadReport"} {
+			few, many := "BenchmarkLookup/"+op+"/held=10", "BenchmarkLookup/"+op+"/held=100000"
+			q := paired(x.values(many, "ns/op"), x.values(few, "ns/op"))
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", op, dur(x.median(few, "ns/op")), dur(x.median(many, "ns/op")), q, met(q.med <= 1.5))
+		}
+		sb, st := "BenchmarkThroughput/sandbox/workers=8", "BenchmarkThroughput/static/workers=8"
+		q := paired(x.values(st, "ns/op"), x.values(sb, "ns/op"))
+		fmt.Fprint(w, "\nGetOrder served to 8 workers (raw `net/http` clients posting the same signed body), next to a static `net/http`\n")
+		fmt.Fprint(w, "server answering the same bytes. Throughput ratio = sandbox ÷ static calls per second; target ≥ 0.8×.\n\n")
+		fmt.Fprintln(w, "| Server | per call | throughput ratio | target |")
+		fmt.Fprintln(w, "|---|---|---|---|")
+		fmt.Fprintf(w, "| sandbox | %s | %s | %s |\n", dur(x.median(sb, "ns/op")), q, met(q.med >= 0.8))
+		fmt.Fprintf(w, "| static | %s | (baseline) | |\n", dur(x.median(st, "ns/op")))
 	}
 
 	if *baseFile != "" {
