@@ -340,6 +340,7 @@ func TestSandboxCommand(t *testing.T) {
 		"unexpected argument": {"extra"}, "-alias must be": {"-alias", ""}, "-secret must not be empty": {"-secret", ""},
 		"unknown operation": {"-fault", "Captur:reset"}, "-group must not be empty": {"-group", ""},
 		"a fault misbehaves in one way, not reset and wrongmac": {"-fault", "Capture:reset,wrongmac"},
+		"bogus is not a notification fault kind":                {"-fault", "Notification:bogus"},
 	} {
 		out, err := exec.Command(filepath.Join(dir, "xpay-sandbox"), append([]string{"-addr", "127.0.0.1:0"}, msg...)...).CombinedOutput()
 		var exit *exec.ExitError
@@ -348,7 +349,8 @@ func TestSandboxCommand(t *testing.T) {
 		assert.Contains(t, string(out), args)
 	}
 
-	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0", "-fault", "Capture:unsignedko=50,times=1", "-group", "GRP_PROVA")
+	cmd := exec.Command(filepath.Join(dir, "xpay-sandbox"), "-addr", "127.0.0.1:0", "-fault", "Capture:unsignedko=50,times=1", "-group", "GRP_PROVA",
+		"-fault", "Notification:drop")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())

@@ -247,13 +247,11 @@ func (s *Server) disableContract(r *request) (map[string]any, *apiError) {
 // addContractToState holds k, within the Server's bound.
 func (s *Server) addContractToState(k *contract) {
 	s.state.contracts[k.number] = k
-	s.state.contractsByTax[k.taxCode] = append(s.state.contractsByTax[k.taxCode], k)
+	s.state.contractsByTax.add(k.taxCode, k)
 	s.state.contractList = bound(append(s.state.contractList, k), s.maxItems, func(k *contract) {
 		if s.state.contracts[k.number] == k {
 			delete(s.state.contracts, k.number)
 		}
-		if s.state.contractsByTax[k.taxCode] = without(s.state.contractsByTax[k.taxCode], k); len(s.state.contractsByTax[k.taxCode]) == 0 {
-			delete(s.state.contractsByTax, k.taxCode)
-		}
+		s.state.contractsByTax.remove(k.taxCode, k)
 	})
 }

@@ -152,7 +152,7 @@ func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) error {
 	}
 	p := &cfpanPair{taxCode, hashPAN, expiry, s.now().In(s.loc)}
 	s.state.cfpanByKey[[2]string{taxCode, hashPAN}] = p
-	s.state.cfpanByCode[taxCode] = append(s.state.cfpanByCode[taxCode], p)
+	s.state.cfpanByCode.add(taxCode, p)
 	s.state.cfpan = bound(append(s.state.cfpan, p), s.maxItems, s.forgetPair)
 	return nil
 }
@@ -160,9 +160,7 @@ func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) error {
 // forgetPair drops p from the indexes.
 func (s *Server) forgetPair(p *cfpanPair) {
 	delete(s.state.cfpanByKey, [2]string{p.taxCode, p.hashPAN})
-	if s.state.cfpanByCode[p.taxCode] = without(s.state.cfpanByCode[p.taxCode], p); len(s.state.cfpanByCode[p.taxCode]) == 0 {
-		delete(s.state.cfpanByCode, p.taxCode)
-	}
+	s.state.cfpanByCode.remove(p.taxCode, p)
 }
 
 // cfpanJSON is a pair as the answers carry it.

@@ -14,24 +14,24 @@ import (
 type state struct {
 	orders      map[string]*order
 	orderList   []*order
-	ordersByDay map[int][]*order // by the Italian day they were created on (dayKey)
+	ordersByDay index[int, *order] // by the Italian day they were created on (dayKey)
 
-	links      map[string]*link // by current code
-	tokens     map[string]*link // by URL token
-	linkList   []*link          // in order of creation
-	linksByDay map[int][]*link  // by the Italian day they were created on
+	links      map[string]*link  // by current code
+	tokens     map[string]*link  // by URL token
+	linkList   []*link           // in order of creation
+	linksByDay index[int, *link] // by the Italian day they were created on
 
 	contracts      map[string]*contract
-	contractsByTax map[string][]*contract
+	contractsByTax index[string, *contract]
 	contractList   []*contract
 
 	blacklist   []*blackEntry
 	blackByKey  map[string]*blackEntry // by blackKey
 	cfpan       []*cfpanPair
-	cfpanByKey  map[[2]string]*cfpanPair // by tax code and hashPan
-	cfpanByCode map[string][]*cfpanPair  // by tax code
+	cfpanByKey  map[[2]string]*cfpanPair  // by tax code and hashPan
+	cfpanByCode index[string, *cfpanPair] // by tax code
 	warnings    []*warning
-	warningsOf  map[string][]*warning // by transaction code
+	warningsOf  index[string, *warning] // by transaction code
 	reports     []*report
 }
 
@@ -49,6 +49,18 @@ func without[T comparable](list []T, x T) []T {
 		}
 	}
 	return list
+}
+
+// index holds things by a key that several may share: a day (dayKey), a
+// tax code, a transaction code.
+type index[K comparable, T comparable] map[K][]T
+
+func (ix index[K, T]) add(k K, x T) { ix[k] = append(ix[k], x) }
+
+func (ix index[K, T]) remove(k K, x T) {
+	if ix[k] = without(ix[k], x); len(ix[k]) == 0 {
+		delete(ix, k)
+	}
 }
 
 // DefaultMaxItems is how many of each kind of thing (orders, links,
@@ -77,14 +89,14 @@ func bound[T any](list []T, max int, drop func(T)) []T {
 func newState() state {
 	return state{
 		orders:         map[string]*order{},
-		ordersByDay:    map[int][]*order{},
+		ordersByDay:    index[int, *order]{},
 		blackByKey:     map[string]*blackEntry{},
 		cfpanByKey:     map[[2]string]*cfpanPair{},
-		cfpanByCode:    map[string][]*cfpanPair{},
+		cfpanByCode:    index[string, *cfpanPair]{},
 		links:          map[string]*link{},
-		linksByDay:     map[int][]*link{},
-		warningsOf:     map[string][]*warning{},
-		contractsByTax: map[string][]*contract{},
+		linksByDay:     index[int, *link]{},
+		warningsOf:     index[string, *warning]{},
+		contractsByTax: index[string, *contract]{},
 		tokens:         map[string]*link{},
 		contracts:      map[string]*contract{},
 	}
@@ -201,16 +213,12 @@ func (s *Server) addOrder(o Order) error {
 	}
 	ord.history = []stateChange{{ord.created, ord.state}}
 	s.state.orders[o.Code] = ord
-	day := dayKey(ord.created)
-	s.state.ordersByDay[day] = append(s.state.ordersByDay[day], ord)
+	s.state.ordersByDay.add(dayKey(ord.created), ord)
 	s.state.orderList = bound(append(s.state.orderList, ord), s.maxItems, func(o *order) {
 		if s.state.orders[o.code] == o {
 			delete(s.state.orders, o.code)
 		}
-		day := dayKey(o.created)
-		if s.state.ordersByDay[day] = without(s.state.ordersByDay[day], o); len(s.state.ordersByDay[day]) == 0 {
-			delete(s.state.ordersByDay, day)
-		}
+		s.state.ordersByDay.remove(dayKey(o.created), o)
 	})
 	return nil
 }
@@ -493,12 +501,8 @@ func (s *Server) AddWarning(transactionCode, message string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := &warning{transactionCode, s.now().In(s.loc), message}
-	s.state.warningsOf[w.code] = append(s.state.warningsOf[w.code], w)
-	s.state.warnings = bound(append(s.state.warnings, w), s.maxItems, func(w *warning) {
-		if s.state.warningsOf[w.code] = without(s.state.warningsOf[w.code], w); len(s.state.warningsOf[w.code]) == 0 {
-			delete(s.state.warningsOf, w.code)
-		}
-	})
+	s.state.warningsOf.add(w.code, w)
+	s.state.warnings = bound(append(s.state.warnings, w), s.maxItems, func(w *warning) { s.state.warningsOf.remove(w.code, w) })
 	return nil
 }
 

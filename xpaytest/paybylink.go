@@ -128,17 +128,13 @@ func paramsSize(params map[string]string) int {
 func (s *Server) holdLink(l *link) {
 	s.state.links[l.code] = l
 	s.state.tokens[l.token] = l
-	day := dayKey(l.created)
-	s.state.linksByDay[day] = append(s.state.linksByDay[day], l)
+	s.state.linksByDay.add(dayKey(l.created), l)
 	s.state.linkList = bound(append(s.state.linkList, l), s.maxItems, func(l *link) {
 		if s.state.links[l.code] == l {
 			delete(s.state.links, l.code)
 		}
 		delete(s.state.tokens, l.token)
-		day := dayKey(l.created)
-		if s.state.linksByDay[day] = without(s.state.linksByDay[day], l); len(s.state.linksByDay[day]) == 0 {
-			delete(s.state.linksByDay, day)
-		}
+		s.state.linksByDay.remove(dayKey(l.created), l)
 	})
 }
 

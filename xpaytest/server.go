@@ -6,7 +6,9 @@
 // and their life cycle, Pay-by-Link links, contracts, blacklist, CF/PAN
 // pairs, warnings, scheduled reports) and signs every answer with the
 // response MAC. Faults can be injected per operation to test how code
-// copes with a misbehaving network or server.
+// copes with a misbehaving network or server. WithControlAPI serves the
+// same controls over HTTP (ControlPrefix), for tests in other languages;
+// cmd/xpay-sandbox runs the Server as a program.
 //
 //	srv := xpaytest.NewServer()
 //	defer srv.Close()
