@@ -330,10 +330,10 @@ func (si *structInfo) lookup(key string, prev int) (i int, exact, ok bool) {
 
 // object decodes the object that starts at data[i] into rv, in one pass,
 // and returns the index just past it.
+// Its depth needs no check of its own: the types decoded into nest a few
+// levels deep, and skipValue checks whatever they do not hold.
 func (d *decoder) object(rv reflect.Value, i int) (int, error) {
-	if d.depth++; d.depth > MaxDepth {
-		return 0, ErrSyntax
-	}
+	d.depth++
 	end, err := d.members(rv, i)
 	d.depth--
 	return end, err
@@ -572,9 +572,7 @@ func (d *decoder) slice(fv reflect.Value, i int) (end int, err error) {
 	if data[i] != '[' {
 		return add(i)
 	}
-	if d.depth++; d.depth > MaxDepth {
-		return 0, ErrSyntax
-	}
+	d.depth++ // restored by the deferred function
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
 		fv.Set(reflect.MakeSlice(fv.Type(), 0, 0))

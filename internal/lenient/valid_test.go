@@ -65,17 +65,23 @@ func TestDepthIsBounded(t *testing.T) {
 	require.NoError(t, Unmarshal([]byte(`{"x":`+nest(MaxDepth-1)+`}`), &v))
 	assert.ErrorIs(t, Unmarshal([]byte(`{"x":`+nest(MaxDepth)+`}`), &v), ErrSyntax)
 
-	// An element of the list is at depth 3: {, [ and its own.
-	walk := func(inner int) error {
+	// An element of the list is at depth 3: {, [ and its own. Walk
+	// refuses one nested deeper itself: it never reaches each.
+	walk := func(inner int) (err error, handed int) {
 		body := `{"voci":[{"x":` + nest(inner) + `}]}`
-		_, err := Walk(strings.NewReader(body), 1<<30, KeyOf[decodeItem]("Items"), func(raw []byte) error {
+		_, err = Walk(strings.NewReader(body), 1<<30, KeyOf[decodeItem]("Items"), func(raw []byte) error {
+			handed++
 			var s decodeSubItem
 			return Unmarshal(raw, &s)
 		})
-		return err
+		return err, handed
 	}
-	assert.NoError(t, walk(MaxDepth-3))
-	assert.ErrorIs(t, walk(MaxDepth-2), ErrSyntax)
+	err, handed := walk(MaxDepth - 3)
+	assert.NoError(t, err)
+	assert.Equal(t, 1, handed)
+	err, handed = walk(MaxDepth - 2)
+	assert.ErrorIs(t, err, ErrSyntax)
+	assert.Zero(t, handed, "the element too deep is not handed over")
 	assert.Equal(t, json.Valid([]byte(`{"voci":[{"x":`+nest(MaxDepth-2)+`}]}`)), false)
 }
 
@@ -112,4 +118,28 @@ func TestListsAreMadeAtTheirSize(t *testing.T) {
 	require.Len(t, v.Items, 3)
 	assert.Equal(t, 3, cap(v.Items))
 	assert.Equal(t, []string{"a,]}", `b"]`, "c"}, []string{v.Items[0].Name, v.Items[1].Name, v.Items[2].Name})
+}
+
+// The size limit holds to the byte: an element of limit bytes is read, one
+// byte more is refused; and so for all that is outside the elements.
+func TestWalkLimitEdges(t *testing.T) {
+	t.Parallel()
+	element := func(n int) string { return `{"nome":"` + strings.Repeat("a", n-len(`{"nome":""}`)) + `"}` }
+	for size, ok := range map[int]bool{64: true, 65: false} {
+		body := `{"voci":[` + element(size) + `]}`
+		_, err := Walk(strings.NewReader(body), 64, KeyOf[decodeItem]("Items"), func([]byte) error { return nil })
+		if ok {
+			assert.NoError(t, err, size)
+		} else {
+			assert.ErrorIs(t, err, ErrTooLarge, size)
+		}
+	}
+	// Outside: {"esito":"…"} and the list's brackets, 64 bytes and 65.
+	outside := func(n int) string {
+		return `{"voci":[],"esito":"` + strings.Repeat("b", n-len(`{"voci":[],"esito":""}`)) + `"}`
+	}
+	_, err := Walk(strings.NewReader(outside(64)), 64, KeyOf[decodeItem]("Items"), func([]byte) error { return nil })
+	assert.NoError(t, err)
+	_, err = Walk(strings.NewReader(outside(65)), 64, KeyOf[decodeItem]("Items"), func([]byte) error { return nil })
+	assert.ErrorIs(t, err, ErrTooLarge)
 }

@@ -105,13 +105,8 @@ var mutations = []mutation{
 		i++`, `case s[i] == '0':
 		i = skipDigits(s, i+1)`},
 	{"internal/lenient/lenient.go", `if end := i + len(lit); end <= len(s) && s[i:end] == lit {`, `if end := i + len(lit); end <= len(s) && s[i] == lit[0] {`},
-	{"internal/lenient/lenient.go", `if d.depth++; d.depth > MaxDepth {
-		return 0, ErrSyntax
-	}
-	end, err := d.members(rv, i)`, `d.depth++
-	end, err := d.members(rv, i)`},
 	{"internal/lenient/lenient.go", `if depth++; depth > MaxDepth {`, `if depth++; false {`},
-	{"internal/lenient/lenient.go", `if skipSpace(data, end) != len(data) {`, `if false {`},
+	{"internal/lenient/lenient.go", `if skipSpace(data, end) != len(data) {`, `if skipSpace(data, end) > len(data) {`},
 	{"internal/lenient/lenient.go", `case ',':
 			if depth == 1 {`, `case ',':
 			if depth >= 1 {`},
