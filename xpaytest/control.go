@@ -58,9 +58,18 @@ func (s *Server) Received() []Received {
 	defer s.mu.Unlock()
 	list := make([]Received, len(s.received))
 	for i, r := range s.received {
-		list[i] = *r
+		list[i] = Received{r.operation, r.at, string(r.request), r.status, string(r.answer)}
 	}
 	return list
+}
+
+// received is a Received as the Server keeps it: the bytes as they were,
+// made text only when asked for.
+type received struct {
+	operation       string
+	at              time.Time
+	request, answer []byte
+	status          int
 }
 
 // recorder keeps the status and the start of an answer, for Received.
@@ -68,7 +77,14 @@ type recorder struct {
 	http.ResponseWriter
 	status   int
 	body     []byte
+	owned    bool // body is the answer's own buffer, handed over by own
 	hijacked bool
+}
+
+// own hands over b, the whole answer about to be written, to be kept as
+// it is: no later Write copies.
+func (r *recorder) own(b []byte) {
+	r.body, r.owned = b[:min(len(b), receivedCap)], true
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -82,7 +98,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
-	r.body = append(r.body, b[:min(len(b), receivedCap-len(r.body))]...)
+	if !r.owned {
+		r.body = append(r.body, b[:min(len(b), receivedCap-len(r.body))]...)
+	}
 	return r.ResponseWriter.Write(b)
 }
 
@@ -93,20 +111,23 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(r.ResponseWriter).Hijack()
 }
 
-// arrived records a request as it reaches an XPay route, before anything
-// is answered (a fault may cut the connection), and returns the function
-// that records the answer.
-func (s *Server) arrived(rt *route, request []byte, rec *recorder) (answered func()) {
-	r := &Received{Operation: rt.method, At: s.base(), Request: string(request[:min(len(request), receivedCap)])}
+// admit counts a request that reached an XPay route, takes the fault it
+// meets, and records it before anything is answered (a fault may cut the
+// connection); answered records the answer. One lock for the three.
+func (s *Server) admit(rt *route, request []byte, rec *recorder) (f *Fault, answered func()) {
+	// request is the Server's own copy of the body, never written to.
+	r := &received{operation: rt.method, at: s.base(), request: request[:min(len(request), receivedCap)]}
 	s.mu.Lock()
+	s.counts[rt.method]++
+	f = s.takeFault(rt.method)
 	s.received = bound(append(s.received, r), s.maxItems, nil)
 	s.mu.Unlock()
-	return func() {
+	return f, func() {
 		if rec.hijacked {
 			return // cut: no status
 		}
 		s.mu.Lock()
-		r.Status, r.Answer = rec.status, string(rec.body)
+		r.status, r.answer = rec.status, rec.body
 		s.mu.Unlock()
 	}
 }

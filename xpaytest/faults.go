@@ -93,10 +93,9 @@ func (s *Server) ClearFaults() {
 	s.notifyFault = nil
 }
 
-// takeFault returns the fault for a request to method, counting it.
+// takeFault returns the fault for a request to method, counting it. s.mu
+// must be held.
 func (s *Server) takeFault(method string) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	f := s.faults[method]
 	if f == nil {
 		return nil

@@ -1,6 +1,7 @@
 package xpaytest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -403,11 +404,12 @@ func (s *Server) orderDetail(o *order) orderDetailJSON {
 // with no trailing zeros but one digit at least (pretix-xpay parses it with
 // %Y-%m-%d %H:%M:%S.%f). dataTransazione has no fraction.
 func javaTimestamp(t time.Time) string {
-	frac := strings.TrimRight(fmt.Sprintf("%09d", t.Nanosecond()), "0")
-	if frac == "" {
-		frac = "0"
+	b := t.AppendFormat(make([]byte, 0, 32), layoutReport+".000000000")
+	b = bytes.TrimRight(b, "0")
+	if b[len(b)-1] == '.' {
+		b = append(b, '0')
 	}
-	return t.Format(layoutReport) + "." + frac
+	return string(b)
 }
 
 // orderSummary is an order as reportOrdini lists it.

@@ -21,9 +21,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/internal/lenient"
 )
 
 // The credentials a Server uses unless WithCredentials says otherwise.
@@ -76,7 +77,7 @@ type Server struct {
 	counts      map[string]int
 	notifyFault *NotificationFault
 	notified    []Notification
-	received    []*Received
+	received    []*received
 
 	pending   sync.WaitGroup // delayed notifications
 	closed    chan struct{}
@@ -362,9 +363,9 @@ func (s *Server) envelope(payload map[string]any, e *apiError) *answer {
 // seal signs body with the response MAC.
 func (s *Server) seal(body map[string]any) {
 	body["mac"] = xpay.Sign(s.secret,
-		xpay.Field{Name: "esito", Value: fmt.Sprint(body["esito"])},
-		xpay.Field{Name: "idOperazione", Value: fmt.Sprint(body["idOperazione"])},
-		xpay.Field{Name: "timeStamp", Value: fmt.Sprint(body["timeStamp"])},
+		xpay.Field{Name: "esito", Value: text(body["esito"])},
+		xpay.Field{Name: "idOperazione", Value: text(body["idOperazione"])},
+		xpay.Field{Name: "timeStamp", Value: text(body["timeStamp"])},
 	)
 }
 
@@ -376,24 +377,47 @@ func (a *answer) write(w http.ResponseWriter) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(a.json())
+	body := a.json()
+	if rec, ok := w.(*recorder); ok {
+		rec.own(body) // the answer's own buffer: kept without a copy
+	}
+	_, _ = w.Write(body)
 }
 
+// json encodes the envelope: its few keys in order, each value as
+// encoding/json writes it (the records are structs), HTML not escaped.
 func (a *answer) json() []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	keys := make([]string, 0, len(a.body))
+	for k := range a.body {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(a.body)
-	return buf.Bytes()
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(strconv.Quote(k)) // the envelope's keys are ASCII names
+		buf.WriteByte(':')
+		_ = enc.Encode(a.body[k])
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+	}
+	buf.WriteString("}\n")
+	return bytes.Clone(buf.Bytes()) // its own, of its size: the pooled buffer goes back
 }
+
+// encodeBuffers are the buffers answers are encoded in.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // api serves one route: it counts the request, applies any fault, checks
 // the envelope and runs the route's handler.
 func (s *Server) api(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.counts[rt.method]++
-		s.mu.Unlock()
 		// Read the request first: only then does net/http watch the
 		// connection, so that r.Context() ends when the client hangs up
 		// and a latency below does not outlive it.
@@ -404,13 +428,12 @@ func (s *Server) api(rt *route) http.Handler {
 		if r.Method == http.MethodGet {
 			request = []byte(r.URL.RawQuery)
 		}
-		defer s.arrived(rt, request, rec)()
+		f, answered := s.admit(rt, request, rec)
+		defer answered()
 		if err != nil {
 			s.envelope(nil, ko(xpay.CodeMACNotComputable, "il corpo non è leggibile: %v", err)).write(w)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(raw))
-		f := s.takeFault(rt.method)
 		if f != nil && f.Latency > 0 {
 			sleep(r.Context(), f.Latency)
 		}
@@ -418,7 +441,7 @@ func (s *Server) api(rt *route) http.Handler {
 			s.misbehave(w, r, f, s.envelope(nil, nil))
 			return
 		}
-		a := s.serve(rt, r)
+		a := s.serve(rt, r, raw)
 		if f != nil && f.misbehaves() {
 			s.misbehave(w, r, f, a)
 			return
@@ -429,11 +452,11 @@ func (s *Server) api(rt *route) http.Handler {
 
 // serve checks a request as XPay does, in this order: method and JSON,
 // alias, MAC present, MAC right, timestamp fresh; then runs the handler.
-func (s *Server) serve(rt *route, r *http.Request) *answer {
+func (s *Server) serve(rt *route, r *http.Request, raw []byte) *answer {
 	if r.Method != rt.httpMethod() {
 		return s.envelope(nil, ko(xpay.CodeInvalidParameter, "metodo %s non supportato, usare %s", r.Method, rt.httpMethod()))
 	}
-	req, err := parseRequest(r, rt)
+	req, err := parseRequest(r, raw, rt)
 	if err != nil {
 		return s.envelope(nil, ko(xpay.CodeMACNotComputable, "%v", err))
 	}
@@ -494,62 +517,49 @@ func (r *request) get(name string) string { return r.fields[name] }
 
 func (r *request) has(name string) bool { _, ok := r.fields[name]; return ok }
 
-func parseRequest(hr *http.Request, rt *route) (*request, error) {
-	req := &request{fields: map[string]string{}, arrays: map[string][]string{}, objects: map[string]map[string]string{}}
+func parseRequest(hr *http.Request, body []byte, rt *route) (*request, error) {
+	req := &request{fields: make(map[string]string, 8), arrays: map[string][]string{}, objects: map[string]map[string]string{}}
 	if hr.Method == http.MethodGet {
 		for k, v := range hr.URL.Query() {
 			req.fields[k] = v[0]
 		}
 		return req, nil
 	}
-	body, err := io.ReadAll(hr.Body)
-	if err != nil {
-		return nil, fmt.Errorf("il corpo non è leggibile: %w", err)
+	notObject := errors.New("il corpo non è un oggetto JSON")
+	// The first unknown key in order, so that the answer does not vary.
+	unknown := func(k string) {
+		if req.unknown == "" || k < req.unknown {
+			req.unknown = k
+		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return nil, fmt.Errorf("il corpo non è un oggetto JSON")
-	}
-	keys := slices.Sorted(maps.Keys(m))
-	for _, k := range keys {
-		inner, nested := m[k].(map[string]any)
+	err := lenient.Members(string(body), func(k, raw string) error {
 		switch {
 		case !rt.keys[k]:
-			req.unknown = k
-		case nested && k == "contratto" && rt.nested:
-			for _, kk := range slices.Sorted(maps.Keys(inner)) {
-				if !rt.inner[kk] && req.unknown == "" {
-					req.unknown = kk
+			unknown(k)
+		case raw[0] == '{' && k == "contratto" && rt.nested:
+			return lenient.Members(raw, func(kk, vv string) error {
+				if !rt.inner[kk] {
+					unknown(kk)
 				}
-			}
-		}
-		if req.unknown != "" {
-			return req, nil
-		}
-	}
-	for k, v := range m {
-		switch v := v.(type) {
-		case map[string]any:
+				req.fields[kk] = lenient.Text(vv)
+				return nil
+			})
+		case raw[0] == '{':
 			obj := map[string]string{}
-			for kk, vv := range v {
-				obj[kk] = text(vv)
-			}
-			if k == "contratto" && rt.nested {
-				for kk, vv := range obj {
-					req.fields[kk] = vv
-				}
-				continue
-			}
 			req.objects[k] = obj
-		case []any:
-			for _, e := range v {
-				req.arrays[k] = append(req.arrays[k], text(e))
-			}
+			return lenient.Members(raw, func(kk, vv string) error { obj[kk] = lenient.Text(vv); return nil })
+		case raw[0] == '[':
+			return lenient.Elements(raw, func(e string) error { req.arrays[k] = append(req.arrays[k], lenient.Text(e)); return nil })
 		default:
-			req.fields[k] = text(v)
+			req.fields[k] = lenient.Text(raw)
 		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, notObject
+	case req.unknown != "":
+		return req, nil
 	}
 	// The CF/PAN group: Nexi's samples send codiceGruppo, its Android SDK
 	// gruppo (ApiReportAssociazioniCFPanRequest). Both are read, as one.
@@ -567,6 +577,8 @@ func text(v any) string {
 		return v
 	case json.Number:
 		return v.String()
+	case int64:
+		return strconv.FormatInt(v, 10)
 	}
 	return fmt.Sprint(v)
 }

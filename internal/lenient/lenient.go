@@ -936,3 +936,75 @@ func Number(b []byte) (text []byte, ok bool) {
 	}
 	return nil, false
 }
+
+// Members calls f with the text of each key of the JSON object data, and
+// its value as sent, in order, having checked that data is one valid JSON
+// value (else ErrSyntax) and an object (else ErrNotObject). An error from
+// f ends it.
+func Members(data string, f func(key, raw string) error) error {
+	return walkContainer(data, '{', func(key, raw string) error { return f(key, raw) })
+}
+
+// Elements calls f with each element of the JSON array data, as sent, in
+// order, having checked that data is one valid JSON array.
+func Elements(data string, f func(raw string) error) error {
+	return walkContainer(data, '[', func(_, raw string) error { return f(raw) })
+}
+
+func walkContainer(data string, open byte, f func(key, raw string) error) error {
+	i := skipSpace(data, 0)
+	if i < len(data) && data[i] != open {
+		end, err := skipValue(data, i, 0)
+		if err != nil || skipSpace(data, end) != len(data) {
+			return ErrSyntax
+		}
+		return ErrNotObject
+	}
+	if end, err := skipValue(data, i, 0); err != nil || skipSpace(data, end) != len(data) {
+		return ErrSyntax // checked whole first: f sees only valid JSON
+	}
+	closer := byte('}')
+	if open == '[' {
+		closer = ']'
+	}
+	i = skipSpace(data, i+1)
+	if data[i] == closer {
+		return nil
+	}
+	for {
+		key := ""
+		if open == '{' {
+			keyEnd, escaped, _ := skipString(data, i)
+			key = data[i+1 : keyEnd-1]
+			if escaped {
+				key, _ = unquote(data[i:keyEnd])
+			}
+			i = skipSpace(data, skipSpace(data, keyEnd)+1) // past the colon
+		}
+		end, _ := skipValue(data, i, 1)
+		if err := f(key, data[i:end]); err != nil {
+			return err
+		}
+		var done bool
+		if i, done, _ = afterValue(data, end, closer); done {
+			return nil
+		}
+	}
+}
+
+// Text returns a JSON scalar's text: a string's content, a number's or a
+// boolean's text as sent, "" for null. raw must be valid JSON; an object
+// or an array is returned as sent.
+func Text(raw string) string {
+	switch {
+	case raw == "null":
+		return ""
+	case len(raw) >= 2 && raw[0] == '"':
+		if strings.IndexByte(raw, '\\') < 0 {
+			return raw[1 : len(raw)-1]
+		}
+		s, _ := unquote(raw)
+		return s
+	}
+	return raw
+}
