@@ -143,3 +143,29 @@ func TestWalkLimitEdges(t *testing.T) {
 	_, err = Walk(strings.NewReader(outside(65)), 64, KeyOf[decodeItem]("Items"), func([]byte) error { return nil })
 	assert.ErrorIs(t, err, ErrTooLarge)
 }
+
+// Members and Elements hand over what a valid object or array holds, in
+// order, and nothing of a body that is not JSON.
+func TestMembersAndElements(t *testing.T) {
+	t.Parallel()
+	var got []string
+	err := Members(` {"a":1,"b\u00e8":"x\"y","c":{"d":[1,2]},"e":null} `, func(k, raw string) error {
+		got = append(got, k+"="+Text(raw))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a=1", "bè=x\"y", `c={"d":[1,2]}`, "e="}, got)
+
+	got = nil
+	require.NoError(t, Elements(`["a",2,true]`, func(raw string) error { got = append(got, Text(raw)); return nil }))
+	assert.Equal(t, []string{"a", "2", "true"}, got)
+	require.NoError(t, Members(`{}`, func(string, string) error { t.Fatal("called"); return nil }))
+
+	calls := 0
+	for in, want := range map[string]error{`{"a":1`: ErrSyntax, `{"a":1}x`: ErrSyntax, `[1]`: ErrNotObject, `"a"`: ErrNotObject, ``: ErrSyntax, `{"a":tru}`: ErrSyntax} {
+		assert.ErrorIs(t, Members(in, func(string, string) error { calls++; return nil }), want, in)
+	}
+	assert.Zero(t, calls, "nothing of a body that is not a valid object is handed over")
+	stop := errors.New("stop")
+	assert.ErrorIs(t, Members(`{"a":1,"b":2}`, func(string, string) error { return stop }), stop)
+}
