@@ -320,12 +320,13 @@ func (s *Server) getOrder(r *request) (map[string]any, *apiError) {
 }
 
 // Orders as the answers carry them: structs, encoded in their fields'
-// order, not maps encoded with their keys sorted.
+// order, not maps encoded with their keys sorted; amounts as plain
+// integers, which encoding/json writes without calling a marshaler.
 type (
 	orderJSON struct {
 		MerchantNumber  string          `json:"numeroMerchant"`
 		Code            string          `json:"codiceTransazione"`
-		Amount          xpay.Amount     `json:"importo"`
+		Amount          int64           `json:"importo"`
 		Currency        string          `json:"divisa"`
 		Auth            string          `json:"codiceAutorizzazione"`
 		Brand           string          `json:"brand"`
@@ -358,8 +359,8 @@ type (
 		FirstName  string          `json:"nome"`
 		LastName   string          `json:"cognome"`
 		Email      string          `json:"mail"`
-		Amount     xpay.Amount     `json:"importo"`
-		Rejected   xpay.Amount     `json:"importoRifiutato"`
+		Amount     int64           `json:"importo"`
+		Rejected   int64           `json:"importoRifiutato"`
 		Currency   string          `json:"divisa"`
 		State      xpay.OrderState `json:"stato"`
 		Code       string          `json:"codiceTransazione"`
@@ -368,7 +369,7 @@ type (
 	}
 	operationJSON struct {
 		Type     xpay.OperationType `json:"tipoOperazione"`
-		Amount   xpay.Amount        `json:"importo"`
+		Amount   int64              `json:"importo"`
 		Currency string             `json:"divisa"`
 		State    xpay.OrderState    `json:"stato"`
 		Date     string             `json:"dataOperazione"`
@@ -378,7 +379,7 @@ type (
 
 func (s *Server) orderJSON(o *order) orderJSON {
 	return orderJSON{
-		MerchantNumber: MerchantNumber, Code: o.code, Amount: o.amount, Currency: "EUR", Auth: o.auth, Brand: o.brand,
+		MerchantNumber: MerchantNumber, Code: o.code, Amount: int64(o.amount), Currency: "EUR", Auth: o.auth, Brand: o.brand,
 		PaymentType: "3D-Secure", TransactionType: "3DS_FULL", Country: "ITA", Product: o.product, PAN: o.pan,
 		State: o.state, TransactionDate: o.created.Format(layoutReport), Email: o.email,
 	}
@@ -387,14 +388,14 @@ func (s *Server) orderJSON(o *order) orderJSON {
 func (s *Server) orderDetail(o *order) orderDetailJSON {
 	ops := make([]operationJSON, len(o.ops))
 	for i, op := range o.ops {
-		ops[i] = operationJSON{op.typ, op.amount, "EUR", op.state, javaTimestamp(op.at.In(s.loc)), op.user}
+		ops[i] = operationJSON{op.typ, int64(op.amount), "EUR", op.state, javaTimestamp(op.at.In(s.loc)), op.user}
 	}
 	rejected := xpay.Amount(0)
 	if o.state == xpay.OrderStateDenied {
 		rejected = o.amount
 	}
 	return orderDetailJSON{orderJSON: s.orderJSON(o), Expiry: o.expiry, Details: []detailJSON{{
-		FirstName: o.firstName, LastName: o.lastName, Email: o.email, Amount: o.amount, Rejected: rejected, Currency: "EUR",
+		FirstName: o.firstName, LastName: o.lastName, Email: o.email, Amount: int64(o.amount), Rejected: int64(rejected), Currency: "EUR",
 		State: o.state, Code: o.code, Operations: ops,
 	}}}
 }

@@ -193,11 +193,11 @@ func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
 
 // linkJSON is a link as ReportPaymail lists it.
 type linkJSON struct {
-	Code    string      `json:"codiceTransazione"`
-	Amount  xpay.Amount `json:"importo"`
-	Created string      `json:"dataCreazioneLink"`
-	State   string      `json:"statoEsteso"`
-	Circuit string      `json:"circuito"`
+	Code    string `json:"codiceTransazione"`
+	Amount  int64  `json:"importo"`
+	Created string `json:"dataCreazioneLink"`
+	State   string `json:"statoEsteso"`
+	Circuit string `json:"circuito"`
 }
 
 func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
@@ -227,7 +227,7 @@ func (s *Server) linkReport(r *request) (map[string]any, *apiError) {
 		if o := s.state.orders[l.code]; o != nil {
 			circuit = o.brand
 		}
-		list = append(list, linkJSON{l.code, l.amount, l.created.In(s.loc).Format(layoutDateTime), l.status(now), circuit})
+		list = append(list, linkJSON{l.code, int64(l.amount), l.created.In(s.loc).Format(layoutDateTime), l.status(now), circuit})
 	}
 	return map[string]any{"paymail": list}, nil
 }

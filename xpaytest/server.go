@@ -517,15 +517,16 @@ func (r *request) get(name string) string { return r.fields[name] }
 
 func (r *request) has(name string) bool { _, ok := r.fields[name]; return ok }
 
+var errNotObject = errors.New("il corpo non è un oggetto JSON")
+
 func parseRequest(hr *http.Request, body []byte, rt *route) (*request, error) {
-	req := &request{fields: make(map[string]string, 8), arrays: map[string][]string{}, objects: map[string]map[string]string{}}
+	req := &request{fields: make(map[string]string, 8)} // arrays and objects made when a request has them
 	if hr.Method == http.MethodGet {
 		for k, v := range hr.URL.Query() {
 			req.fields[k] = v[0]
 		}
 		return req, nil
 	}
-	notObject := errors.New("il corpo non è un oggetto JSON")
 	// The first unknown key in order, so that the answer does not vary.
 	unknown := func(k string) {
 		if req.unknown == "" || k < req.unknown {
@@ -546,9 +547,15 @@ func parseRequest(hr *http.Request, body []byte, rt *route) (*request, error) {
 			})
 		case raw[0] == '{':
 			obj := map[string]string{}
+			if req.objects == nil {
+				req.objects = map[string]map[string]string{}
+			}
 			req.objects[k] = obj
 			return lenient.Members(raw, func(kk, vv string) error { obj[kk] = lenient.Text(vv); return nil })
 		case raw[0] == '[':
+			if req.arrays == nil {
+				req.arrays = map[string][]string{}
+			}
 			return lenient.Elements(raw, func(e string) error { req.arrays[k] = append(req.arrays[k], lenient.Text(e)); return nil })
 		default:
 			req.fields[k] = lenient.Text(raw)
@@ -557,7 +564,7 @@ func parseRequest(hr *http.Request, body []byte, rt *route) (*request, error) {
 	})
 	switch {
 	case err != nil:
-		return nil, notObject
+		return nil, errNotObject
 	case req.unknown != "":
 		return req, nil
 	}
