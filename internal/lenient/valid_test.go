@@ -68,19 +68,19 @@ func TestDepthIsBounded(t *testing.T) {
 
 	// An element of the list is at depth 3: {, [ and its own. Walk
 	// refuses one nested deeper itself: it never reaches each.
-	walk := func(inner int) (err error, handed int) {
+	walk := func(inner int) (handed int, err error) {
 		body := `{"voci":[{"x":` + nest(inner) + `}]}`
 		_, err = Walk(strings.NewReader(body), 1<<30, KeyOf[decodeItem]("Items"), func(raw []byte) error {
 			handed++
 			var s decodeSubItem
 			return Unmarshal(raw, &s)
 		})
-		return err, handed
+		return handed, err
 	}
-	err, handed := walk(MaxDepth - 3)
+	handed, err := walk(MaxDepth - 3)
 	assert.NoError(t, err)
 	assert.Equal(t, 1, handed)
-	err, handed = walk(MaxDepth - 2)
+	handed, err = walk(MaxDepth - 2)
 	assert.ErrorIs(t, err, ErrSyntax)
 	assert.Zero(t, handed, "the element too deep is not handed over")
 	assert.Equal(t, json.Valid([]byte(`{"voci":[{"x":`+nest(MaxDepth-2)+`}]}`)), false)
