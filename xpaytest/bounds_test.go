@@ -64,3 +64,21 @@ func requireKO(t *testing.T, err error, code int) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, code, apiErr.Code, apiErr.Message)
 }
+
+// The requests log keeps the last MaxReceived requests, with their answers.
+func TestReceivedKeepsTheLastRequests(t *testing.T) {
+	t.Parallel()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	for i := range xpaytest.MaxReceived + 5 {
+		_, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: fmt.Sprintf("ORD-NONE-%04d", i)})
+		require.Error(t, err)
+	}
+	got := srv.Received()
+	require.LessOrEqual(t, len(got), xpaytest.MaxReceived)
+	last := got[len(got)-1]
+	assert.Contains(t, last.Request, fmt.Sprintf("ORD-NONE-%04d", xpaytest.MaxReceived+4), "the newest is kept")
+	assert.Contains(t, last.Answer, `"esito":"KO"`)
+	assert.Equal(t, 200, last.Status)
+}

@@ -30,7 +30,7 @@ import (
 //	POST   /_sandbox/faults              inject {"fault": "Capture:reset,processed,times=1"} (ParseFault),
 //	                                     or {"fault": "Notification:twice,times=1"} (ParseNotificationFault)
 //	DELETE /_sandbox/faults              clear every fault
-//	GET    /_sandbox/requests            the requests that arrived, with the answers they got (Received);
+//	GET    /_sandbox/requests            the last 1,000 requests that arrived, with the answers they got (Received);
 //	                                     ?operation=Capture keeps one operation's
 //	GET    /_sandbox/notifications       the notifications delivered, with the merchant's answers
 //	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} → {"returnUrl"}
@@ -51,8 +51,13 @@ type Received struct {
 // receivedCap is how much of a request and of its answer Received keeps.
 const receivedCap = 4 << 10
 
+// MaxReceived is how many requests Received keeps, the last ones: enough
+// for a test to look back on, few enough that keeping them costs a busy
+// Server nothing it would notice.
+const MaxReceived = 1000
+
 // Received returns the requests that have reached the XPay routes, oldest
-// first (at most the Server's WithMaxItems of them).
+// first: the last MaxReceived of them.
 func (s *Server) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,7 +125,7 @@ func (s *Server) admit(rt *route, request []byte, rec *recorder) (f *Fault, answ
 	s.mu.Lock()
 	s.counts[rt.method]++
 	f = s.takeFault(rt.method)
-	s.received = bound(append(s.received, r), s.maxItems, nil)
+	s.received = bound(append(s.received, r), MaxReceived, nil)
 	s.mu.Unlock()
 	return f, func() {
 		if rec.hijacked {

@@ -65,8 +65,8 @@ func (ix index[K, T]) remove(k K, x T) {
 }
 
 // DefaultMaxItems is how many of each kind of thing (orders, links,
-// contracts, blacklist entries, CF/PAN pairs, warnings, reports, recorded
-// requests and notifications) a Server holds unless WithMaxItems says
+// contracts, blacklist entries, CF/PAN pairs, warnings, reports and
+// notifications) a Server holds unless WithMaxItems says
 // otherwise: past it, the oldest go. With the size caps on what one
 // request may store, it bounds the memory of a Server left running with
 // its public default credentials.
