@@ -208,9 +208,10 @@ func ParseNotificationFault(s string) (NotificationFault, error) {
 // faults, where an operation would stand: "Notification:twice".
 const notificationFaultPrefix = "Notification:"
 
-// injectText injects a fault written as text: "Notification:..." or an
-// operation's.
-func (s *Server) injectText(text string) error {
+// InjectFaultText injects a fault written as text, as cmd/xpay-sandbox's
+// -fault and the control API take it: "Capture:reset,processed,times=1"
+// (ParseFault), or "Notification:twice,times=1" (ParseNotificationFault).
+func (s *Server) InjectFaultText(text string) error {
 	if kinds, ok := strings.CutPrefix(text, notificationFaultPrefix); ok {
 		f, err := ParseNotificationFault(kinds)
 		if err != nil {
@@ -226,11 +227,6 @@ func (s *Server) injectText(text string) error {
 	s.InjectFault(op, f)
 	return nil
 }
-
-// InjectFaultText injects a fault written as text, as cmd/xpay-sandbox's
-// -fault and the control API take it: "Capture:reset,processed,times=1"
-// (ParseFault), or "Notification:twice,times=1" (ParseNotificationFault).
-func (s *Server) InjectFaultText(text string) error { return s.injectText(text) }
 
 // controlRoutes serves the control API on mux.
 func (s *Server) controlRoutes(mux *http.ServeMux) {
@@ -327,7 +323,7 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		if err := decode(r.Body, &c); err != nil {
 			return nil, err
 		}
-		return nil, s.injectText(c.Fault)
+		return nil, s.InjectFaultText(c.Fault)
 	})
 	handle("DELETE "+p+"/faults", func(*http.Request) (any, error) {
 		s.ClearFaults()
