@@ -93,7 +93,7 @@ func moreInvalid() map[string][]invalidCase {
 			{"description not UTF-8", call((*xpay.Client).AddToBlacklist, xpay.AddToBlacklistRequest{Type: xpay.ValueTypeContractNumber, Value: "CNT-1", Description: "\xff"}), "Description", "descrizione"},
 		},
 		"RemoveFromBlacklist": {
-			{"unknown type", call((*xpay.Client).RemoveFromBlacklist, xpay.BlacklistRequest{Type: "codicefiscale", Value: taxCode}), "Type", "tipo"},
+			{"unknown type", call((*xpay.Client).RemoveFromBlacklist, xpay.RemoveFromBlacklistRequest{Type: "codicefiscale", Value: taxCode}), "Type", "tipo"},
 		},
 		"CheckBlacklist": {
 			{"contract number too long", call((*xpay.Client).CheckBlacklist, xpay.BlacklistRequest{Type: xpay.ValueTypeContractNumber, Value: long}), "Value", "valore"},

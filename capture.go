@@ -20,7 +20,19 @@ type CaptureRequest struct {
 	// capture makes from older ones of the same amount. Without it,
 	// Settle cannot, and says so, on an order that already has such a row.
 	Before *Order `json:"-"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
+
+func (r *CaptureRequest) journalKey() string  { return orderKey(r.TransactionCode) }
+func (r *CaptureRequest) idempotency() string { return r.IdempotencyKey }
+
+// orderKey is the journal's name for an order: its writes (captures,
+// refunds, the link that made it) go one at a time.
+func orderKey(code string) string { return "order:" + code }
 
 func (r *CaptureRequest) pending(w *PendingWrite) {
 	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, r.Before)

@@ -2,7 +2,9 @@ package xpay
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,15 +75,18 @@ type Client struct {
 	now       func() time.Time
 	timers    timers
 	pauseHook func(ctx context.Context, d time.Duration) error // Settle's waits, for tests
+	journal   Journal                                          // WithJournal
+	owner     string                                           // this Client's name in the journal
 
 	insecureHTTP bool // WithInsecureHTTP
 }
 
 // credentials are the alias and the MAC key.
 type credentials struct {
-	alias     string
-	aliasJSON []byte // the alias as a JSON string, for the request body
-	secret    secret
+	alias       string
+	aliasJSON   []byte // the alias as a JSON string, for the request body
+	fingerprint string // AliasFingerprint's
+	secret      secret
 }
 
 // secret is the MAC key. Nothing prints it: it lives behind creds, a
@@ -102,8 +107,9 @@ func NewClient(alias, secretKey string, opts ...Option) (*Client, error) {
 		return nil, errors.New("xpay: NewClient: secret key is empty")
 	}
 	aliasJSON, _ := json.Marshal(alias)
+	fp := sha256.Sum256([]byte("xpay alias\x00" + alias))
 	c := &Client{
-		creds:     sealed(&credentials{alias: alias, aliasJSON: aliasJSON, secret: secret(secretKey)}),
+		creds:     sealed(&credentials{alias: alias, aliasJSON: aliasJSON, fingerprint: hex.EncodeToString(fp[:8]), secret: secret(secretKey)}),
 		baseURL:   EnvironmentTest.BaseURL(),
 		timeout:   DefaultTimeout,
 		freshness: DefaultFreshness,
@@ -171,6 +177,17 @@ func (c *Client) BaseURL() string {
 		return ""
 	}
 	return c.baseURL
+}
+
+// AliasFingerprint returns 16 hexadecimal digits that name the Client's
+// alias without showing it: what a PendingWrite records of the alias that
+// sent it, since an order is known only to the alias that made it. It is
+// "" on a nil or zero Client.
+func (c *Client) AliasFingerprint() string {
+	if c.usable("") != nil {
+		return ""
+	}
+	return c.creds().fingerprint
 }
 
 // sealed returns a func that returns k.

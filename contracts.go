@@ -18,7 +18,20 @@ var svcCreateContractFromPOS = service{name: "CreateContractFromPOS", path: "eco
 // (creazioneDaPosFisico).
 type CreateContractFromPOSRequest struct {
 	Contract POSContract `json:"contratto"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
+
+func (r *CreateContractFromPOSRequest) journalKey() string {
+	return contractKey(r.Contract.ContractNumber)
+}
+func (r *CreateContractFromPOSRequest) idempotency() string { return r.IdempotencyKey }
+
+// contractKey is the journal's name for a contract.
+func contractKey(number string) string { return "contract:" + number }
 
 // POSContract is the contratto object of CreateContractFromPOSRequest.
 // Every field is sent, empty when not set, as XPay signs them all.
@@ -222,7 +235,15 @@ var (
 // EnableContract and DisableContract.
 type ContractRequest struct {
 	ContractNumber string `json:"numeroContratto"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
+
+func (r *ContractRequest) journalKey() string  { return contractKey(r.ContractNumber) }
+func (r *ContractRequest) idempotency() string { return r.IdempotencyKey }
 
 // macFields: apiKey, numeroContratto, timeStamp.
 func (r *ContractRequest) macFields(apiKey, timeStamp Field) []Field {

@@ -51,7 +51,18 @@ type AddToBlacklistRequest struct {
 	Type        ValueType `json:"tipo"`
 	Value       string    `json:"valore"`
 	Description string    `json:"descrizione"` // the reason
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
+
+func (r *AddToBlacklistRequest) journalKey() string  { return blacklistKey(r.Type, r.Value) }
+func (r *AddToBlacklistRequest) idempotency() string { return r.IdempotencyKey }
+
+// blacklistKey is the journal's name for a blacklist value.
+func blacklistKey(t ValueType, v string) string { return "blacklist:" + string(t) + ":" + v }
 
 // macFields: apiKey, tipo, valore, descrizione, timeStamp.
 func (r *AddToBlacklistRequest) macFields(apiKey, timeStamp Field) []Field {
@@ -67,7 +78,7 @@ func (r *AddToBlacklistRequest) validate() error {
 }
 
 // BlacklistRequest names a blacklist value: the request of
-// RemoveFromBlacklist and CheckBlacklist.
+// CheckBlacklist.
 type BlacklistRequest struct {
 	Type  ValueType `json:"tipo"`
 	Value string    `json:"valore"`
@@ -75,11 +86,39 @@ type BlacklistRequest struct {
 
 // macFields: apiKey, tipo, valore, timeStamp.
 func (r *BlacklistRequest) macFields(apiKey, timeStamp Field) []Field {
-	return []Field{apiKey, {"tipo", string(r.Type)}, {"valore", r.Value}, timeStamp}
+	return blacklistMACFields(apiKey, timeStamp, r.Type, r.Value)
 }
 
-func (r *BlacklistRequest) validate() error {
-	return firstError(checkValueType("Type", r.Type), checkValue(r.Type, r.Value))
+func (r *BlacklistRequest) validate() error { return checkBlacklistValue(r.Type, r.Value) }
+
+// RemoveFromBlacklistRequest names the blacklist value to remove.
+type RemoveFromBlacklistRequest struct {
+	Type  ValueType `json:"tipo"`
+	Value string    `json:"valore"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
+}
+
+// macFields: apiKey, tipo, valore, timeStamp.
+func (r *RemoveFromBlacklistRequest) macFields(apiKey, timeStamp Field) []Field {
+	return blacklistMACFields(apiKey, timeStamp, r.Type, r.Value)
+}
+
+func (r *RemoveFromBlacklistRequest) validate() error     { return checkBlacklistValue(r.Type, r.Value) }
+func (r *RemoveFromBlacklistRequest) journalKey() string  { return blacklistKey(r.Type, r.Value) }
+func (r *RemoveFromBlacklistRequest) idempotency() string { return r.IdempotencyKey }
+
+// blacklistMACFields is the MAC input of blacklist/rimuovi and
+// blacklist/controlla: apiKey, tipo, valore, timeStamp.
+func blacklistMACFields(apiKey, timeStamp Field, t ValueType, v string) []Field {
+	return []Field{apiKey, {"tipo", string(t)}, {"valore", v}, timeStamp}
+}
+
+func checkBlacklistValue(t ValueType, v string) error {
+	return firstError(checkValueType("Type", t), checkValue(t, v))
 }
 
 // ListBlacklistRequest selects the blacklist entries of one type
@@ -166,7 +205,7 @@ func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest)
 // RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
 //
 // It is a write (see Reads and writes in the package documentation).
-func (c *Client) RemoveFromBlacklist(ctx context.Context, req *BlacklistRequest) (*BlacklistChangeResponse, error) {
+func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlacklistRequest) (*BlacklistChangeResponse, error) {
 	return invoke[BlacklistChangeResponse](ctx, c, &svcRemoveFromBlacklist, req)
 }
 
@@ -200,8 +239,8 @@ var (
 	svcListCFPAN   = service{name: "ListCFPAN", path: "ecomm/api/cfpan/reportAssociazioni", notFoundEmpty: true}
 )
 
-// CFPANRequest names a tax code and card pair: the request of CheckCFPAN
-// and DeleteCFPAN. XPay creates such pairs from payments.
+// CFPANRequest names a tax code and card pair: the request of
+// CheckCFPAN. XPay creates such pairs from payments.
 type CFPANRequest struct {
 	TaxCode string `json:"codiceFiscale"`
 	// HashPAN is the card, as XPay knows it (the card number or its hash;
@@ -215,17 +254,48 @@ type CFPANRequest struct {
 // macFields: apiKey, codiceFiscale, hashPan, timeStamp. codiceGruppo is
 // not signed.
 func (r *CFPANRequest) macFields(apiKey, timeStamp Field) []Field {
-	return []Field{apiKey, {"codiceFiscale", r.TaxCode}, {"hashPan", r.HashPAN}, timeStamp}
+	return cfpanMACFields(apiKey, timeStamp, r.TaxCode, r.HashPAN)
 }
 
-func (r *CFPANRequest) validate() error {
-	if r.TaxCode == "" {
+func (r *CFPANRequest) validate() error { return checkCFPAN(r.TaxCode, r.HashPAN, r.GroupCode) }
+
+// DeleteCFPANRequest names the tax code and card pair to delete; its
+// fields are CFPANRequest's.
+type DeleteCFPANRequest struct {
+	TaxCode   string `json:"codiceFiscale"`
+	HashPAN   string `json:"hashPan"`
+	GroupCode string `json:"codiceGruppo"` // sent, not signed
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
+}
+
+// macFields: apiKey, codiceFiscale, hashPan, timeStamp. codiceGruppo is
+// not signed.
+func (r *DeleteCFPANRequest) macFields(apiKey, timeStamp Field) []Field {
+	return cfpanMACFields(apiKey, timeStamp, r.TaxCode, r.HashPAN)
+}
+
+func (r *DeleteCFPANRequest) validate() error     { return checkCFPAN(r.TaxCode, r.HashPAN, r.GroupCode) }
+func (r *DeleteCFPANRequest) journalKey() string  { return "cfpan:" + r.TaxCode + ":" + r.HashPAN }
+func (r *DeleteCFPANRequest) idempotency() string { return r.IdempotencyKey }
+
+// cfpanMACFields is the MAC input of cfpan/controllaEsistenza and
+// cfpan/rimuovi: apiKey, codiceFiscale, hashPan, timeStamp.
+func cfpanMACFields(apiKey, timeStamp Field, taxCode, hashPAN string) []Field {
+	return []Field{apiKey, {"codiceFiscale", taxCode}, {"hashPan", hashPAN}, timeStamp}
+}
+
+func checkCFPAN(taxCode, hashPAN, group string) error {
+	if taxCode == "" {
 		return invalid("TaxCode", "codiceFiscale", "is required")
 	}
 	return firstError(
-		checkTaxCode("TaxCode", "codiceFiscale", r.TaxCode),
-		checkRequired("HashPAN", "hashPan", r.HashPAN, 128),
-		checkRequired("GroupCode", "codiceGruppo", r.GroupCode, 30),
+		checkTaxCode("TaxCode", "codiceFiscale", taxCode),
+		checkRequired("HashPAN", "hashPan", hashPAN, 128),
+		checkRequired("GroupCode", "codiceGruppo", group, 30),
 	)
 }
 
@@ -296,7 +366,7 @@ func (c *Client) CheckCFPAN(ctx context.Context, req *CFPANRequest) (*CFPANRespo
 // DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi).
 //
 // It is a write (see Reads and writes in the package documentation).
-func (c *Client) DeleteCFPAN(ctx context.Context, req *CFPANRequest) (*DeleteCFPANResponse, error) {
+func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*DeleteCFPANResponse, error) {
 	return invoke[DeleteCFPANResponse](ctx, c, &svcDeleteCFPAN, req)
 }
 

@@ -31,6 +31,9 @@ var helpers = map[string]string{
 	"GoString":                   "",
 	"CloseIdleConnections":       "",
 	"BaseURL":                    "",
+	"AliasFingerprint":           "",
+	"Recover":                    "GetOrder",
+	"Resolve":                    "",
 }
 
 // Adding an operation means adding it everywhere: this fails, naming what

@@ -261,10 +261,10 @@ func e2eCases(ctx context.Context) []e2eCase {
 			}, xpay.CodeDuplicate},
 		{"RemoveFromBlacklist",
 			func(c *xpay.Client) (any, error) {
-				return c.RemoveFromBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+				return c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
 			}, nil,
 			func(c *xpay.Client) (any, error) {
-				return c.RemoveFromBlacklist(ctx, &xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
+				return c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode})
 			}, xpay.CodeNotFound},
 		{"CheckBlacklist",
 			func(c *xpay.Client) (any, error) {
@@ -291,10 +291,9 @@ func e2eCases(ctx context.Context) []e2eCase {
 				return c.CheckCFPAN(ctx, &r)
 			}, xpay.CodeInvalidGroup},
 		{"DeleteCFPAN",
-			func(c *xpay.Client) (any, error) { return c.DeleteCFPAN(ctx, &demoCFPAN) }, nil,
+			func(c *xpay.Client) (any, error) { return c.DeleteCFPAN(ctx, &xpay.DeleteCFPANRequest{TaxCode: demoCFPAN.TaxCode, HashPAN: demoCFPAN.HashPAN, GroupCode: demoCFPAN.GroupCode}) }, nil,
 			func(c *xpay.Client) (any, error) {
-				r := demoCFPAN
-				r.HashPAN = "ALTRA-CARTA"
+				r := xpay.DeleteCFPANRequest{TaxCode: demoCFPAN.TaxCode, HashPAN: "ALTRA-CARTA", GroupCode: demoCFPAN.GroupCode}
 				return c.DeleteCFPAN(ctx, &r)
 			}, xpay.CodeNotFound},
 		{"ListCFPAN",

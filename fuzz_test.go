@@ -48,7 +48,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, svc := range []*service{&svcGetOrder, &svcCapture, &svcListWarnings} {
 			var out GetOrderResponse
-			err := outcome(svc, nil, fuzzSent, c.decodeAll(svc, 200, RawBody(body), &out, fuzzSent)) // as run decides it
+			err := c.outcome(svc, nil, fuzzSent, c.decodeAll(svc, 200, RawBody(body), &out, fuzzSent)) // as run decides it
 			signed := verifyResponseMAC(testSecret, out.Outcome, out.OperationID, string(out.Timestamp), out.MAC)
 			unsigned := out.MAC == ""
 			var apiErr *APIError

@@ -222,7 +222,7 @@ func TestSettleTakesOnlyNotFoundForNothing(t *testing.T) {
 			ko = `{` + envelopeJSON("OK", "1", nowMS) + `,"report":[]}`
 		}
 		mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, ko))
-		w := xpay.PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 100, Sent: fixedClock().Add(-xpay.SettleWindow), Before: []xpay.Operation{}}
+		w := xpay.PendingWrite{Operation: "Capture", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "ORD-1", Amount: 100, Sent: fixedClock().Add(-xpay.SettleWindow), Before: []xpay.Operation{}}
 		done, err := c.Settle(context.Background(), &w)
 		assert.False(t, done)
 		if happened { // KO 2 after the window: XPay does not know the order, nothing happened to it

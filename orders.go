@@ -121,9 +121,16 @@ type Order struct {
 // in the package documentation (go doc github.com/xpaygo/xpay).
 func (o *Order) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, o) }
 
-// Operations returns the operation rows of every detail, in order.
+// Operations returns the operation rows of every detail, in order: an
+// empty list when the order has details and no rows, and nil only when it
+// carries no details (as the orders of ListOrders), whose rows nobody
+// knows. So a PendingWrite.Before made of it never reads as unknown for
+// an order that GetOrder returned.
 func (o *Order) Operations() []Operation {
-	var ops []Operation
+	if len(o.Details) == 0 {
+		return nil
+	}
+	ops := []Operation{}
 	for _, d := range o.Details {
 		ops = append(ops, d.Operations...)
 	}

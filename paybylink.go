@@ -31,9 +31,16 @@ type CreatePayByLinkRequest struct {
 	// (parametriAggiuntivi): mail, languageId, descrizione, TCONTAB (C
 	// immediate or D deferred capture), Note1…
 	AdditionalParameters map[string]string `json:"parametriAggiuntivi,omitempty"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
 
 func (r *CreatePayByLinkRequest) pending(w *PendingWrite) { w.TransactionCode = r.TransactionCode }
+func (r *CreatePayByLinkRequest) journalKey() string      { return orderKey(r.TransactionCode) }
+func (r *CreatePayByLinkRequest) idempotency() string     { return r.IdempotencyKey }
 
 // macFields: apiKey, codiceTransazione, importo, timeStamp. timeout, the
 // URLs and parametriAggiuntivi are not signed.
@@ -109,9 +116,16 @@ type RegeneratePayByLinkRequest struct {
 	NewTransactionCode string `json:"nuovoCodiceTransazione,omitempty"`
 	// TimeoutHours is the new lifetime, counted from now.
 	TimeoutHours int `json:"timeout"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
 
 func (r *RegeneratePayByLinkRequest) pending(w *PendingWrite) { w.TransactionCode = r.TransactionCode }
+func (r *RegeneratePayByLinkRequest) journalKey() string      { return orderKey(r.TransactionCode) }
+func (r *RegeneratePayByLinkRequest) idempotency() string     { return r.IdempotencyKey }
 
 // macFields: apiKey, codiceTransazione, timeStamp.
 func (r *RegeneratePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field {

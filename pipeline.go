@@ -73,10 +73,19 @@ func (c *Client) call(ctx context.Context, op *service, req request, fresh func(
 	if err := c.prepare(ctx, op, req); err != nil {
 		return nil, err
 	}
+	if op.write && c.journal != nil {
+		return c.journaled(ctx, op, req, fresh)
+	}
+	return c.exchange(ctx, op, req, fresh, time.Time{})
+}
+
+// exchange sends req, stamped at (now, when at is zero), and reads its
+// answer into a fresh result, once or more for retried reads.
+func (c *Client) exchange(ctx context.Context, op *service, req request, fresh func() envelope, at time.Time) (envelope, error) {
 	var out envelope
 	err := c.run(ctx, op, req, func() (int, *Response, time.Time, error) {
 		out = fresh() // nothing from an earlier attempt survives
-		status, sent, err := c.attempt(ctx, op, c.post(op, req), c.buffered(op, out))
+		status, sent, err := c.attempt(ctx, op, c.post(op, req, at), c.buffered(op, out))
 		return status, out.response(), sent, err
 	}, nil)
 	return out, err
@@ -121,7 +130,7 @@ func (c *Client) run(ctx context.Context, op *service, req request, try func() (
 			break
 		}
 	}
-	err = outcome(op, req, sent, err)
+	err = c.outcome(op, req, sent, err)
 	c.log(ctx, op, status, r, err, time.Since(start))
 	return err
 }
@@ -131,7 +140,7 @@ func (c *Client) run(ctx context.Context, op *service, req request, try func() (
 // verified, fresh refusal (an *APIError) or before its request could
 // leave (notSent) may have been carried out, and is an
 // *OutcomeUnknownError.
-func outcome(op *service, req request, sent time.Time, err error) error {
+func (c *Client) outcome(op *service, req request, sent time.Time, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -143,11 +152,24 @@ func outcome(op *service, req request, sent time.Time, err error) error {
 	case !op.write, errors.As(err, &apiErr):
 		return err
 	}
-	w := PendingWrite{Operation: op.name, Sent: sent}
+	return &OutcomeUnknownError{Write: c.pendingWrite(op, req, sent), Err: err}
+}
+
+// pendingWrite is what settling req, a write stamped sent, takes.
+func (c *Client) pendingWrite(op *service, req request, sent time.Time) PendingWrite {
+	w := PendingWrite{Operation: op.name, AliasFingerprint: c.creds().fingerprint, Sent: sent}
 	if p, ok := req.(interface{ pending(*PendingWrite) }); ok {
 		p.pending(&w)
 	}
-	return &OutcomeUnknownError{Write: w, Err: err}
+	if req != nil {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(req) == nil {
+			w.Request = json.RawMessage(bytes.TrimRight(b.Bytes(), "\n"))
+		}
+	}
+	return w
 }
 
 // check validates req, before anything is sent.
@@ -222,10 +244,11 @@ func (c *Client) attempt(ctx context.Context, op *service, build func() (outgoin
 	return x.resp.StatusCode, req.sent, read(ctx, x, req.sent)
 }
 
-// post returns the builder of a POST of req, stamped and signed.
-func (c *Client) post(op *service, req request) func() (outgoing, error) {
+// post returns the builder of a POST of req, stamped at (now, when at is
+// zero) and signed.
+func (c *Client) post(op *service, req request, at time.Time) func() (outgoing, error) {
 	return func() (outgoing, error) {
-		body, sent, err := c.signedBody(op, req)
+		body, sent, err := c.signedBody(op, req, at)
 		return outgoing{method: http.MethodPost, url: c.baseURL + op.path, body: body, sent: sent}, err
 	}
 }
@@ -242,10 +265,14 @@ func (c *Client) buffered(op *service, out envelope) bodyReader {
 	}
 }
 
-// signedBody stamps req with a fresh timeStamp, signs it and encodes it.
-// sent is the timeStamp, which the answer's must stand near.
-func (c *Client) signedBody(op *service, req request) (body []byte, sent time.Time, err error) {
-	sent = c.now()
+// signedBody stamps req with the timeStamp at, or a fresh one when at is
+// zero, signs it and encodes it. sent is the timeStamp, which the answer's
+// must stand near.
+func (c *Client) signedBody(op *service, req request, at time.Time) (body []byte, sent time.Time, err error) {
+	sent = at
+	if sent.IsZero() {
+		sent = c.now()
+	}
 	ts := strconv.FormatInt(sent.UnixMilli(), 10)
 	mac := macHex(string(c.creds().secret), req.macFields(Field{"apiKey", c.creds().alias}, Field{"timeStamp", ts}))
 	body, err = c.encode(req, ts, mac[:])

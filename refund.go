@@ -27,7 +27,15 @@ type RefundRequest struct {
 	// Before, not sent, is the order as GetOrder read it just before this
 	// refund: see CaptureRequest.Before.
 	Before *Order `json:"-"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
+
+func (r *RefundRequest) journalKey() string  { return orderKey(r.TransactionCode) }
+func (r *RefundRequest) idempotency() string { return r.IdempotencyKey }
 
 func (r *RefundRequest) pending(w *PendingWrite) {
 	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, r.Before)

@@ -298,14 +298,14 @@ func serviceOpCases() []opCase {
 		},
 		{
 			name: "RemoveFromBlacklist", uri: "ecomm/api/blacklist/rimuovi", write: true,
-			call: call((*xpay.Client).RemoveFromBlacklist, xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: taxCode}),
+			call: call((*xpay.Client).RemoveFromBlacklist, xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: taxCode}),
 			body: body(macBlacklist, `"tipo":"CodiceFiscale","valore":"RSSMRA80A01H501U"`),
 			ok:   "blacklist-rimuovi-ok.json", ko: "blacklist-rimuovi-ko.json", koCode: xpay.CodeNotFound, koMessage: msgNotFound,
 			checkOK: func(t *testing.T, res any) {
 				assert.Equal(t, "80310273", res.(*xpay.BlacklistChangeResponse).OperationID)
 			},
 			invalid: []invalidCase{
-				{"no value", call((*xpay.Client).RemoveFromBlacklist, xpay.BlacklistRequest{Type: xpay.ValueTypeTaxCode}), "Value", "valore"},
+				{"no value", call((*xpay.Client).RemoveFromBlacklist, xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode}), "Value", "valore"},
 			},
 		},
 		{
@@ -360,14 +360,14 @@ func serviceOpCases() []opCase {
 		},
 		{
 			name: "DeleteCFPAN", uri: "ecomm/api/cfpan/rimuovi", write: true,
-			call: call((*xpay.Client).DeleteCFPAN, xpay.CFPANRequest{TaxCode: taxCode, HashPAN: hashPAN, GroupCode: "GRP_ESEMPIO"}),
+			call: call((*xpay.Client).DeleteCFPAN, xpay.DeleteCFPANRequest{TaxCode: taxCode, HashPAN: hashPAN, GroupCode: "GRP_ESEMPIO"}),
 			body: body(macCFPAN, `"codiceFiscale":"RSSMRA80A01H501U","hashPan":"EXAMPLEHASHPAN000000000000000000000000","codiceGruppo":"GRP_ESEMPIO"`),
 			ok:   "cfpan-rimuovi-ok.json", ko: "cfpan-rimuovi-ko.json", koCode: xpay.CodeNotFound, koMessage: msgNotFound,
 			checkOK: func(t *testing.T, res any) {
 				assert.Equal(t, "80310281", res.(*xpay.DeleteCFPANResponse).OperationID)
 			},
 			invalid: []invalidCase{
-				{"card with a tab", call((*xpay.Client).DeleteCFPAN, xpay.CFPANRequest{TaxCode: taxCode, HashPAN: "ABC\tDEF", GroupCode: "G"}), "HashPAN", "hashPan"},
+				{"card with a tab", call((*xpay.Client).DeleteCFPAN, xpay.DeleteCFPANRequest{TaxCode: taxCode, HashPAN: "ABC\tDEF", GroupCode: "G"}), "HashPAN", "hashPan"},
 			},
 		},
 		{

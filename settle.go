@@ -2,23 +2,26 @@ package xpay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // SettleWindow is how long after it was sent a write can still take
 // effect at XPay: XPay refuses a request whose timeStamp is more than 5
-// minutes old, and a minute more is left for one it accepted just in
-// time and is still carrying out.
+// minutes old by its own clock, and a minute more is left for one it
+// accepted just in time and is still carrying out.
 const SettleWindow = 6 * time.Minute
 
 // ErrSettleAmbiguous means that Settle cannot tell whether the write took
 // effect: the order shows a row of the write's type and amount that may
 // be another one's (two such rows appeared, or none was read before the
-// write and a matching row may be older), or a row it cannot read. No
-// read will tell: a person has to look at the order. Until then, do not
-// send the write again.
+// write and a matching row may be older), a row it cannot read, or a
+// reading from before the write (PendingWrite.Before) that is not one of
+// this order. No read will tell: a person has to look at the order. Until
+// then, do not send the write again.
 var ErrSettleAmbiguous = errors.New("xpay: Settle: cannot tell whether the write happened")
 
 // PendingWrite is a write whose outcome is unknown: what an
@@ -30,18 +33,27 @@ type PendingWrite struct {
 	// Operation is the Client method that was called: "Capture",
 	// "Refund", "CreatePayByLink", ...
 	Operation string `json:"operation"`
+	// AliasFingerprint is the Client.AliasFingerprint of the Client that
+	// sent the write: an order is known only to the alias that made it,
+	// so only a Client of that alias can settle it. Empty in a write
+	// stored by a version of this package before it was recorded.
+	AliasFingerprint string `json:"aliasFingerprint,omitempty"`
 	// TransactionCode, Amount and Currency are the request's, for the
 	// writes that have them.
 	TransactionCode string   `json:"transactionCode,omitempty"`
 	Amount          Amount   `json:"amount,omitempty"`
 	Currency        Currency `json:"currency,omitempty"`
 	// Sent is the request's timeStamp: XPay can carry the write out until
-	// SettleWindow after it.
+	// SettleWindow after it, by XPay's clock.
 	Sent time.Time `json:"sent"`
 	// Before are the order's operation rows as read before the write (the
 	// request's Before), or nil when they were not read. An empty list
 	// means the order had none; nil means nobody knows.
 	Before []Operation `json:"before"`
+	// Request is the request's own fields as sent, in JSON (without
+	// apiKey, timeStamp and mac): what settling a write other than a
+	// capture or a refund reads, and what a person needs to send it again.
+	Request json.RawMessage `json:"request,omitempty"`
 }
 
 // Settle finds out whether a capture or a refund whose outcome is unknown
@@ -55,53 +67,73 @@ type PendingWrite struct {
 // returns true: do not send the write again. A write still in flight when
 // its answer was lost can land seconds or minutes later, so Settle reads
 // again, waiting longer each time (from half a second to 15 s), until
-// SettleWindow has passed since w.Sent, measured with the Client's clock;
-// only a verified, fresh read after that which still shows no such row
-// returns false: the write did not happen and no longer can, and it is
-// safe to send it again. A read that cannot be trusted (a wrong or missing
-// MAC, a stale or unsigned answer, a page that is not XPay's) never counts
-// as a read that shows nothing.
+// the window has passed.
+//
+// (false, nil) means the write did not happen and no longer can: it is
+// safe to send it again. Settle answers it only from a verified, fresh
+// read of the order (or XPay's verified "unknown order", KO 2), by the
+// alias that sent the write, that XPay signed at least SettleWindow after
+// w.Sent by XPay's own clock (the answer's signed timeStamp) and that this
+// Client started at least SettleWindow after w.Sent by its clock too. XPay
+// refuses a request whose timeStamp is more than 5 minutes old by its
+// clock, so no skew between the clocks, and no stall of the request on
+// its way, can make a write land after such a read. It assumes that XPay
+// dates its answers with the clock it checks timeStamps against, and
+// carries out within a minute a request it accepted. A read that cannot be
+// trusted (a wrong or missing MAC, a stale or unsigned answer, a page that
+// is not XPay's, an answer that does not hold this order alone and whole)
+// never counts as a read that shows nothing.
 //
 // Other writers on the same order do not fool it: a capture of another
 // amount, or a refund, is another row. When it cannot tell (two rows of
-// the write's type and amount appeared, or w.Before is nil and a matching
-// row may be older than the write, or a row older than the write is
-// missing from w.Before, or a row cannot be read) it returns an error
-// matching ErrSettleAmbiguous at once. Without w.Before, rows dated
-// well before w.Sent are known to be older: only rows that may be this
-// write's make it ambiguous.
+// the write's type and amount appeared; w.Before is nil and a matching
+// row may be older than the write; a row older than the write is missing
+// from w.Before, or a row of w.Before from the order; a row cannot be
+// read) it returns an error matching ErrSettleAmbiguous at once. Without
+// w.Before, rows dated well before w.Sent (even read as the later
+// instant, in the hour that repeats when summer time ends) are known to
+// be older: only rows that may be this write's make it ambiguous.
 //
 // Any error means the outcome is still unknown: ctx ended, the order
 // could not be read after the window (the last error is wrapped), the
-// rows are ambiguous, or w is not a capture or refund to settle (a
-// *ValidationError; look other writes up as their documentation says).
-// Keep w, and settle again later.
+// rows are ambiguous, or w cannot be settled by this Client (a
+// *ValidationError: not a capture or refund, written by another alias,
+// or sent at a time that cannot be true). Keep w, and settle again later.
 //
-// It is a read: it only calls GetOrder, and takes up to SettleWindow.
+// It is a read: it only calls GetOrder, and takes SettleWindow after
+// w.Sent, or a little more when XPay's clock is behind this Client's.
 func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 	if err := c.usable("Settle"); err != nil {
 		return false, err
 	}
-	rowType, verr := w.settleable()
-	if verr != nil {
-		return false, verr
+	rowType, err := c.settleable(w)
+	if err != nil {
+		return false, err
 	}
 	deadline := w.Sent.Add(SettleWindow)
 	wait := 500 * time.Millisecond
 	for {
-		over := !c.now().Before(deadline) // decided before the read: only a read after the window is final
-		res, err := c.GetOrder(ctx, &GetOrderRequest{TransactionCode: w.TransactionCode})
-		var order *Order
-		if err == nil {
-			if order = res.Order(); order == nil {
-				err = errors.New("the answer holds no order")
-			}
-		}
+		started := c.now() // only a read started after the window is final
+		res, err := c.readOrder(ctx, w.TransactionCode)
 		var apiErr *APIError
+		verified := err == nil || errors.As(err, &apiErr)
+		over := !started.Before(deadline)
+		if verified {
+			at, _ := res.Timestamp.Time() // it parsed: the answer is fresh
+			if w.Sent.After(at.Add(c.freshness)) {
+				return false, settleInvalid("Sent", "is %v after XPay's clock (%s, signed): no request is sent that far ahead of the clocks; it cannot be this write's timeStamp",
+					w.Sent.Sub(at).Round(time.Second), at.In(Rome()).Format(time.DateTime))
+			}
+			over = over && !at.Before(deadline)
+		}
 		switch {
 		case err == nil:
-			happened, findErr := w.find(order, rowType, c.freshness)
+			happened, findErr := w.find(res.Orders, rowType, c.freshness)
 			switch {
+			case errors.Is(findErr, errNoReading):
+				if over {
+					return false, fmt.Errorf("xpay: Settle: the order cannot be read, the outcome is still unknown: %w", findErr)
+				}
 			case findErr != nil:
 				return false, findErr
 			case happened:
@@ -109,13 +141,18 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 			case over:
 				return false, nil
 			}
-		case errors.As(err, &apiErr) && apiErr.Code == CodeNotFound:
+		case apiErr != nil && apiErr.Code == CodeNotFound:
+			if over && w.AliasFingerprint == "" {
+				return false, fmt.Errorf("xpay: Settle: the order is unknown to this Client's alias, and the pending write does not record the alias that sent it "+
+					"(it was stored by an older version): the outcome is still unknown; set AliasFingerprint to the sending Client's AliasFingerprint "+
+					"once you know it, and settle it again: %w", err)
+			}
 			if over { // XPay does not know the order: nothing can have happened to it
 				return false, nil
 			}
 		case ctx.Err() != nil:
 			return false, ctx.Err()
-		case over:
+		case !started.Before(deadline):
 			return false, fmt.Errorf("xpay: Settle: the order cannot be read, the outcome is still unknown: %w", err)
 		}
 		if perr := c.pause(ctx, wait); perr != nil {
@@ -125,62 +162,104 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 	}
 }
 
-// settleable checks that Settle can settle w, and returns the type of the
-// row w makes.
-func (w *PendingWrite) settleable() (t OperationType, err error) {
-	defer func() {
-		if ve, ok := err.(*ValidationError); ok {
-			ve.Operation = "Settle"
-		}
-	}()
+// readOrder reads an order for Settle: the answer, verified and fresh,
+// comes back with XPay's verified refusal (an *APIError) too, for its
+// signed timeStamp.
+func (c *Client) readOrder(ctx context.Context, code string) (*GetOrderResponse, error) {
+	out, err := c.call(ctx, &svcGetOrder, &GetOrderRequest{TransactionCode: code}, func() envelope { return new(GetOrderResponse) })
+	res, _ := out.(*GetOrderResponse)
+	return res, err
+}
+
+// settleInvalid is a *ValidationError of Settle.
+func settleInvalid(field, rule string, args ...any) error {
+	err := invalid(field, "-", rule, args...)
+	err.(*ValidationError).Operation = "Settle"
+	return err
+}
+
+// settleable checks that c can settle w, and returns the type of the row
+// w makes.
+func (c *Client) settleable(w *PendingWrite) (OperationType, error) {
+	var t OperationType
 	switch {
 	case w == nil:
-		return "", invalid("PendingWrite", "-", "must not be nil")
+		return "", settleInvalid("PendingWrite", "must not be nil")
 	case w.Operation == svcCapture.name:
 		t = OperationTypeCapture
 	case w.Operation == svcRefund.name:
 		t = OperationTypeRefund
 	default:
-		return "", invalid("Operation", "-", "is %q: Settle settles Capture and Refund; look other writes up as their documentation says", printable(w.Operation))
+		return "", settleInvalid("Operation", "is %q: Settle settles Capture and Refund; look other writes up as their documentation says", printable(w.Operation))
 	}
 	if err := firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount)); err != nil {
+		err.(*ValidationError).Operation = "Settle"
 		return "", err
 	}
-	if w.Sent.IsZero() {
-		return "", invalid("Sent", "-", "is zero: the request's timeStamp, which tells how long XPay may still carry the write out")
+	switch fp := c.AliasFingerprint(); {
+	case w.AliasFingerprint != "" && w.AliasFingerprint != fp:
+		return "", settleInvalid("AliasFingerprint", "is %q, and this Client's alias is %q: the write was sent with another alias, to which alone the order is known; settle it with a Client of that alias",
+			printable(w.AliasFingerprint), fp)
+	case w.Sent.IsZero():
+		return "", settleInvalid("Sent", "is zero: the request's timeStamp, which tells how long XPay may still carry the write out")
+	case w.Sent.After(c.now().Add(c.freshness)):
+		return "", settleInvalid("Sent", "is %v after this Client's clock: no request is sent that far ahead of it; it cannot be this write's timeStamp",
+			w.Sent.Sub(c.now()).Round(time.Second))
 	}
 	return t, nil
 }
 
-// find looks in order for the row w made. It fails with ErrSettleAmbiguous
-// when the rows cannot tell.
-func (w *PendingWrite) find(order *Order, t OperationType, freshness time.Duration) (bool, error) {
-	if len(order.Details) == 0 {
-		return false, fmt.Errorf("%w: the order holds no operation rows (dettaglio)", ErrSettleAmbiguous)
+// errNoReading is find's error for an answer that does not hold the
+// order: it is no reading of it, and another read may be.
+var errNoReading = errors.New("the answer does not hold the order")
+
+// find looks for the row w made among the rows of the elements of orders
+// that are w's order: all of them, since XPay may list one order more than
+// once. It fails with ErrSettleAmbiguous when the rows cannot tell, and
+// with errNoReading when no element is w's order.
+func (w *PendingWrite) find(orders []Order, t OperationType, freshness time.Duration) (bool, error) {
+	var rows []Operation
+	var others []string
+	mine := 0
+	for i := range orders {
+		o := &orders[i]
+		if o.TransactionCode != w.TransactionCode {
+			others = append(others, fmt.Sprintf("%q", printable(o.TransactionCode)))
+			continue
+		}
+		if len(o.Details) == 0 {
+			return false, fmt.Errorf("%w: the order holds no operation rows (dettaglio)", ErrSettleAmbiguous)
+		}
+		mine++
+		rows = append(rows, o.Operations()...)
+	}
+	if mine == 0 {
+		return false, fmt.Errorf("%w %q: it holds %d orders [%s]", errNoReading, printable(w.TransactionCode), len(orders), strings.Join(others, ", "))
 	}
 	// XPay's clock stands within freshness of this Client's (every
 	// verified read says so), and XPay dates a row when it carries the
 	// write out, after w.Sent: a row dated before this is older than w.
 	older := w.Sent.Add(-freshness - time.Minute)
 	type row struct {
-		t OperationType
-		a Amount
+		t    OperationType
+		a    Amount
+		date string
 	}
 	before := map[row]int{}
 	for _, op := range w.Before {
-		before[row{op.Type, op.Amount}]++
+		before[row{op.Type, op.Amount, op.Date}]++
 	}
 	known := func(t OperationType) bool { return t == OperationTypeCapture || t == OperationTypeRefund }
 	matching := 0
-	for i, op := range order.Operations() {
-		r := row{op.Type, op.Amount}
+	for i, op := range rows {
+		r := row{op.Type, op.Amount, op.Date}
 		switch {
+		case before[r] > 0:
+			before[r]-- // there before the write
 		case op.Type != t && known(op.Type): // another kind of write
 		case unreadableAmount(op):
 			return false, fmt.Errorf("%w: the amount of row %d (%s) cannot be read: %.40s", ErrSettleAmbiguous, i+1, printable(string(op.Type)), op.Extra["importo"])
 		case op.Amount != w.Amount:
-		case before[r] > 0:
-			before[r]-- // there before the write
 		case w.Before == nil && rowBefore(op.Date, older):
 		case rowBefore(op.Date, older):
 			return false, fmt.Errorf("%w: a %s row of %s dated %q, older than the write, is not in PendingWrite.Before: that is no reading of this order from just before the write",
@@ -194,6 +273,12 @@ func (w *PendingWrite) find(order *Order, t OperationType, freshness time.Durati
 			matching++
 		}
 	}
+	for r, n := range before {
+		if n > 0 {
+			return false, fmt.Errorf("%w: PendingWrite.Before holds a %s row of %s dated %q that the order does not: it is no reading of this order",
+				ErrSettleAmbiguous, printable(string(r.t)), r.a, printable(r.date))
+		}
+	}
 	if matching > 1 {
 		return false, fmt.Errorf("%w: %d new %s rows of %s: another writer made the same write", ErrSettleAmbiguous, matching, t, w.Amount)
 	}
@@ -201,17 +286,24 @@ func (w *PendingWrite) find(order *Order, t OperationType, freshness time.Durati
 }
 
 // rowBefore reports whether a row dated date is known to be older than
-// t: its date parses, and the whole of it (a day, for a date alone) lies
-// before t.
+// t: its date parses, and the latest instant it can name lies before t.
+// A date alone names its whole day, a time its whole second, and a clock
+// reading in the hour that repeats when summer time ends names the later
+// of its two instants too.
 func rowBefore(date string, t time.Time) bool {
-	at, err := ParseTime(date, nil)
+	at, err := ParseTime(date, nil) // the earlier instant of a repeated hour
 	if err != nil {
 		return false
 	}
+	if later := at.Add(time.Hour); sameClock(later, at) {
+		at = later
+	}
 	if len(date) <= len("02/01/2006") {
 		at = at.AddDate(0, 0, 1)
+	} else {
+		at = at.Add(time.Second)
 	}
-	return at.Before(t)
+	return at.Add(-time.Nanosecond).Before(t)
 }
 
 // unreadableAmount reports whether op's importo did not decode: it is

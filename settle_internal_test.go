@@ -9,14 +9,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// withBefore returns w with a reading from before that holds one row of
+// type t, of w's amount, dated an hour before w.
+func withBefore(w PendingWrite, t OperationType) PendingWrite {
+	w.Before = []Operation{{Type: t, Amount: w.Amount, Date: "2026-06-17 09:00:00"}}
+	return w
+}
+
 // find on rows that XPay's answers may hold but the sandbox never sends.
 func TestSettleFindFailsClosed(t *testing.T) {
 	t.Parallel()
 	sent := time.Date(2026, 6, 17, 10, 0, 0, 0, Rome())
-	order := func(rows string) *Order {
+	order := func(rows string) []Order {
 		var o Order
-		require.NoError(t, json.Unmarshal([]byte(`{"dettaglio":[{"operazioni":`+rows+`}]}`), &o))
-		return &o
+		require.NoError(t, json.Unmarshal([]byte(`{"codiceTransazione":"ORD-1","dettaglio":[{"operazioni":`+rows+`}]}`), &o))
+		return []Order{o}
 	}
 	capture := PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent, Before: []Operation{}}
 	tests := []struct {
@@ -48,12 +55,22 @@ func TestSettleFindFailsClosed(t *testing.T) {
 			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-16 10:00:00"}]`, false, "is not in PendingWrite.Before"},
 		{"five minutes before, with no reading from before", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
 			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:55:00"}]`, false, "may be older than the write"},
+		{"six minutes before to the second, with no reading from before: that second may end after the bound", PendingWrite{Operation: "Capture", TransactionCode: "ORD-1", Amount: 2000, Sent: sent},
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:54:00"}]`, false, "may be older than the write"},
+		{"a row of Before is used once", withBefore(capture, OperationTypeCapture),
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 09:00:00"},{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 10:00:01"}]`, true, ""},
+		{"a refund row of Before is a refund's, not the capture's", withBefore(capture, OperationTypeRefund),
+			`[{"tipoOperazione":"STORNO","importo":2000,"dataOperazione":"2026-06-17 09:00:00"},{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 10:00:01"}]`, true, ""},
+		{"a row of Before that the order lacks", withBefore(capture, OperationTypeCapture),
+			`[{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2026-06-17 10:00:01"}]`, false, "PendingWrite.Before holds a CONTAB. row of 2000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rowType, err := tt.w.settleable()
-			require.NoError(t, err)
+			rowType := OperationTypeCapture
+			if tt.w.Operation == "Refund" {
+				rowType = OperationTypeRefund
+			}
 			happened, err := tt.w.find(order(tt.rows), rowType, DefaultFreshness)
 			assert.Equal(t, tt.happened, happened)
 			if tt.err == "" {
@@ -64,6 +81,6 @@ func TestSettleFindFailsClosed(t *testing.T) {
 			assert.ErrorContains(t, err, tt.err)
 		})
 	}
-	_, err := capture.find(&Order{}, OperationTypeCapture, DefaultFreshness)
+	_, err := capture.find([]Order{{TransactionCode: "ORD-1"}}, OperationTypeCapture, DefaultFreshness)
 	assert.ErrorIs(t, err, ErrSettleAmbiguous, "an order without its rows tells nothing")
 }

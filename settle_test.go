@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -336,8 +338,9 @@ func TestSettleNeverTrustsAnUntrustedRead(t *testing.T) {
 func TestSettleAnUnknownOrder(t *testing.T) {
 	t.Parallel()
 	r := newSettleRig(t)
-	w := xpay.PendingWrite{Operation: "Capture", TransactionCode: "ORD-NOBODY", Amount: 100, Sent: r.now(), Before: []xpay.Operation{}}
-	happened, err := r.client().Settle(context.Background(), &w)
+	c := r.client()
+	w := xpay.PendingWrite{Operation: "Capture", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "ORD-NOBODY", Amount: 100, Sent: r.now(), Before: []xpay.Operation{}}
+	happened, err := c.Settle(context.Background(), &w)
 	require.NoError(t, err)
 	assert.False(t, happened)
 	assert.Greater(t, r.srv.Requests("GetOrder"), 1)
@@ -396,7 +399,8 @@ func TestOutcomeUnknownIsDecidedOnce(t *testing.T) {
 	srv.InjectFault("CreatePayByLink", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
 	_, err = c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-LOST-1", Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
 	require.ErrorAs(t, err, &unknown)
-	assert.Equal(t, xpay.PendingWrite{Operation: "CreatePayByLink", TransactionCode: "PBL-LOST-1", Sent: unknown.Write.Sent}, unknown.Write)
+	assert.Equal(t, xpay.PendingWrite{Operation: "CreatePayByLink", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "PBL-LOST-1", Sent: unknown.Write.Sent,
+		Request: json.RawMessage(`{"codiceTransazione":"PBL-LOST-1","importo":100,"timeout":1,"url":"https://shop.example/esito"}`)}, unknown.Write)
 	assert.False(t, unknown.Write.Sent.IsZero())
 
 	cancelled, cancel := context.WithCancel(ctx)
@@ -454,4 +458,267 @@ func TestTotalsOfAListedOrderAreAnError(t *testing.T) {
 	refunded, err := o.Refunded()
 	assert.NoError(t, err, "no STORNO row is unreadable")
 	assert.Zero(t, refunded)
+}
+
+// Each of these is a write that happened: Settle must answer true, or
+// ErrSettleAmbiguous, or an error, and never (false, nil).
+func mustNotSayNotHappened(t *testing.T, happened bool, err error) {
+	t.Helper()
+	assert.False(t, !happened && err == nil, "(false, nil) for a write that happened: it would be sent again")
+}
+
+// A capture sent in the second pass of the hour that repeats when summer
+// time ends makes a row whose clock reading also names an instant an hour
+// earlier: that reading does not make the row known to be older.
+func TestSettleInTheRepeatedOctoberHour(t *testing.T) {
+	t.Parallel()
+	for _, withBefore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Before given: %v", withBefore), func(t *testing.T) {
+			t.Parallel()
+			r := newSettleRig(t)
+			// 02:30 of 25 October 2026, the second time: 01:30 UTC.
+			r.ms.Store(time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC).UnixMilli())
+			c := r.client()
+			var before *xpay.Order
+			if withBefore {
+				before = r.before(c, xpaytest.DemoAuthorized)
+			}
+			w := r.lostCapture(c, capture20(xpaytest.DemoAuthorized, before), true)
+			row := r.before(c, xpaytest.DemoAuthorized).Operations()[0]
+			require.True(t, strings.HasPrefix(row.Date, "2026-10-25 02:30:00"), "the row reads the repeated hour: %s", row.Date)
+
+			happened, err := r.client().Settle(context.Background(), &w)
+			mustNotSayNotHappened(t, happened, err)
+			if withBefore {
+				require.NoError(t, err)
+				assert.True(t, happened)
+				return
+			}
+			assert.ErrorIs(t, err, xpay.ErrSettleAmbiguous, "without Before, a row that may be the write's")
+		})
+	}
+}
+
+// A Before that is no reading of this order (an extra row, a row of
+// another order, a row of another date) is never used to explain rows
+// away.
+func TestSettleBeforeThatIsNoReadingOfTheOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := map[string]func(w *xpay.PendingWrite){
+		"an extra row, the same as one that was there": func(w *xpay.PendingWrite) { w.Before = append(w.Before, w.Before[0]) },
+		"an extra row of the amount, of another date": func(w *xpay.PendingWrite) {
+			w.Before = append(w.Before, xpay.Operation{Type: xpay.OperationTypeCapture, Amount: 2000, Date: "2026-06-01 09:00:00"})
+		},
+		"a row of another date": func(w *xpay.PendingWrite) { w.Before[0].Date = "2026-06-01 09:00:00" },
+	}
+	for name, corrupt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := newSettleRig(t)
+			c := r.client()
+			_, err := c.Capture(ctx, capture20(xpaytest.DemoAuthorized, nil)) // a first capture of 20.00
+			require.NoError(t, err)
+			r.advance(time.Hour)
+			w := r.lostCapture(c, capture20(xpaytest.DemoAuthorized, r.before(c, xpaytest.DemoAuthorized)), true)
+			require.Len(t, w.Before, 1)
+			corrupt(&w)
+
+			happened, err := r.client().Settle(ctx, &w)
+			mustNotSayNotHappened(t, happened, err)
+			assert.ErrorIs(t, err, xpay.ErrSettleAmbiguous)
+		})
+	}
+}
+
+// A pending write records the alias that sent it: a Client of another
+// alias, to which the order is unknown, refuses to settle it.
+func TestSettleWithAnotherAlias(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newSettleRig(t)
+	c := r.client()
+	w := r.lostCapture(c, capture20(xpaytest.DemoAuthorized, r.before(c, xpaytest.DemoAuthorized)), true)
+	assert.Equal(t, c.AliasFingerprint(), w.AliasFingerprint)
+
+	// Another terminal of the merchant: a valid alias, which never saw the order.
+	recurring := xpaytest.NewServer(xpaytest.WithCredentials("ALIAS_RICO_00000002", "ANOTHER_SECRET"), xpaytest.WithClock(r.now))
+	t.Cleanup(recurring.Close)
+	other := recurring.Client(xpay.WithPause(r.pause))
+	require.NotEqual(t, c.AliasFingerprint(), other.AliasFingerprint())
+
+	happened, err := other.Settle(ctx, &w)
+	mustNotSayNotHappened(t, happened, err)
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "AliasFingerprint", ve.Field)
+	assert.Zero(t, recurring.Requests("GetOrder"), "nothing read with the wrong alias")
+
+	// A write stored before the alias was recorded: the order is unknown
+	// to this alias, which says nothing about the write.
+	legacy := w
+	legacy.AliasFingerprint = ""
+	happened, err = other.Settle(ctx, &legacy)
+	mustNotSayNotHappened(t, happened, err)
+	assert.ErrorContains(t, err, "does not record the alias that sent it")
+
+	happened, err = c.Settle(ctx, &w)
+	require.NoError(t, err)
+	assert.True(t, happened)
+}
+
+// A PendingWrite stored as JSON by an older version of this package,
+// without the alias, still settles with a Client of its alias.
+func TestSettleAWriteStoredByAnOlderVersion(t *testing.T) {
+	t.Parallel()
+	r := newSettleRig(t)
+	c := r.client()
+	before := r.before(c, xpaytest.DemoAuthorized)
+	sent := r.now()
+	r.lostCapture(c, capture20(xpaytest.DemoAuthorized, before), true)
+	stored := fmt.Sprintf(`{"operation":"Capture","transactionCode":%q,"amount":2000,"currency":"978","sent":%q,"before":[]}`,
+		xpaytest.DemoAuthorized, sent.Format(time.RFC3339Nano))
+	var w xpay.PendingWrite
+	require.NoError(t, json.Unmarshal([]byte(stored), &w))
+	happened, err := r.client().Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.True(t, happened)
+}
+
+// The window is measured so that no skew the freshness check accepts can
+// end it early: a Client four minutes ahead of XPay, whose capture is held
+// on its way and carried out eight minutes later by XPay's clock (three
+// minutes old to XPay, which accepts it).
+func TestSettleWindowOnXPaysClock(t *testing.T) {
+	t.Parallel()
+	r := newSettleRig(t)
+	ahead := func() time.Time { return r.now().Add(4 * time.Minute) }
+	c := r.client(xpay.WithClock(ahead))
+	before := r.before(c, xpaytest.DemoAuthorized)
+	r.srv.InjectFault("Capture", xpaytest.Fault{LandAfter: 8 * time.Minute, Times: 1})
+	_, err := c.Capture(context.Background(), capture20(xpaytest.DemoAuthorized, before))
+	w := persisted(t, err)
+	assert.True(t, w.Sent.Equal(ahead()), "Sent is on the Client's clock")
+
+	happened, err := c.Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.True(t, happened, "landed at XPay 8 minutes after it was sent by XPay's clock, 4 by the Client's")
+	assert.Equal(t, xpay.Amount(2000), captured(t, r.before(c, xpaytest.DemoAuthorized)))
+}
+
+// The six minutes themselves: a read signed 5 minutes 59 seconds after
+// Sent is not final, one signed at 6 minutes is.
+func TestSettleWindowIsSixMinutes(t *testing.T) {
+	t.Parallel()
+	r := newSettleRig(t)
+	c := r.client()
+	w := r.lostCapture(c, capture20(xpaytest.DemoAuthorized, r.before(c, xpaytest.DemoAuthorized)), false)
+	var reads []time.Duration
+	r.onPause = func(_ int, now time.Time) {
+		if at := now.Sub(w.Sent); at > 5*time.Minute && at < 5*time.Minute+59*time.Second {
+			r.ms.Store(w.Sent.Add(5*time.Minute + 59*time.Second).UnixMilli())
+		}
+		reads = append(reads, r.now().Sub(w.Sent))
+	}
+	happened, err := c.Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.False(t, happened)
+	assert.Equal(t, 6*time.Minute, r.now().Sub(w.Sent).Truncate(time.Minute), "the final read is the first at or after 6 minutes")
+	assert.Contains(t, reads, 5*time.Minute+59*time.Second, "a read at 5:59 was not final")
+}
+
+// A Sent that cannot be true is refused, before or at the first read.
+func TestSettleRefusesASentInTheFuture(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newSettleRig(t)
+	c := r.client()
+	w := r.lostCapture(c, capture20(xpaytest.DemoAuthorized, nil), true)
+	reads := r.srv.Requests("GetOrder")
+
+	year := w
+	year.Sent = w.Sent.AddDate(1, 0, 0)
+	happened, err := c.Settle(ctx, &year)
+	mustNotSayNotHappened(t, happened, err)
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Sent", ve.Field)
+	assert.Equal(t, reads, r.srv.Requests("GetOrder"), "refused before any read")
+
+	// Ahead of XPay's signed clock, though not of this Client's, which is
+	// itself ahead of XPay.
+	ahead := r.client(xpay.WithClock(func() time.Time { return r.now().Add(4 * time.Minute) }))
+	soon := w
+	soon.Sent = w.Sent.Add(6 * time.Minute) // 2 minutes ahead of this Client, 6 of XPay
+	happened, err = ahead.Settle(ctx, &soon)
+	mustNotSayNotHappened(t, happened, err)
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Rule, "after XPay's clock")
+}
+
+// Settle reads the order whose code it is, all of it, and only that: an
+// answer that lists it twice, another order first, or only another order.
+func TestSettleReadsTheOrderWhoseCodeItIs(t *testing.T) {
+	t.Parallel()
+	order := func(code, rows string) string {
+		return fmt.Sprintf(`{"codiceTransazione":%q,"stato":"Contabilizzato Parz.","dettaglio":[{"operazioni":[%s]}]}`, code, rows)
+	}
+	const capture = `{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2024-06-17 10:00:01"}`
+	tests := []struct {
+		name     string
+		report   string
+		happened bool
+		err      string
+	}{
+		{"listed twice, the capture in the second", order("ORD-1", "") + "," + order("ORD-1", capture), true, ""},
+		{"another order first", order("ORD-2", "") + "," + order("ORD-1", capture), true, ""},
+		{"another order with a capture first", order("ORD-2", capture) + "," + order("ORD-1", ""), false, ""},
+		{"only another order", order("ORD-2", ""), false, "the outcome is still unknown"},
+		{"listed twice, the capture in both", order("ORD-1", capture) + "," + order("ORD-1", capture), false, "2 new CONTAB. rows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
+			mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+`,"report":[`+tt.report+`]}`))
+			w := xpay.PendingWrite{Operation: "Capture", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "ORD-1", Amount: 2000,
+				Sent: fixedClock().Add(-xpay.SettleWindow), Before: []xpay.Operation{}}
+			happened, err := c.Settle(context.Background(), &w)
+			assert.Equal(t, tt.happened, happened)
+			if tt.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tt.err)
+		})
+	}
+}
+
+// XPay's "unknown order" is final only on XPay's clock too: a Client ahead
+// of XPay reads until XPay's signed clock has passed the window.
+func TestSettleAnUnknownOrderOnXPaysClock(t *testing.T) {
+	t.Parallel()
+	r := newSettleRig(t)
+	c := r.client(xpay.WithClock(func() time.Time { return r.now().Add(4 * time.Minute) }))
+	w := xpay.PendingWrite{Operation: "Capture", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "ORD-NOBODY", Amount: 100,
+		Sent: r.now().Add(4 * time.Minute), Before: []xpay.Operation{}}
+	happened, err := c.Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.False(t, happened)
+	assert.GreaterOrEqual(t, r.now().Sub(w.Sent), 6*time.Minute, "the last read was signed 6 minutes after Sent by XPay's clock")
+}
+
+// A final read needs both clocks past the window: XPay's signed one, and
+// this Client's, so that an XPay whose answers are dated by a clock ahead
+// of the one it checks requests with cannot end it early either.
+func TestSettleWindowOnBothClocks(t *testing.T) {
+	t.Parallel()
+	r := newSettleRig(t)
+	behind := func() time.Time { return r.now().Add(-4 * time.Minute) }
+	c := r.client(xpay.WithClock(behind))
+	w := r.lostCapture(c, capture20(xpaytest.DemoAuthorized, r.before(c, xpaytest.DemoAuthorized)), false)
+	happened, err := c.Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.False(t, happened)
+	assert.GreaterOrEqual(t, behind().Sub(w.Sent), 6*time.Minute, "the Client's own clock passed the window too")
 }

@@ -38,11 +38,11 @@ var specTable = []struct {
 	{&svcListContractStatuses, &ListContractStatusesRequest{}, "ecomm/api/contratti/statoContratti",
 		[]string{"apiKey", "numeroContratto", "codiceFiscale", "dataRegistrazioneDa", "dataRegistrazioneA", "timeStamp"}, false},
 	{&svcAddToBlacklist, &AddToBlacklistRequest{}, "ecomm/api/blacklist/aggiungi", []string{"apiKey", "tipo", "valore", "descrizione", "timeStamp"}, true},
-	{&svcRemoveFromBlacklist, &BlacklistRequest{}, "ecomm/api/blacklist/rimuovi", []string{"apiKey", "tipo", "valore", "timeStamp"}, true},
+	{&svcRemoveFromBlacklist, &RemoveFromBlacklistRequest{}, "ecomm/api/blacklist/rimuovi", []string{"apiKey", "tipo", "valore", "timeStamp"}, true},
 	{&svcCheckBlacklist, &BlacklistRequest{}, "ecomm/api/blacklist/controlla", []string{"apiKey", "tipo", "valore", "timeStamp"}, false},
 	{&svcListBlacklist, &ListBlacklistRequest{}, "ecomm/api/blacklist/reportBlackList", []string{"apiKey", "tipo", "timeStamp"}, false},
 	{&svcCheckCFPAN, &CFPANRequest{}, "ecomm/api/cfpan/controllaEsistenza", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, false},
-	{&svcDeleteCFPAN, &CFPANRequest{}, "ecomm/api/cfpan/rimuovi", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, true},
+	{&svcDeleteCFPAN, &DeleteCFPANRequest{}, "ecomm/api/cfpan/rimuovi", []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}, true},
 	{&svcListCFPAN, &ListCFPANRequest{}, "ecomm/api/cfpan/reportAssociazioni", []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, false},
 	{&svcListWarnings, &ListWarningsRequest{}, "ecomm/api/bo/warning", []string{"apiKey", "timeStamp"}, false},
 	{&svcGetProfileInfo, &GetProfileInfoRequest{}, "ecomm/api/profileInfo", []string{"apiKey", "timeStamp"}, false},
@@ -61,6 +61,8 @@ func TestEveryServiceMatchesTheSpec(t *testing.T) {
 			if s.req == nil {
 				return
 			}
+			_, journaled := s.req.(journaledRequest)
+			assert.Equal(t, s.write, journaled, "a write's request, and only a write's, names its object for the journal")
 			var names []string
 			for _, f := range s.req.macFields(Field{"apiKey", "A"}, Field{"timeStamp", "1"}) {
 				names = append(names, f.Name)

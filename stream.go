@@ -38,7 +38,7 @@ func (c *Client) streamList(ctx context.Context, op *service, req request, fresh
 	delivered := false
 	return c.run(ctx, op, req, func() (int, *Response, time.Time, error) {
 		out := fresh()
-		status, sent, err := c.attempt(ctx, op, c.post(op, req), c.walked(op, out, isList, func(raw []byte) error {
+		status, sent, err := c.attempt(ctx, op, c.post(op, req, time.Time{}), c.walked(op, out, isList, func(raw []byte) error {
 			delivered = true
 			return each(raw)
 		}))

@@ -153,7 +153,7 @@ func (s *Server) Reset() error {
 	clear(s.faults)
 	clear(s.counts)
 	s.notifyFault = nil
-	s.notified, s.received = nil, nil
+	s.notified, s.received, s.held = nil, nil, nil
 	s.offset.Store(0)
 	s.mu.Unlock()
 	if s.demo {

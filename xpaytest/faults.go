@@ -1,6 +1,7 @@
 package xpaytest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,10 +36,22 @@ type Fault struct {
 	Stale    time.Duration // answer correctly signed, with a timeStamp this much in the past
 	Stall    bool          // send the headers and half the answer, then nothing until the client gives up
 
+	// LandAfter holds the request up on its way, as a proxy or a queue
+	// would, and closes the client's connection without an answer: the
+	// Server carries the request out LandAfter later by its clock, once
+	// the client has long given up. It lands at the first request the
+	// Server handles from then on (nobody can see it before), and is
+	// checked then as on arrival: a timeStamp more than 5 minutes old by
+	// then is refused, as XPay refuses it, and nothing happens.
+	LandAfter time.Duration
+
 	// Times is how many requests the fault affects; zero means every one
 	// until ClearFaults.
 	Times int
 }
+
+// An operation has one fault at a time: InjectFault replaces the one
+// before, it does not add to it.
 
 func (f *Fault) misbehaves() bool { return len(f.kinds()) > 0 }
 
@@ -52,7 +65,7 @@ func (f *Fault) kinds() []string {
 	}{
 		{f.HTTPStatus != 0, "status"}, {f.Reset, "reset"}, {f.MalformedJSON, "malformedjson"}, {f.TruncatedBody, "truncatedbody"},
 		{f.WrongMAC, "wrongmac"}, {f.MissingMAC, "missingmac"}, {f.UnsignedKO != 0, "unsignedko"}, {f.Outcome != "", "outcome"},
-		{f.Redirect != 0, "redirect"}, {f.Stale != 0, "stale"}, {f.Stall, "stall"},
+		{f.Redirect != 0, "redirect"}, {f.Stale != 0, "stale"}, {f.Stall, "stall"}, {f.LandAfter != 0, "landafter"},
 	} {
 		if k.set {
 			ks = append(ks, k.name)
@@ -67,14 +80,17 @@ func (f *Fault) check() error {
 	if ks := f.kinds(); len(ks) > 1 {
 		return fmt.Errorf("a fault misbehaves in one way, not %s: inject one fault per operation", strings.Join(ks, " and "))
 	}
+	if f.LandAfter != 0 && (f.Processed || f.LandAfter < 0) {
+		return errors.New("landafter is a positive delay, and carries the request out itself: it does not go with processed")
+	}
 	return nil
 }
 
-// InjectFault makes every following request to op misbehave as f says.
-// op is the xpay.Client method ("Capture") or XPay's service name
-// ("contabilizza"). It panics on an unknown op, naming the known ones,
-// and on a fault that sets more than one misbehaviour (Latency and
-// Processed go with any one).
+// InjectFault makes every following request to op misbehave as f says,
+// replacing any fault op had. op is the xpay.Client method ("Capture") or
+// XPay's service name ("contabilizza"). It panics on an unknown op, naming
+// the known ones, and on a fault that sets more than one misbehaviour
+// (Latency and Processed go with any one but LandAfter).
 func (s *Server) InjectFault(op string, f Fault) {
 	rt := mustRoute(op)
 	if err := f.check(); err != nil {
@@ -192,7 +208,7 @@ func reset(w http.ResponseWriter) {
 // the Fault's fields in lower case: latency=DURATION, processed,
 // status=CODE (HTTPStatus), reset, malformedjson, truncatedbody,
 // wrongmac, missingmac, unsignedko=CODE, outcome=ESITO, redirect=CODE,
-// stale=DURATION, stall and times=N. OP is checked as InjectFault checks
+// stale=DURATION, stall, landafter=DURATION and times=N. OP is checked as InjectFault checks
 // it, without panicking.
 func ParseFault(s string) (op string, f Fault, err error) {
 	op, kinds, ok := strings.Cut(s, ":")
@@ -213,7 +229,7 @@ func ParseFault(s string) (op string, f Fault, err error) {
 		return func(v string) (err error) { *n, err = strconv.Atoi(v); return err }
 	}
 	values := map[string]func(string) error{
-		"latency": duration(&f.Latency), "stale": duration(&f.Stale),
+		"latency": duration(&f.Latency), "stale": duration(&f.Stale), "landafter": duration(&f.LandAfter),
 		"status": number(&f.HTTPStatus), "unsignedko": number(&f.UnsignedKO), "redirect": number(&f.Redirect), "times": number(&f.Times),
 		"outcome": func(v string) error { f.Outcome = v; return nil },
 	}

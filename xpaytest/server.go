@@ -78,6 +78,7 @@ type Server struct {
 	notifyFault *NotificationFault
 	notified    []Notification
 	received    []*received
+	held        []heldRequest // LandAfter faults: requests still on their way
 
 	pending   sync.WaitGroup // delayed notifications
 	closed    chan struct{}
@@ -422,6 +423,7 @@ func (s *Server) api(rt *route) http.Handler {
 		// connection, so that r.Context() ends when the client hangs up
 		// and a latency below does not outlive it.
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		s.land()
 		rec := &recorder{ResponseWriter: w}
 		w = rec
 		request := raw
@@ -437,6 +439,11 @@ func (s *Server) api(rt *route) http.Handler {
 		if f != nil && f.Latency > 0 {
 			sleep(r.Context(), f.Latency)
 		}
+		if f != nil && f.LandAfter > 0 {
+			s.hold(rt, r, raw, f.LandAfter)
+			reset(w)
+			return
+		}
 		if f != nil && f.misbehaves() && !f.Processed {
 			s.misbehave(w, r, f, s.envelope(nil, nil))
 			return
@@ -448,6 +455,47 @@ func (s *Server) api(rt *route) http.Handler {
 		}
 		a.write(w)
 	})
+}
+
+// heldRequest is a request a LandAfter fault holds up on its way.
+type heldRequest struct {
+	rt   *route
+	r    *http.Request // its method and URL, for serve
+	raw  []byte
+	land time.Time // on the clock of envelopes, as XPay's own
+}
+
+// hold keeps a request to carry it out after d.
+func (s *Server) hold(rt *route, r *http.Request, raw []byte, d time.Duration) {
+	h := heldRequest{rt: rt, r: r.Clone(context.Background()), raw: raw, land: s.base().Add(d)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held = append(s.held, h)
+}
+
+// land carries out, in the order they were due, the held requests whose
+// time has come. Each is served as if it arrived now: one whose timeStamp
+// has grown too old is refused, and nobody hears the answer.
+func (s *Server) land() {
+	s.mu.Lock()
+	if len(s.held) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	now := s.base()
+	var due []heldRequest
+	s.held = slices.DeleteFunc(s.held, func(h heldRequest) bool {
+		if h.land.After(now) {
+			return false
+		}
+		due = append(due, h)
+		return true
+	})
+	s.mu.Unlock()
+	slices.SortStableFunc(due, func(a, b heldRequest) int { return a.land.Compare(b.land) })
+	for _, h := range due {
+		s.serve(h.rt, h.r, h.raw)
+	}
 }
 
 // serve checks a request as XPay does, in this order: method and JSON,

@@ -90,7 +90,7 @@ func (c *blacklistAdd) Run(ctx context.Context, t *cli.Target) (cli.Result, erro
 type blacklistRemove struct{ target }
 
 func (c *blacklistRemove) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
-	res, err := t.Client.RemoveFromBlacklist(ctx, &c.BlacklistRequest)
+	res, err := t.Client.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: c.Type, Value: c.Value})
 	if err != nil {
 		return cli.Result{}, err
 	}
@@ -146,7 +146,7 @@ func (c *pair) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
 type pairDelete struct{ pair }
 
 func (c *pairDelete) Run(ctx context.Context, t *cli.Target) (cli.Result, error) {
-	res, err := t.Client.DeleteCFPAN(ctx, &c.CFPANRequest)
+	res, err := t.Client.DeleteCFPAN(ctx, &xpay.DeleteCFPANRequest{TaxCode: c.TaxCode, HashPAN: c.HashPAN, GroupCode: c.GroupCode})
 	if err != nil {
 		return cli.Result{}, err
 	}
