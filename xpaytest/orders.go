@@ -34,6 +34,8 @@ type state struct {
 	warnings    []*warning
 	warningsOf  index[string, *warning] // by transaction code
 	reports     []*report
+
+	pay payments // the payment page's sessions and XPay Build's nonces
 }
 
 // dayKey is the Italian day of t, as yyyymmdd.
@@ -100,6 +102,7 @@ func newState() state {
 		contractsByTax: index[string, *contract]{},
 		tokens:         map[string]*link{},
 		contracts:      map[string]*contract{},
+		pay:            newPayments(),
 	}
 }
 
