@@ -100,10 +100,11 @@ type PaymentPageRequest struct {
 	Note2       string      // optional, at most 200 characters
 	Note3       string      // optional, at most 200 characters
 
-	// Extra are further fields for the page, sent as given and not
-	// signed: selectedcard, nome, cognome, OPTION_CF, 3dsDinamico,
-	// xpayTimeout... A name this request sets itself is refused.
-	Extra map[string]string
+	// AdditionalFields are further fields for the page, sent as given
+	// and not signed: selectedcard, nome, cognome, OPTION_CF,
+	// 3dsDinamico, xpayTimeout... A name this request sets itself is
+	// refused.
+	AdditionalFields map[string]string
 }
 
 // PaymentPage is a signed request for XPay's payment page, in both forms
@@ -235,8 +236,8 @@ func (c *Client) SignPaymentPage(req *PaymentPageRequest) (*PaymentPage, error) 
 	add("Note1", req.Note1)
 	add("Note2", req.Note2)
 	add("Note3", req.Note3)
-	for _, name := range sortedKeys(req.Extra) {
-		fields = append(fields, Field{name, req.Extra[name]})
+	for _, name := range sortedKeys(req.AdditionalFields) {
+		fields = append(fields, Field{name, req.AdditionalFields[name]})
 	}
 	return &PaymentPage{Action: c.baseURL + PagePath, Fields: fields}, nil
 }
@@ -248,8 +249,8 @@ func (r *PaymentPageRequest) currency() string {
 	return r.Currency
 }
 
-// pageFields are the names a PaymentPageRequest sets itself, which Extra
-// may not.
+// pageFields are the names a PaymentPageRequest sets itself, which
+// AdditionalFields may not.
 var pageFields = []string{
 	"alias", "importo", "divisa", "codTrans", "url", "url_back", "mac", "urlpost", "num_contratto", "tipo_servizio",
 	"tipo_richiesta", "gruppo", "mail", "languageId", "descrizione", "TCONTAB", "Note1", "Note2", "Note3",
@@ -278,14 +279,14 @@ func (r *PaymentPageRequest) validate() error {
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(r.Extra) {
+	for _, name := range sortedKeys(r.AdditionalFields) {
 		switch {
-		case name == "" || len(name) > 50 || checkPrintable("Extra", "-", name) != nil || strings.ContainsAny(name, "=&"):
-			return invalid("Extra", printable(name), "names must be 1 to 50 printable ASCII characters without = or &")
+		case name == "" || len(name) > 50 || checkPrintable("AdditionalFields", "-", name) != nil || strings.ContainsAny(name, "=&"):
+			return invalid("AdditionalFields", printable(name), "names must be 1 to 50 printable ASCII characters without = or &")
 		case containsFold(pageFields, name):
-			return invalid("Extra", name, "is set by its own field of PaymentPageRequest (or by SignPaymentPage): set it there")
+			return invalid("AdditionalFields", name, "is set by its own field of PaymentPageRequest (or by SignPaymentPage): set it there")
 		}
-		if err := checkText("Extra["+name+"]", name, r.Extra[name], 2000); err != nil {
+		if err := checkText("AdditionalFields["+name+"]", name, r.AdditionalFields[name], 2000); err != nil {
 			return err
 		}
 	}

@@ -64,7 +64,7 @@ func TestSignPaymentPage(t *testing.T) {
 		{"every optional field", pageRequest(func(r *xpay.PaymentPageRequest) {
 			r.NotifyURL, r.Email, r.Language, r.Description = "https://shop.example/notifica", "mario.rossi@example.com", "ITA", "Ordine 123 <& co>"
 			r.Capture, r.Note1, r.Note2, r.Note3 = xpay.CaptureDeferred, "n1", "n2", "n3"
-			r.Extra = map[string]string{"selectedcard": "VISA", "nome": "Mario"}
+			r.AdditionalFields = map[string]string{"selectedcard": "VISA", "nome": "Mario"}
 		}), append(base("ORD-2024-000123", "5000", macPage),
 			field("urlpost", "https://shop.example/notifica"), field("mail", "mario.rossi@example.com"), field("languageId", "ITA"),
 			field("descrizione", "Ordine 123 <& co>"), field("TCONTAB", "D"), field("Note1", "n1"), field("Note2", "n2"), field("Note3", "n3"),
@@ -183,10 +183,12 @@ func TestSignPaymentPageRefusesBadInput(t *testing.T) {
 		{"description with bidi", func(r *xpay.PaymentPageRequest) { r.Description = "a\u202eb" }, "Description", "descrizione"},
 		{"unknown capture mode", func(r *xpay.PaymentPageRequest) { r.Capture = "X" }, "Capture", "TCONTAB"},
 		{"note over 200", func(r *xpay.PaymentPageRequest) { r.Note2 = long(201) }, "Note2", "Note2"},
-		{"extra overriding a field", func(r *xpay.PaymentPageRequest) { r.Extra = map[string]string{"MAC": "0"} }, "Extra", "MAC"},
-		{"extra overriding the service", func(r *xpay.PaymentPageRequest) { r.Extra = map[string]string{"tipo_servizio": "paga_1click"} }, "Extra", "tipo_servizio"},
-		{"extra with an odd name", func(r *xpay.PaymentPageRequest) { r.Extra = map[string]string{"a=b": "c"} }, "Extra", "a=b"},
-		{"extra with a control character", func(r *xpay.PaymentPageRequest) { r.Extra = map[string]string{"nome": "a\x00"} }, "Extra[nome]", "nome"},
+		{"additional field overriding a field", func(r *xpay.PaymentPageRequest) { r.AdditionalFields = map[string]string{"MAC": "0"} }, "AdditionalFields", "MAC"},
+		{"additional field overriding the service", func(r *xpay.PaymentPageRequest) {
+			r.AdditionalFields = map[string]string{"tipo_servizio": "paga_1click"}
+		}, "AdditionalFields", "tipo_servizio"},
+		{"additional field with an odd name", func(r *xpay.PaymentPageRequest) { r.AdditionalFields = map[string]string{"a=b": "c"} }, "AdditionalFields", "a=b"},
+		{"additional field with a control character", func(r *xpay.PaymentPageRequest) { r.AdditionalFields = map[string]string{"nome": "a\x00"} }, "AdditionalFields[nome]", "nome"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,7 +244,7 @@ func TestPaymentPageServeHTTP(t *testing.T) {
 	hostile := `Mario "><script>alert(1)</script>`
 	page, err := c.SignPaymentPage(pageRequest(func(r *xpay.PaymentPageRequest) {
 		r.Description = "<b>Ordine</b> & co"
-		r.Extra = map[string]string{"nome": hostile, "cognome": "'Rossi'"}
+		r.AdditionalFields = map[string]string{"nome": hostile, "cognome": "'Rossi'"}
 	}))
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
