@@ -77,7 +77,7 @@ func ExampleClient_Charge() {
 		TransactionCode: "SUB-2024-07-000042", // new for every charge
 		Amount:          1999,
 		Currency:        xpay.CurrencyEUR, // 978: the JSON APIs' code
-		CardExpiry:      "203012",         // the first payment's scadenza_pan
+		// CardExpiry, optional: the first payment's scadenza_pan (yyyymm), to update the card's.
 	}
 	res, err := recurring.Charge(ctx, req)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestRecurringExample(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 	for _, want := range []string{
 		"alias: ALIA**************0001", "alias: ALIA**************0002",
-		"contract CNT-SUB-EX-1 registered, card expiring 203012",
+		"contract CNT-SUB-EX-1 registered, card expiring 20",
 		"2. A month later", "→ authorized: code",
 		"recurring Client: SUB-EX-1-02 Autorizzato, €9.99", "the shop's Client: xpay: GetOrder: KO 2",
 		"outcome unknown", "the order SUB-EX-1-03 is Autorizzato: the charge happened",

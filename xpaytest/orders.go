@@ -198,7 +198,7 @@ func (s *Server) addOrder(o Order) error {
 	}
 	ord := &order{
 		code: o.Code, amount: o.Amount, state: o.State, created: o.CreatedAt.In(s.loc),
-		channel: "CartaCredito", brand: o.Brand, pan: "453997******0006", expiry: "203012",
+		channel: "CartaCredito", brand: o.Brand, pan: "453997******0006", expiry: s.cardExpiry(),
 		product: "VISA CLASSIC - CREDIT - N", firstName: o.FirstName, lastName: o.LastName, email: o.Email,
 	}
 	if strings.EqualFold(o.Brand, "PAYPAL") {
