@@ -2,8 +2,6 @@ package xpay
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 )
 
@@ -77,24 +75,6 @@ func checkCardExpiry(field, wire, v string) error {
 	}
 	return nil
 }
-
-// checkParameters checks parametriAggiuntivi: names of printable ASCII,
-// values of text.
-func checkParameters(field string, params map[string]string) error {
-	for _, k := range sortedKeys(params) {
-		if k == "" || checkPrintable(field, "parametriAggiuntivi", k) != nil {
-			return invalid(field, "parametriAggiuntivi", "keys must be non-empty printable ASCII, got %q", printable(k))
-		}
-		if err := checkText(field+"["+k+"]", "parametriAggiuntivi", params[k], 2000); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// sortedKeys returns m's keys in order, so that what is built from a map
-// does not vary.
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // ChargeResponse is XPay's answer to a charge: the envelope, and the
 // authorization's details. Those are outside the response MAC, as every
