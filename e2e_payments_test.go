@@ -281,7 +281,7 @@ func TestE2ECheckoutErrors(t *testing.T) {
 }
 
 // The customer gives up on the page: to url_back, esito ANNULLO, signed;
-// the session can be paid or cancelled from Go and the control API too.
+// a checkout can be paid or cancelled from Go and the control API too.
 func TestE2ECheckoutCancelAndControls(t *testing.T) {
 	t.Parallel()
 	srv, c := newSandbox(t)
@@ -310,7 +310,7 @@ func TestE2ECheckoutCancelAndControls(t *testing.T) {
 	_, err = srv.PayCheckout("CHK-CAN-1", true)
 	assert.Error(t, err, "paid once")
 	_, err = srv.CancelCheckout("CHK-CAN-1")
-	assert.Error(t, err, "a paid session cannot be cancelled")
+	assert.Error(t, err, "a paid checkout cannot be cancelled")
 	_, err = srv.PayCheckout("CHK-UNKNOWN", true)
 	assert.Error(t, err)
 

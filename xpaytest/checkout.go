@@ -23,7 +23,7 @@ import (
 
 // payments is what the payment page and XPay Build keep: part of state.
 type payments struct {
-	checkouts    map[string]*link // the page's sessions, by codTrans
+	checkouts    map[string]*link // the checkouts the page opened, by codTrans
 	checkoutList []*link
 	nonces       map[string]*nonce // by xpayNonce
 	nonceList    []*nonce
@@ -33,7 +33,7 @@ func newPayments() payments {
 	return payments{checkouts: map[string]*link{}, nonces: map[string]*nonce{}}
 }
 
-// checkoutLifetime is how long a session of the payment page stays open.
+// checkoutLifetime is how long a checkout on the payment page stays open.
 const checkoutLifetime = time.Hour
 
 // cardExpiry is the expiry of the sandbox's test card, yyyymm: December,
@@ -108,7 +108,7 @@ func readPageForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 // (without it, err: there is nowhere to send the customer), alias,
 // required fields, their values, the MAC, the service. A request it
 // cannot take gets back, url_back with esito ERRORE; one it takes opens a
-// session, l. s.mu must be held.
+// checkout, l. s.mu must be held.
 func (s *Server) startCheckout(params url.Values) (l *link, back string, err error) {
 	get := params.Get
 	back = get("url_back")
@@ -204,7 +204,7 @@ func pageError(params url.Values, warning string) url.Values {
 	return q
 }
 
-// holdCheckout holds a session of the page, within the Server's bound.
+// holdCheckout holds a checkout of the page, within the Server's bound.
 func (s *Server) holdCheckout(l *link) {
 	p := &s.state.pay
 	p.checkouts[l.code] = l
@@ -219,7 +219,7 @@ func (s *Server) holdCheckout(l *link) {
 	})
 }
 
-// codeTaken reports whether an order, a link or a session of the page
+// codeTaken reports whether an order, a link or a checkout of the page
 // has code.
 func (s *Server) codeTaken(code string) bool {
 	return s.codeInUse(code) || s.state.pay.checkouts[code] != nil
@@ -236,18 +236,18 @@ func (s *Server) checkCard(l *link, approve bool) *order {
 	return o
 }
 
-// PayCheckout completes the payment of the payment page's session for
-// code, as the customer on the page would: approved or declined, as
-// PayLink does for a link, notifying its urlpost before it returns
-// (unless a NotificationFault says otherwise). It returns the signed
-// return URL the customer's browser is sent to. A first payment of a
-// recurring or one-click contract registers the contract when approved.
+// PayCheckout completes the payment of the checkout the payment page
+// opened for code, as the customer on the page would: approved or
+// declined, as PayLink does for a link, notifying its urlpost before it
+// returns (unless a NotificationFault says otherwise). It returns the
+// signed return URL the customer's browser is sent to. A first payment of
+// a recurring or one-click contract registers the contract when approved.
 func (s *Server) PayCheckout(code string, approve bool) (returnURL string, err error) {
 	s.mu.Lock()
 	l := s.state.pay.checkouts[code]
 	if l == nil {
 		s.mu.Unlock()
-		return "", fmt.Errorf("xpaytest: no payment page session with code %s", code)
+		return "", fmt.Errorf("xpaytest: no checkout on the payment page with code %s", code)
 	}
 	o, err := s.pay(l, approve)
 	if err != nil {
@@ -261,7 +261,7 @@ func (s *Server) PayCheckout(code string, approve bool) (returnURL string, err e
 	return withQuery(l.returnURL, result), nil
 }
 
-// CancelCheckout gives up the payment page's session for code, as the
+// CancelCheckout gives up the payment page's checkout for code, as the
 // customer pressing cancel: it returns url_back with esito ANNULLO,
 // signed.
 func (s *Server) CancelCheckout(code string) (backURL string, err error) {
@@ -269,17 +269,17 @@ func (s *Server) CancelCheckout(code string) (backURL string, err error) {
 	defer s.mu.Unlock()
 	l := s.state.pay.checkouts[code]
 	if l == nil {
-		return "", fmt.Errorf("xpaytest: no payment page session with code %s", code)
+		return "", fmt.Errorf("xpaytest: no checkout on the payment page with code %s", code)
 	}
 	return s.cancel(l)
 }
 
-// knownCheckout is a control call's 404 for an unknown session.
+// knownCheckout is a control call's 404 for an unknown checkout.
 func (s *Server) knownCheckout(code string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state.pay.checkouts[code] == nil {
-		return notFound{fmt.Errorf("no payment page session with code %s", code)}
+		return notFound{fmt.Errorf("no checkout on the payment page with code %s", code)}
 	}
 	return nil
 }

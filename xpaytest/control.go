@@ -35,7 +35,7 @@ import (
 //	GET    /_sandbox/notifications       the notifications delivered, with the merchant's answers
 //	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} → {"returnUrl"}
 //	POST   /_sandbox/links/{code}/cancel the customer cancels: → {"backUrl"}
-//	POST   /_sandbox/checkouts/{code}/pay     pay the payment page's session for codTrans: {"approve": true} → {"returnUrl"}
+//	POST   /_sandbox/checkouts/{code}/pay     pay the payment page's checkout of codTrans: {"approve": true} → {"returnUrl"}
 //	POST   /_sandbox/checkouts/{code}/cancel  the customer cancels it: → {"backUrl"}
 //	POST   /_sandbox/nonces              issue an XPay Build nonce: {"transactionCode", "amount", "approve"}
 //	                                     → {"xpayNonce", "esito", "idOperazione", "timeStamp", "mac"} (IssueNonce)

@@ -35,7 +35,7 @@ type state struct {
 	warningsOf  index[string, *warning] // by transaction code
 	reports     []*report
 
-	pay payments // the payment page's sessions and XPay Build's nonces
+	pay payments // the payment page's checkouts and XPay Build's nonces
 }
 
 // dayKey is the Italian day of t, as yyyymmdd.

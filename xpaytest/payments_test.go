@@ -86,7 +86,7 @@ func control(t *testing.T, srv *xpaytest.Server, path string, body any) (int, ma
 	return resp.StatusCode, out
 }
 
-// The payment page's sessions and XPay Build's nonces over the control
+// The payment page's checkouts and XPay Build's nonces over the control
 // API.
 func TestControlAPIPayments(t *testing.T) {
 	t.Parallel()
@@ -128,8 +128,8 @@ func TestControlAPIPayments(t *testing.T) {
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// The payment page's sessions and the nonces are bounded like everything
-// else: past WithMaxItems the oldest go, a session's page with it.
+// The payment page's checkouts and the nonces are bounded like everything
+// else: past WithMaxItems the oldest go, a checkout's page with it.
 func TestCheckoutsAreBounded(t *testing.T) {
 	t.Parallel()
 	const max = 10
@@ -154,7 +154,7 @@ func TestCheckoutsAreBounded(t *testing.T) {
 		nonces = append(nonces, n)
 	}
 	_, err := srv.PayCheckout("CHK-BOUND-00", true)
-	assert.Error(t, err, "the oldest session is gone")
+	assert.Error(t, err, "the oldest checkout is gone")
 	resp, err := http.Get(first)
 	require.NoError(t, err)
 	resp.Body.Close()
