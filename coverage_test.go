@@ -26,6 +26,7 @@ var helpers = map[string]string{
 	"SignDownloadURL":            "DownloadReport",
 	"Settle":                     "GetOrder",
 	"VerifyPaymentResult":        "",
+	"SignPaymentPage":            "",
 	"PaymentNotificationHandler": "",
 	"String":                     "",
 	"GoString":                   "",

@@ -1,7 +1,9 @@
 // Package xpay is a client for the Nexi XPay back-office API: capture,
 // refund, order detail and every other post-sale service, as typed Go
 // methods that sign each request with the MAC XPay requires and verify the
-// MAC of each answer.
+// MAC of each answer. It also signs the request that starts a payment on
+// XPay's payment page (SignPaymentPage), charges cards kept under a
+// contract (Charge) and pays with XPay Build's card nonces (PayNonce).
 //
 // A Client is safe for concurrent use by many goroutines. Create one per
 // alias and reuse it:

@@ -304,6 +304,25 @@ func e2eCases(ctx context.Context) []e2eCase {
 			func(c *xpay.Client) (any, error) {
 				return c.ListCFPAN(ctx, &xpay.ListCFPANRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoTaxCode, GroupCode: "GRP_ALTRO"})
 			}, xpay.CodeInvalidGroup},
+		{"Charge",
+			func(c *xpay.Client) (any, error) {
+				return c.Charge(ctx, &xpay.ChargeRequest{ContractNumber: xpaytest.DemoContract, TransactionCode: "REC-E2E-1", Amount: 1999, Currency: eur})
+			},
+			func(t *testing.T, res any) {
+				r := res.(*xpay.ChargeResponse)
+				assert.NotEmpty(t, r.AuthorizationCode)
+				assert.Equal(t, "VISA", r.Brand)
+				_, err := r.AuthorizedAt()
+				assert.NoError(t, err)
+			},
+			func(c *xpay.Client) (any, error) {
+				return c.Charge(ctx, &xpay.ChargeRequest{ContractNumber: "CNT-SCONOSCIUTO", TransactionCode: "REC-E2E-2", Amount: 1999, Currency: eur})
+			}, xpay.CodeInvalidContract},
+		{"PayNonce",
+			func(c *xpay.Client) (any, error) { return payWithNonce(ctx, c, "BLD-E2E-1", true) },
+			func(t *testing.T, res any) { assert.NotEmpty(t, res.(*xpay.PayNonceResponse).AuthorizationCode) },
+			func(c *xpay.Client) (any, error) { return payWithNonce(ctx, c, "BLD-E2E-2", false) },
+			xpay.CodePaymentRefused},
 	}
 }
 
@@ -314,7 +333,7 @@ func TestE2EEveryOperation(t *testing.T) {
 	for _, tc := range e2eCases(context.Background()) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv, c := newSandbox(t)
+			srv, c := newSandbox(t, xpaytest.WithControlAPI()) // for XPay Build's nonces
 			res, err := tc.ok(c)
 			require.NoError(t, err)
 			if tc.check != nil {

@@ -47,7 +47,7 @@ type invalidCase struct {
 }
 
 func opCases() []opCase {
-	cases := slices.Concat(captureOpCases(), refundOpCases(), coreOpCases(), serviceOpCases())
+	cases := slices.Concat(captureOpCases(), refundOpCases(), coreOpCases(), serviceOpCases(), paymentOpCases())
 	more := moreInvalid()
 	for i := range cases {
 		cases[i].invalid = append(cases[i].invalid, more[cases[i].name]...)

@@ -49,26 +49,15 @@ func (r *CreatePayByLinkRequest) macFields(apiKey, timeStamp Field) []Field {
 }
 
 func (r *CreatePayByLinkRequest) validate() error {
-	err := firstError(
+	return firstError(
 		checkTransactionCode("TransactionCode", r.TransactionCode),
 		checkAmount("Amount", r.Amount),
 		checkHours("TimeoutHours", r.TimeoutHours),
 		checkURL("ReturnURL", "url", r.ReturnURL, true),
 		checkURL("CancelURL", "urlBack", r.CancelURL, false),
 		checkURL("NotifyURL", "urlPost", r.NotifyURL, false),
+		checkParameters("AdditionalParameters", r.AdditionalParameters),
 	)
-	if err != nil {
-		return err
-	}
-	for k, v := range r.AdditionalParameters {
-		if k == "" || checkPrintable("AdditionalParameters", "parametriAggiuntivi", k) != nil {
-			return invalid("AdditionalParameters", "parametriAggiuntivi", "keys must be non-empty printable ASCII, got %q", k)
-		}
-		if err := checkText("AdditionalParameters["+k+"]", "parametriAggiuntivi", v, 2000); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func checkHours(field string, h int) error {

@@ -53,6 +53,16 @@ type PaymentResult struct {
 // Paid reports whether the customer paid: the outcome is OK.
 func (r *PaymentResult) Paid() bool { return r.Outcome == PaymentOutcomeOK }
 
+// ContractNumber returns num_contratto, the contract a first payment
+// registered (PageRecurringFirst, PageOneClickFirst), or "". It is NOT
+// signed: keep the number you sent, and use this to see that they agree.
+func (r *PaymentResult) ContractNumber() string { return r.Extra.Get("num_contratto") }
+
+// CardExpiry returns scadenza_pan, the card's expiry as yyyymm, or "".
+// Keep it with the contract: Charge sends it as CardExpiry. It is NOT
+// signed.
+func (r *PaymentResult) CardExpiry() string { return r.Extra.Get("scadenza_pan") }
+
 // paymentParams are the parameters the payment result's MAC covers, in
 // the MAC's order, with the Go field each fills.
 var paymentParams = []struct{ name, field string }{

@@ -46,6 +46,11 @@ var specTable = []struct {
 	{&svcListCFPAN, &ListCFPANRequest{}, "ecomm/api/cfpan/reportAssociazioni", []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, false},
 	{&svcListWarnings, &ListWarningsRequest{}, "ecomm/api/bo/warning", []string{"apiKey", "timeStamp"}, false},
 	{&svcGetProfileInfo, &GetProfileInfoRequest{}, "ecomm/api/profileInfo", []string{"apiKey", "timeStamp"}, false},
+	// The payments reference (xpay-payments-api.md): importo before divisa in both.
+	{&svcCharge, &ChargeRequest{}, "ecomm/api/recurring/pagamentoRicorrente",
+		[]string{"apiKey", "numeroContratto", "codiceTransazione", "importo", "divisa", "scadenza", "timeStamp"}, true},
+	{&svcPayNonce, &PayNonceRequest{}, "ecomm/api/hostedPayments/pagaNonce",
+		[]string{"apiKey", "codiceTransazione", "importo", "divisa", "xpayNonce", "timeStamp"}, true},
 	// A GET whose MAC is in its URL: TestSignDownloadURL checks it.
 	{&svcDownloadReport, nil, "ecomm/api/bo/downloadReport", []string{"apiKey", "timeStamp", "idReport"}, false},
 }

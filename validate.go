@@ -2,7 +2,9 @@ package xpay
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -225,3 +227,21 @@ func checkFilterCode(v string) error {
 	}
 	return checkTxCode("TransactionCode", "codiceTransazione", v, 1)
 }
+
+// checkParameters checks parametriAggiuntivi: names of printable ASCII,
+// values of text.
+func checkParameters(field string, params map[string]string) error {
+	for _, k := range sortedKeys(params) {
+		if k == "" || checkPrintable(field, "parametriAggiuntivi", k) != nil {
+			return invalid(field, "parametriAggiuntivi", "keys must be non-empty printable ASCII, got %q", printable(k))
+		}
+		if err := checkText(field+"["+k+"]", "parametriAggiuntivi", params[k], 2000); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sortedKeys returns m's keys in order, so that what is built from a map
+// does not vary.
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -9,6 +9,7 @@ import (
 
 type contract struct {
 	number, taxCode, hashPAN, cardType string
+	expiry                             string // the card's, yyyymm
 	transactionCode, firstPayment      string
 	created, updated                   time.Time
 	disabled, deleted                  bool
@@ -20,6 +21,7 @@ type Contract struct {
 	TaxCode         string    `json:"taxCode"` // codiceFiscale
 	HashPAN         string    `json:"hashPan"`
 	CardType        string    `json:"cardType,omitempty"`        // defaults to VISA
+	CardExpiry      string    `json:"cardExpiry,omitempty"`      // yyyymm; defaults to December, four years on
 	TransactionCode string    `json:"transactionCode,omitempty"` // of the first payment
 	CreatedAt       time.Time `json:"createdAt,omitzero"`
 }
@@ -41,10 +43,16 @@ func (s *Server) addContract(c Contract) error {
 	if c.CardType == "" {
 		c.CardType = "VISA"
 	}
+	if c.CardExpiry == "" {
+		c.CardExpiry = s.cardExpiry()
+	}
+	if !validExpiry(c.CardExpiry) {
+		return fmt.Errorf("xpaytest: contract %s: card expiry %q: want yyyymm", c.Number, c.CardExpiry)
+	}
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.now()
 	}
-	k := &contract{number: c.Number, taxCode: c.TaxCode, hashPAN: c.HashPAN, cardType: c.CardType,
+	k := &contract{number: c.Number, taxCode: c.TaxCode, hashPAN: c.HashPAN, cardType: c.CardType, expiry: c.CardExpiry,
 		transactionCode: c.TransactionCode, firstPayment: "OK", created: c.CreatedAt.In(s.loc)}
 	k.updated = k.created
 	s.addContractToState(k)
@@ -69,13 +77,13 @@ func (s *Server) createContract(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeDuplicate, "contratto %s", number)
 	}
 	now := s.now().In(s.loc)
-	k := &contract{number: number, cardType: "VISA", firstPayment: "OK", created: now, updated: now}
+	k := &contract{number: number, cardType: "VISA", expiry: s.cardExpiry(), firstPayment: "OK", created: now, updated: now}
 	s.addContractToState(k)
 	// The new contract, as MyRent's production client reads it.
 	return map[string]any{"infoContratto": struct {
 		contractDetailJSON
 		CardExpiry string `json:"scadenzaCarta"`
-	}{s.contractDetail(k), "203012"}}, nil
+	}{s.contractDetail(k), k.expiry}}, nil
 }
 
 // findContracts applies the filter every contract query shares.

@@ -35,6 +35,10 @@ import (
 //	GET    /_sandbox/notifications       the notifications delivered, with the merchant's answers
 //	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} → {"returnUrl"}
 //	POST   /_sandbox/links/{code}/cancel the customer cancels: → {"backUrl"}
+//	POST   /_sandbox/checkouts/{code}/pay     pay the payment page's checkout of codTrans: {"approve": true} → {"returnUrl"}
+//	POST   /_sandbox/checkouts/{code}/cancel  the customer cancels it: → {"backUrl"}
+//	POST   /_sandbox/nonces              issue an XPay Build nonce: {"transactionCode", "amount", "approve"}
+//	                                     → {"xpayNonce", "esito", "idOperazione", "timeStamp", "mac"} (IssueNonce)
 //	POST   /_sandbox/clock               move the clock: {"advance": "2h"} → {"now"}
 //	POST   /_sandbox/reset               forget everything (the demo data comes back if the Server had it)
 const ControlPrefix = "/_sandbox/"
@@ -378,6 +382,38 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		u, err := s.CancelLink(r.PathValue("code"))
 		return map[string]string{"backUrl": u}, err
+	})
+	handle("POST "+p+"/checkouts/{code}/pay", func(r *http.Request) (any, error) {
+		var c struct {
+			Approve bool `json:"approve"`
+		}
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		if err := s.knownCheckout(r.PathValue("code")); err != nil {
+			return nil, err
+		}
+		u, err := s.PayCheckout(r.PathValue("code"), c.Approve)
+		return map[string]string{"returnUrl": u}, err
+	})
+	handle("POST "+p+"/checkouts/{code}/cancel", func(r *http.Request) (any, error) {
+		if err := s.knownCheckout(r.PathValue("code")); err != nil {
+			return nil, err
+		}
+		u, err := s.CancelCheckout(r.PathValue("code"))
+		return map[string]string{"backUrl": u}, err
+	})
+	handle("POST "+p+"/nonces", func(r *http.Request) (any, error) {
+		var c struct {
+			TransactionCode string      `json:"transactionCode"`
+			Amount          xpay.Amount `json:"amount"`
+			Approve         bool        `json:"approve"`
+		}
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		n, err := s.IssueNonce(c.TransactionCode, c.Amount, c.Approve)
+		return map[string]string{"xpayNonce": n.Value, "esito": n.Outcome, "idOperazione": n.OperationID, "timeStamp": n.Timestamp, "mac": n.MAC}, err
 	})
 	handle("POST "+p+"/clock", func(r *http.Request) (any, error) {
 		var c struct {

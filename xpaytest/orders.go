@@ -34,6 +34,8 @@ type state struct {
 	warnings    []*warning
 	warningsOf  index[string, *warning] // by transaction code
 	reports     []*report
+
+	pay payments // the payment page's checkouts and XPay Build's nonces
 }
 
 // dayKey is the Italian day of t, as yyyymmdd.
@@ -100,6 +102,7 @@ func newState() state {
 		contractsByTax: index[string, *contract]{},
 		tokens:         map[string]*link{},
 		contracts:      map[string]*contract{},
+		pay:            newPayments(),
 	}
 }
 
@@ -195,7 +198,7 @@ func (s *Server) addOrder(o Order) error {
 	}
 	ord := &order{
 		code: o.Code, amount: o.Amount, state: o.State, created: o.CreatedAt.In(s.loc),
-		channel: "CartaCredito", brand: o.Brand, pan: "453997******0006", expiry: "203012",
+		channel: "CartaCredito", brand: o.Brand, pan: "453997******0006", expiry: s.cardExpiry(),
 		product: "VISA CLASSIC - CREDIT - N", firstName: o.FirstName, lastName: o.LastName, email: o.Email,
 	}
 	if strings.EqualFold(o.Brand, "PAYPAL") {

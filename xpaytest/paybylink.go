@@ -324,6 +324,9 @@ func (s *Server) pay(l *link, approve bool) (*order, error) {
 	case s.now().After(l.expires):
 		return nil, errLinkExpired
 	}
+	if l.amount == 0 { // a card check (tipo_richiesta=VC): the card is checked, nothing is kept
+		return s.checkCard(l, approve), nil
+	}
 	o := Order{Code: l.code, Amount: l.amount, State: xpay.OrderStateDenied, Email: l.params["mail"]}
 	l.outcome = linkDenied
 	if approve {

@@ -102,6 +102,12 @@ var routes = []*route{
 	{method: "ListCFPAN", wire: "cfpan/reportAssociazioni", path: "ecomm/api/cfpan/reportAssociazioni",
 		mac: []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, handle: (*Server).listCFPAN,
 		req: reflect.TypeFor[xpay.ListCFPANRequest]()},
+	{method: "Charge", wire: "pagamentoRicorrente", path: "ecomm/api/recurring/pagamentoRicorrente",
+		mac:    []string{"apiKey", "numeroContratto", "codiceTransazione", "importo", "divisa", "scadenza", "timeStamp"},
+		handle: (*Server).charge, req: reflect.TypeFor[xpay.ChargeRequest]()},
+	{method: "PayNonce", wire: "pagaNonce", path: "ecomm/api/hostedPayments/pagaNonce",
+		mac:    []string{"apiKey", "codiceTransazione", "importo", "divisa", "xpayNonce", "timeStamp"},
+		handle: (*Server).payNonce, req: reflect.TypeFor[xpay.PayNonceRequest]()},
 }
 
 func init() {

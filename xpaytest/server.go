@@ -210,6 +210,7 @@ func start(l net.Listener, opts []Option) *Server {
 		s.controlRoutes(mux)
 	}
 	mux.HandleFunc("/paybylink/", s.payPage)
+	mux.HandleFunc("/"+xpay.PagePath, s.checkoutPage)
 	mux.HandleFunc("/{$}", s.index)
 	s.http = httptest.NewUnstartedServer(mux)
 	// A server anyone can reach (see cmd/xpay-sandbox) must not let idle,

@@ -50,6 +50,10 @@ var services = []struct {
 	{"ecomm/api/cfpan/controllaEsistenza", map[string]any{"codiceFiscale": xpaytest.DemoTaxCode, "hashPan": xpaytest.DemoHashPAN, "codiceGruppo": xpaytest.DefaultGroup}, []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}},
 	{"ecomm/api/cfpan/rimuovi", map[string]any{"codiceFiscale": xpaytest.DemoTaxCode, "hashPan": xpaytest.DemoHashPAN, "codiceGruppo": xpaytest.DefaultGroup}, []string{"apiKey", "codiceFiscale", "hashPan", "timeStamp"}},
 	{"ecomm/api/cfpan/reportAssociazioni", map[string]any{"tipo": "CodiceFiscale", "valore": xpaytest.DemoTaxCode, "codiceGruppo": xpaytest.DefaultGroup}, []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}},
+	{"ecomm/api/recurring/pagamentoRicorrente", map[string]any{"numeroContratto": xpaytest.DemoContract, "codiceTransazione": "REC-RAW-1", "importo": "100", "divisa": 978, "scadenza": ""},
+		[]string{"apiKey", "numeroContratto", "codiceTransazione", "importo", "divisa", "scadenza", "timeStamp"}},
+	{"ecomm/api/hostedPayments/pagaNonce", map[string]any{"codiceTransazione": "BLD-RAW-1", "importo": 100, "divisa": "978", "xpayNonce": "NONCE-RAW"},
+		[]string{"apiKey", "codiceTransazione", "importo", "divisa", "xpayNonce", "timeStamp"}},
 }
 
 // raw sends a request by hand: fields plus apiKey and timeStamp, signed
@@ -121,7 +125,7 @@ func code(m map[string]any) int {
 
 func TestEveryServiceChecksItsMACOrder(t *testing.T) {
 	t.Parallel()
-	require.Len(t, services, 24)
+	require.Len(t, services, 26)
 	for _, svc := range services {
 		t.Run(svc.path, func(t *testing.T) {
 			t.Parallel()

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
@@ -92,6 +93,7 @@ func main() {
 	if *control {
 		fmt.Printf("control API: %s%s\n", srv.URL, xpaytest.ControlPrefix)
 	}
+	fmt.Printf("payment page: %s/%s\n", srv.URL, xpay.PagePath)
 	fmt.Println()
 	if *demo {
 		fmt.Printf("demo orders: %s (authorized), %s (captured), %s (denied); contract %s\n",
