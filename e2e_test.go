@@ -291,7 +291,9 @@ func e2eCases(ctx context.Context) []e2eCase {
 				return c.CheckCFPAN(ctx, &r)
 			}, xpay.CodeInvalidGroup},
 		{"DeleteCFPAN",
-			func(c *xpay.Client) (any, error) { return c.DeleteCFPAN(ctx, &xpay.DeleteCFPANRequest{TaxCode: demoCFPAN.TaxCode, HashPAN: demoCFPAN.HashPAN, GroupCode: demoCFPAN.GroupCode}) }, nil,
+			func(c *xpay.Client) (any, error) {
+				return c.DeleteCFPAN(ctx, &xpay.DeleteCFPANRequest{TaxCode: demoCFPAN.TaxCode, HashPAN: demoCFPAN.HashPAN, GroupCode: demoCFPAN.GroupCode})
+			}, nil,
 			func(c *xpay.Client) (any, error) {
 				r := xpay.DeleteCFPANRequest{TaxCode: demoCFPAN.TaxCode, HashPAN: "ALTRA-CARTA", GroupCode: demoCFPAN.GroupCode}
 				return c.DeleteCFPAN(ctx, &r)

@@ -59,11 +59,19 @@ type PayNonceRequest struct {
 	// AdditionalParameters (parametriAggiuntivi), optional, not signed:
 	// TCONTAB (C or D), nome, cognome, mail, Note1..Note3.
 	AdditionalParameters map[string]string `json:"parametriAggiuntivi,omitempty"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
 
 func (r *PayNonceRequest) pending(w *PendingWrite) {
 	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, nil)
 }
+
+func (r *PayNonceRequest) journalKey() string  { return orderKey(r.TransactionCode) }
+func (r *PayNonceRequest) idempotency() string { return r.IdempotencyKey }
 
 // macFields: apiKey, codiceTransazione, importo, divisa, xpayNonce,
 // timeStamp.

@@ -33,11 +33,19 @@ type ChargeRequest struct {
 	// AdditionalParameters (parametriAggiuntivi), optional, not signed:
 	// mail, nome, cognome, Note1..Note3, TCONTAB (C or D).
 	AdditionalParameters map[string]string `json:"parametriAggiuntivi,omitempty"`
+	// IdempotencyKey, not sent (XPay has none), names this write in the
+	// Client's journal (WithJournal): one whose key the journal holds as
+	// done is not sent again (ErrWriteDone). Without it, the write has a
+	// key of its own.
+	IdempotencyKey string `json:"-"`
 }
 
 func (r *ChargeRequest) pending(w *PendingWrite) {
 	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, nil)
 }
+
+func (r *ChargeRequest) journalKey() string  { return orderKey(r.TransactionCode) }
+func (r *ChargeRequest) idempotency() string { return r.IdempotencyKey }
 
 // macFields: apiKey, numeroContratto, codiceTransazione, importo, divisa,
 // scadenza, timeStamp. importo comes before divisa, unlike in a capture.

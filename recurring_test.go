@@ -2,6 +2,7 @@ package xpay_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -159,8 +160,9 @@ func TestChargeForgedKOIsAnUnknownOutcome(t *testing.T) {
 			var unknown *xpay.OutcomeUnknownError
 			require.ErrorAs(t, err, &unknown)
 			assert.Equal(t, xpay.PendingWrite{
-				Operation: "Charge", TransactionCode: "REC-2024-000001", Amount: 1999, Currency: xpay.CurrencyEUR,
-				Sent: fixedClock(),
+				Operation: "Charge", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "REC-2024-000001", Amount: 1999, Currency: xpay.CurrencyEUR,
+				Sent:    fixedClock(),
+				Request: json.RawMessage(`{"numeroContratto":"CNT-0001-ROSSI","codiceTransazione":"REC-2024-000001","importo":1999,"divisa":"978","scadenza":"203012"}`),
 			}, unknown.Write)
 			assert.Equal(t, 1, mock.GetTotalCallCount(), "a write is never sent again")
 		})

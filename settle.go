@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -56,22 +57,43 @@ type PendingWrite struct {
 	Request json.RawMessage `json:"request,omitempty"`
 }
 
-// Settle finds out whether a capture or a refund whose outcome is unknown
-// (the Write of an *OutcomeUnknownError, possibly stored and loaded back)
-// took effect. It is the only safe way to decide whether to send it
-// again.
+// Settle finds out whether a write whose outcome is unknown (the Write of
+// an *OutcomeUnknownError, possibly stored and loaded back) took effect.
+// It is the only safe way to decide whether to send it again.
 //
-// It reads the order (GetOrder) and looks for the operation row this
-// write produced: a row of its type (CONTAB. for a capture, STORNO for a
-// refund) and amount that was not there before. When it finds one it
-// returns true: do not send the write again. A write still in flight when
-// its answer was lost can land seconds or minutes later, so Settle reads
-// again, waiting longer each time (from half a second to 15 s), until
-// the window has passed.
+// For a capture or a refund it reads the order (GetOrder) and looks for
+// the operation row this write produced: a row of its type (CONTAB. for a
+// capture, STORNO for a refund) and amount that was not there before.
+// When it finds one it returns true: do not send the write again. A write
+// still in flight when its answer was lost can land seconds or minutes
+// later, so Settle reads again, waiting longer each time (from half a
+// second to 15 s), until the window has passed. The other writes have
+// rules of their own, each a read of the object the write changes:
+//
+//   - Charge and PayNonce: the order of the charge's code exists and was
+//     authorized (one denied, or never created, did not happen).
+//   - CreatePayByLink: the link of the code exists: Settle asks XPay to
+//     regenerate it with the same timeout, which for a link never used
+//     only moves its expiry and returns it as it is (for one paid, XPay
+//     refuses, which says it exists; for one paid with a negative outcome
+//     XPay makes a new link under a new code, which is that link's usual
+//     course), and which XPay refuses for a code it does not know.
+//   - CreateContractFromPOS and DeleteContract: the contract is listed,
+//     or not (ListContractStatuses); EnableContract and DisableContract:
+//     its statoAggiornamento is ABILITATO, or DISABILITATO.
+//   - AddToBlacklist and RemoveFromBlacklist: the value is listed, or not
+//     (CheckBlacklist); DeleteCFPAN: the pair is no longer there
+//     (CheckCFPAN).
+//
+// The state a write sets may have been set by another writer too: these
+// rules answer whether the object is as the write leaves it, which is what
+// decides whether to send it again. No read tells whether a
+// RegeneratePayByLink happened: Settle refuses it (a *ValidationError),
+// and the journal leaves it for a person.
 //
 // (false, nil) means the write did not happen and no longer can: it is
 // safe to send it again. Settle answers it only from a verified, fresh
-// read of the order (or XPay's verified "unknown order", KO 2), by the
+// read (or XPay's verified "unknown", such as KO 2 for an order), by the
 // alias that sent the write, that XPay signed at least SettleWindow after
 // w.Sent by XPay's own clock (the answer's signed timeStamp) and that this
 // Client started at least SettleWindow after w.Sent by its clock too. XPay
@@ -89,24 +111,26 @@ type PendingWrite struct {
 // the write's type and amount appeared; w.Before is nil and a matching
 // row may be older than the write; a row older than the write is missing
 // from w.Before, or a row of w.Before from the order; a row cannot be
-// read) it returns an error matching ErrSettleAmbiguous at once. Without
-// w.Before, rows dated well before w.Sent (even read as the later
-// instant, in the hour that repeats when summer time ends) are known to
-// be older: only rows that may be this write's make it ambiguous.
+// read; an order or a contract in a state this package does not know) it
+// returns an error matching ErrSettleAmbiguous at once. Without w.Before,
+// rows dated well before w.Sent (even read as the later instant, in the
+// hour that repeats when summer time ends) are known to be older: only
+// rows that may be this write's make it ambiguous.
 //
-// Any error means the outcome is still unknown: ctx ended, the order
+// Any error means the outcome is still unknown: ctx ended, the object
 // could not be read after the window (the last error is wrapped), the
 // rows are ambiguous, or w cannot be settled by this Client (a
-// *ValidationError: not a capture or refund, written by another alias,
+// *ValidationError: no rule for its operation, written by another alias,
 // or sent at a time that cannot be true). Keep w, and settle again later.
 //
-// It is a read: it only calls GetOrder, and takes SettleWindow after
-// w.Sent, or a little more when XPay's clock is behind this Client's.
+// It takes SettleWindow after w.Sent, or a little more when XPay's clock
+// is behind this Client's. It never sends a write but the regeneration
+// of a link, which leaves an unused link as it was.
 func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 	if err := c.usable("Settle"); err != nil {
 		return false, err
 	}
-	rowType, err := c.settleable(w)
+	rule, err := c.settleable(w)
 	if err != nil {
 		return false, err
 	}
@@ -114,12 +138,10 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 	wait := 500 * time.Millisecond
 	for {
 		started := c.now() // only a read started after the window is final
-		res, err := c.readOrder(ctx, w.TransactionCode)
-		var apiErr *APIError
-		verified := err == nil || errors.As(err, &apiErr)
+		happened, r, err := rule.read(ctx, c, w)
 		over := !started.Before(deadline)
-		if verified {
-			at, _ := res.Timestamp.Time() // it parsed: the answer is fresh
+		if r != nil { // a verified answer, fresh: r.Timestamp parses
+			at, _ := r.Timestamp.Time()
 			if w.Sent.After(at.Add(c.freshness)) {
 				return false, settleInvalid("Sent", "is %v after XPay's clock (%s, signed): no request is sent that far ahead of the clocks; it cannot be this write's timeStamp",
 					w.Sent.Sub(at).Round(time.Second), at.In(Rome()).Format(time.DateTime))
@@ -127,39 +149,56 @@ func (c *Client) Settle(ctx context.Context, w *PendingWrite) (bool, error) {
 			over = over && !at.Before(deadline)
 		}
 		switch {
+		case err == nil && happened:
+			return true, nil
 		case err == nil:
-			happened, findErr := w.find(res.Orders, rowType, c.freshness)
-			switch {
-			case errors.Is(findErr, errNoReading):
-				if over {
-					return false, fmt.Errorf("xpay: Settle: the order cannot be read, the outcome is still unknown: %w", findErr)
-				}
-			case findErr != nil:
-				return false, findErr
-			case happened:
-				return true, nil
-			case over:
+			if over {
 				return false, nil
 			}
-		case apiErr != nil && apiErr.Code == CodeNotFound:
-			if over && w.AliasFingerprint == "" {
-				return false, fmt.Errorf("xpay: Settle: the order is unknown to this Client's alias, and the pending write does not record the alias that sent it "+
-					"(it was stored by an older version): the outcome is still unknown; set AliasFingerprint to the sending Client's AliasFingerprint "+
-					"once you know it, and settle it again: %w", err)
-			}
-			if over { // XPay does not know the order: nothing can have happened to it
-				return false, nil
-			}
+		case errors.Is(err, ErrSettleAmbiguous):
+			return false, err
 		case ctx.Err() != nil:
 			return false, ctx.Err()
+		case r != nil && errors.Is(err, errNoReading):
+			if over {
+				return false, fmt.Errorf("xpay: Settle: the outcome is still unknown: %w", err)
+			}
 		case !started.Before(deadline):
-			return false, fmt.Errorf("xpay: Settle: the order cannot be read, the outcome is still unknown: %w", err)
+			return false, fmt.Errorf("xpay: Settle: the object cannot be read, the outcome is still unknown: %w", err)
 		}
 		if perr := c.pause(ctx, wait); perr != nil {
 			return false, perr
 		}
 		wait = min(2*wait, 15*time.Second)
 	}
+}
+
+// settleRule is how one kind of write is settled.
+type settleRule struct {
+	// check reports what w lacks for read, as a *ValidationError.
+	check func(w *PendingWrite) error
+	// read reads, once, whether w took effect. r is the answer when it
+	// was verified, for its signed timeStamp, nil otherwise. err matches
+	// ErrSettleAmbiguous when no read will tell, and errNoReading (with a
+	// verified r) for an answer that is no reading of the object.
+	read func(ctx context.Context, c *Client, w *PendingWrite) (happened bool, r *Response, err error)
+}
+
+// settleRules are the rules of every write but RegeneratePayByLink, by
+// operation.
+var settleRules = map[string]settleRule{
+	svcCapture.name:               moneyRule(OperationTypeCapture),
+	svcRefund.name:                moneyRule(OperationTypeRefund),
+	svcCharge.name:                chargeRule,
+	svcPayNonce.name:              chargeRule,
+	svcCreatePayByLink.name:       linkRule,
+	svcCreateContractFromPOS.name: contractRule(func(k *Contract) bool { return k != nil }),
+	svcDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),
+	svcEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),
+	svcDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),
+	svcAddToBlacklist.name:        blacklistRule(true),
+	svcRemoveFromBlacklist.name:   blacklistRule(false),
+	svcDeleteCFPAN.name:           cfpanRule,
 }
 
 // readOrder reads an order for Settle: the answer, verified and fresh,
@@ -171,6 +210,245 @@ func (c *Client) readOrder(ctx context.Context, code string) (*GetOrderResponse,
 	return res, err
 }
 
+// verified returns the envelope of an answer that was verified: one with
+// a nil error, or XPay's refusal.
+func verified(r *Response, err error) *Response {
+	var apiErr *APIError
+	if r != nil && (err == nil || errors.As(err, &apiErr)) {
+		return r
+	}
+	return nil
+}
+
+// refusedWith reports whether err is XPay's verified refusal with one of
+// codes.
+func refusedWith(err error, codes ...int) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)
+}
+
+// moneyRule settles a capture or a refund: its row, of type t, on the
+// order.
+func moneyRule(t OperationType) settleRule {
+	return settleRule{
+		check: func(w *PendingWrite) error {
+			return firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount))
+		},
+		read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+			res, err := c.readOrder(ctx, w.TransactionCode)
+			if res == nil {
+				return false, nil, err
+			}
+			r := verified(&res.Response, err)
+			switch {
+			case err == nil:
+				happened, err := w.find(res.Orders, t, c.freshness)
+				return happened, r, err
+			case refusedWith(err, CodeNotFound) && w.AliasFingerprint == "":
+				return false, r, fmt.Errorf("%w: the order is unknown to this Client's alias, and the pending write does not record the alias that sent it "+
+					"(it was stored by an older version); set AliasFingerprint to the sending Client's AliasFingerprint once you know it, and settle it again: %w", errNoReading, err)
+			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
+				return false, r, nil
+			}
+			return false, r, err
+		},
+	}
+}
+
+// chargeRule settles a charge, on a contract or a nonce: the order of its
+// code, authorized.
+var chargeRule = settleRule{
+	check: func(w *PendingWrite) error {
+		return firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount))
+	},
+	read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+		res, err := c.readOrder(ctx, w.TransactionCode)
+		if res == nil {
+			return false, nil, err
+		}
+		r := verified(&res.Response, err)
+		switch {
+		case refusedWith(err, CodeNotFound):
+			return false, r, nil
+		case err != nil:
+			return false, r, err
+		}
+		var found *Order
+		for i := range res.Orders {
+			if o := &res.Orders[i]; o.TransactionCode == w.TransactionCode {
+				if found != nil {
+					return false, r, fmt.Errorf("%w: the answer lists the order %q twice", ErrSettleAmbiguous, printable(w.TransactionCode))
+				}
+				found = o
+			}
+		}
+		switch {
+		case found == nil:
+			return false, r, fmt.Errorf("%w %q", errNoReading, printable(w.TransactionCode))
+		case found.Amount != w.Amount:
+			return false, r, fmt.Errorf("%w: the order %q is of %s, the charge of %s: it is another payment's", ErrSettleAmbiguous, printable(w.TransactionCode), found.Amount, w.Amount)
+		case slices.Contains(chargedStates, found.State):
+			return true, r, nil
+		case slices.Contains(unchargedStates, found.State):
+			return false, r, nil
+		}
+		return false, r, fmt.Errorf("%w: the order %q is %q, a state that does not say whether it was charged", ErrSettleAmbiguous, printable(w.TransactionCode), printable(string(found.State)))
+	},
+}
+
+// The states of an order that say whether a charge was authorized: the
+// money was taken (and may since have been given back), or it never was.
+var (
+	chargedStates = []OrderState{
+		OrderStateAuthorized, OrderStateCaptured, OrderStatePartiallyCaptured, OrderStateCapturePending,
+		OrderStateRefunded, OrderStatePartiallyRefunded, OrderStateRefundPending, OrderStateReversed, OrderStateCancelled,
+	}
+	unchargedStates = []OrderState{OrderStateDenied, OrderStateAuthDenied, OrderStateNotCreated, OrderStateNotGenerated, OrderStateInvalid}
+)
+
+// linkRule settles CreatePayByLink: the link of its code exists, as
+// XPay's answer to its regeneration says.
+var linkRule = settleRule{
+	check: func(w *PendingWrite) error {
+		var req CreatePayByLinkRequest
+		if err := decodeRequest(w, &req); err != nil {
+			return err
+		}
+		return checkHours("Request.timeout", req.TimeoutHours)
+	},
+	read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+		var req CreatePayByLinkRequest
+		_ = decodeRequest(w, &req) // checked
+		regen := &RegeneratePayByLinkRequest{TransactionCode: w.TransactionCode, TimeoutHours: req.TimeoutHours}
+		out, err := c.exchange(ctx, &svcRegeneratePayByLink, regen, func() envelope { return new(RegeneratePayByLinkResponse) }, time.Time{})
+		res, _ := out.(*RegeneratePayByLinkResponse)
+		if res == nil {
+			return false, nil, err
+		}
+		r := verified(&res.Response, err)
+		switch {
+		case err == nil, refusedWith(err, CodeInvalidState): // regenerated, or paid: it exists
+			return true, r, nil
+		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
+			return false, r, nil
+		}
+		return false, r, err
+	},
+}
+
+// The statoAggiornamento of a contract that can be charged, and of one
+// that cannot, as the sandbox writes them.
+const (
+	contractEnabled  = "ABILITATO"
+	contractDisabled = "DISABILITATO"
+)
+
+// contractRule settles a contract change: the contract, as
+// ListContractStatuses shows it (nil when not listed), is as the write
+// leaves it.
+func contractRule(done func(k *Contract) bool) settleRule {
+	return settleRule{
+		check: func(w *PendingWrite) error { _, err := contractOf(w); return err },
+		read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+			number, _ := contractOf(w)
+			res, err := invoke[ContractsResponse](ctx, c, &svcListContractStatuses, &ListContractStatusesRequest{ContractFilter: ContractFilter{ContractNumber: number}})
+			if err != nil {
+				return false, nil, err
+			}
+			var found *Contract
+			for i := range res.Contracts {
+				if k := &res.Contracts[i]; k.ContractNumber == number {
+					if found != nil {
+						return false, &res.Response, fmt.Errorf("%w: the answer lists the contract %q twice", ErrSettleAmbiguous, printable(number))
+					}
+					found = k
+				}
+			}
+			if found != nil && found.UpdateStatus != contractEnabled && found.UpdateStatus != contractDisabled {
+				return false, &res.Response, fmt.Errorf("%w: the contract %q is %q, a state this package does not know", ErrSettleAmbiguous, printable(number), printable(found.UpdateStatus))
+			}
+			return done(found), &res.Response, nil
+		},
+	}
+}
+
+// contractOf returns the contract number a contract write names.
+func contractOf(w *PendingWrite) (string, error) {
+	var req struct {
+		Number   string `json:"numeroContratto"`
+		Contract struct {
+			Number string `json:"numeroContratto"`
+		} `json:"contratto"`
+	}
+	if err := decodeRequest(w, &req); err != nil {
+		return "", err
+	}
+	if req.Number == "" {
+		req.Number = req.Contract.Number
+	}
+	if req.Number == "" {
+		return "", settleInvalid("Request", "names no contract (numeroContratto)")
+	}
+	return req.Number, nil
+}
+
+// blacklistRule settles a blacklist change: the value is listed, or not.
+func blacklistRule(listed bool) settleRule {
+	return settleRule{
+		check: func(w *PendingWrite) error {
+			var req BlacklistRequest
+			if err := decodeRequest(w, &req); err != nil {
+				return err
+			}
+			return req.validate()
+		},
+		read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+			var req BlacklistRequest
+			_ = decodeRequest(w, &req) // checked
+			res, err := c.CheckBlacklist(ctx, &req)
+			if err != nil {
+				return false, nil, err
+			}
+			is, err := res.Listed()
+			if err != nil {
+				return false, &res.Response, fmt.Errorf("%w: %w", ErrSettleAmbiguous, err)
+			}
+			return is == listed, &res.Response, nil
+		},
+	}
+}
+
+// cfpanRule settles DeleteCFPAN: the pair is no longer there.
+var cfpanRule = settleRule{
+	check: func(w *PendingWrite) error {
+		var req CFPANRequest
+		if err := decodeRequest(w, &req); err != nil {
+			return err
+		}
+		return req.validate()
+	},
+	read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+		var req CFPANRequest
+		_ = decodeRequest(w, &req) // checked
+		res, err := c.CheckCFPAN(ctx, &req)
+		if err != nil {
+			return false, nil, err
+		}
+		return len(res.Associations) == 0, &res.Response, nil
+	},
+}
+
+// decodeRequest decodes the request w recorded into req.
+func decodeRequest(w *PendingWrite, req any) error {
+	if len(w.Request) == 0 {
+		return settleInvalid("Request", "is empty: settling a %s reads the object its request names", printable(w.Operation))
+	}
+	if err := json.Unmarshal(w.Request, req); err != nil {
+		return settleInvalid("Request", "does not decode as the request of %s: %v", printable(w.Operation), err)
+	}
+	return nil
+}
+
 // settleInvalid is a *ValidationError of Settle.
 func settleInvalid(field, rule string, args ...any) error {
 	err := invalid(field, "-", rule, args...)
@@ -178,35 +456,35 @@ func settleInvalid(field, rule string, args ...any) error {
 	return err
 }
 
-// settleable checks that c can settle w, and returns the type of the row
-// w makes.
-func (c *Client) settleable(w *PendingWrite) (OperationType, error) {
-	var t OperationType
-	switch {
-	case w == nil:
-		return "", settleInvalid("PendingWrite", "must not be nil")
-	case w.Operation == svcCapture.name:
-		t = OperationTypeCapture
-	case w.Operation == svcRefund.name:
-		t = OperationTypeRefund
-	default:
-		return "", settleInvalid("Operation", "is %q: Settle settles Capture and Refund; look other writes up as their documentation says", printable(w.Operation))
+// settleable checks that c can settle w, and returns the rule that does.
+func (c *Client) settleable(w *PendingWrite) (settleRule, error) {
+	if w == nil {
+		return settleRule{}, settleInvalid("PendingWrite", "must not be nil")
 	}
-	if err := firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount)); err != nil {
-		err.(*ValidationError).Operation = "Settle"
-		return "", err
+	rule, ok := settleRules[w.Operation]
+	switch {
+	case w.Operation == svcRegeneratePayByLink.name:
+		return rule, settleInvalid("Operation", "is RegeneratePayByLink, which no read can tell happened: a person must look at the link; regenerating it again is harmless for a link never used")
+	case !ok:
+		return rule, settleInvalid("Operation", "is %q, which is not a write of this package", printable(w.Operation))
+	}
+	if err := rule.check(w); err != nil {
+		if ve, ok := err.(*ValidationError); ok {
+			ve.Operation = "Settle"
+		}
+		return rule, err
 	}
 	switch fp := c.AliasFingerprint(); {
 	case w.AliasFingerprint != "" && w.AliasFingerprint != fp:
-		return "", settleInvalid("AliasFingerprint", "is %q, and this Client's alias is %q: the write was sent with another alias, to which alone the order is known; settle it with a Client of that alias",
+		return rule, settleInvalid("AliasFingerprint", "is %q, and this Client's alias is %q: the write was sent with another alias, to which alone its object is known; settle it with a Client of that alias",
 			printable(w.AliasFingerprint), fp)
 	case w.Sent.IsZero():
-		return "", settleInvalid("Sent", "is zero: the request's timeStamp, which tells how long XPay may still carry the write out")
+		return rule, settleInvalid("Sent", "is zero: the request's timeStamp, which tells how long XPay may still carry the write out")
 	case w.Sent.After(c.now().Add(c.freshness)):
-		return "", settleInvalid("Sent", "is %v after this Client's clock: no request is sent that far ahead of it; it cannot be this write's timeStamp",
+		return rule, settleInvalid("Sent", "is %v after this Client's clock: no request is sent that far ahead of it; it cannot be this write's timeStamp",
 			w.Sent.Sub(c.now()).Round(time.Second))
 	}
-	return t, nil
+	return rule, nil
 }
 
 // errNoReading is find's error for an answer that does not hold the

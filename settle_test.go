@@ -352,7 +352,7 @@ func TestSettleMisuseAndCancellation(t *testing.T) {
 	c := r.client()
 	ok := xpay.PendingWrite{Operation: "Capture", TransactionCode: xpaytest.DemoAuthorized, Amount: 1, Sent: r.now()}
 	bad := map[string]func(w *xpay.PendingWrite){
-		"Operation":       func(w *xpay.PendingWrite) { w.Operation = "CreatePayByLink" },
+		"Operation":       func(w *xpay.PendingWrite) { w.Operation = "RegeneratePayByLink" },
 		"TransactionCode": func(w *xpay.PendingWrite) { w.TransactionCode = "X" },
 		"Amount":          func(w *xpay.PendingWrite) { w.Amount = 0 },
 		"Sent":            func(w *xpay.PendingWrite) { w.Sent = time.Time{} },
@@ -721,4 +721,105 @@ func TestSettleWindowOnBothClocks(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, happened)
 	assert.GreaterOrEqual(t, behind().Sub(w.Sent), 6*time.Minute, "the Client's own clock passed the window too")
+}
+
+// Every write has a rule: lost before XPay carried it out, Settle says
+// "did not happen" once the window has passed; lost after, "happened".
+// Each rule is driven through the SDK against the sandbox, with the
+// write's own fault.
+func TestSettleEveryWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const cnt = "CNT-SETTLE-1"
+	posContract := func(c *xpay.Client) error {
+		_, err := c.CreateContractFromPOS(ctx, &xpay.CreateContractFromPOSRequest{Contract: xpay.POSContract{
+			ContractNumber: cnt, POSID: "POS00001", AuthorizationCode: "A1B2C3", Amount: 5000}})
+		return err
+	}
+	contract := func(op func(*xpay.Client, context.Context, *xpay.ContractRequest) (*xpay.ContractChangeResponse, error)) func(c *xpay.Client) error {
+		return func(c *xpay.Client) error { _, err := op(c, ctx, &xpay.ContractRequest{ContractNumber: cnt}); return err }
+	}
+	tests := []struct {
+		op    string
+		setup func(srv *xpaytest.Server, c *xpay.Client) // the object, as it was before the write
+		write func(c *xpay.Client) error
+	}{
+		{"Charge", nil, func(c *xpay.Client) error {
+			_, err := c.Charge(ctx, &xpay.ChargeRequest{ContractNumber: xpaytest.DemoContract, TransactionCode: "REC-SETTLE-1", Amount: 1999, Currency: eur})
+			return err
+		}},
+		{"PayNonce", nil, func(c *xpay.Client) error { return nil }}, // see below
+		{"CreatePayByLink", nil, func(c *xpay.Client) error {
+			_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-SETTLE-1", Amount: 1000, TimeoutHours: 4, ReturnURL: "https://shop.example/esito"})
+			return err
+		}},
+		{"CreateContractFromPOS", nil, posContract},
+		{"DeleteContract", func(_ *xpaytest.Server, c *xpay.Client) { require.NoError(t, posContract(c)) }, contract((*xpay.Client).DeleteContract)},
+		{"DisableContract", func(_ *xpaytest.Server, c *xpay.Client) { require.NoError(t, posContract(c)) }, contract((*xpay.Client).DisableContract)},
+		{"EnableContract", func(_ *xpaytest.Server, c *xpay.Client) {
+			require.NoError(t, posContract(c))
+			require.NoError(t, contract((*xpay.Client).DisableContract)(c))
+		}, contract((*xpay.Client).EnableContract)},
+		{"AddToBlacklist", nil, func(c *xpay.Client) error {
+			_, err := c.AddToBlacklist(ctx, &xpay.AddToBlacklistRequest{Type: xpay.ValueTypeContractNumber, Value: "CNT-FRODE-1", Description: "frode"})
+			return err
+		}},
+		{"RemoveFromBlacklist", nil, func(c *xpay.Client) error {
+			_, err := c.RemoveFromBlacklist(ctx, &xpay.RemoveFromBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: xpaytest.DemoBlacklisted})
+			return err
+		}},
+		{"DeleteCFPAN", nil, func(c *xpay.Client) error {
+			_, err := c.DeleteCFPAN(ctx, &xpay.DeleteCFPANRequest{TaxCode: xpaytest.DemoTaxCode, HashPAN: xpaytest.DemoHashPAN, GroupCode: xpaytest.DefaultGroup})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		for _, processed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/processed=%v", tt.op, processed), func(t *testing.T) {
+				t.Parallel()
+				r := newSettleRig(t)
+				c := r.client()
+				if tt.setup != nil {
+					tt.setup(r.srv, c)
+				}
+				write := tt.write
+				if tt.op == "PayNonce" {
+					nonce, err := r.srv.IssueNonce("NONCE-SETTLE-1", 2500, true)
+					require.NoError(t, err)
+					write = func(c *xpay.Client) error {
+						_, err := c.PayNonce(ctx, &xpay.PayNonceRequest{TransactionCode: "NONCE-SETTLE-1", Amount: 2500, Currency: eur, Nonce: nonce})
+						return err
+					}
+				}
+				r.srv.InjectFault(tt.op, xpaytest.Fault{Reset: true, Processed: processed, Times: 1})
+				w := persisted(t, write(c))
+				require.Equal(t, tt.op, w.Operation)
+
+				happened, err := r.client().Settle(ctx, &w)
+				require.NoError(t, err)
+				assert.Equal(t, processed, happened)
+				if !processed {
+					assert.GreaterOrEqual(t, r.now().Sub(w.Sent), 6*time.Minute, "did not happen: only once it no longer can")
+				}
+				assert.Equal(t, 1, r.srv.Requests(tt.op), "settling sent it no second time")
+			})
+		}
+	}
+}
+
+// No read tells whether a regeneration happened: Settle refuses it, and
+// says why.
+func TestSettleARegenerationIsForAPerson(t *testing.T) {
+	t.Parallel()
+	r := newSettleRig(t)
+	c := r.client()
+	_, err := c.CreatePayByLink(context.Background(), &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-REGEN-1", Amount: 1000, TimeoutHours: 4, ReturnURL: "https://shop.example/esito"})
+	require.NoError(t, err)
+	r.srv.InjectFault("RegeneratePayByLink", xpaytest.Fault{Reset: true, Times: 1})
+	_, err = c.RegeneratePayByLink(context.Background(), &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-REGEN-1", TimeoutHours: 8})
+	w := persisted(t, err)
+	_, err = c.Settle(context.Background(), &w)
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Rule, "a person must look")
 }
