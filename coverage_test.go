@@ -35,6 +35,7 @@ var helpers = map[string]string{
 	"AliasFingerprint":           "",
 	"Recover":                    "GetOrder",
 	"Resolve":                    "",
+	"Drop":                       "",
 }
 
 // Adding an operation means adding it everywhere: this fails, naming what

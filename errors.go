@@ -187,9 +187,15 @@ func (e *ResponseError) Unwrap() error { return e.Err }
 type OutcomeUnknownError struct {
 	Write PendingWrite
 	Err   error
+	// Entry is the write's entry in the Client's journal (WithJournal),
+	// which stays open for Client.Recover to settle; empty without one.
+	Entry string
 }
 
 func (e *OutcomeUnknownError) Error() string {
+	if e.Entry != "" {
+		return e.Err.Error() + " (outcome unknown: the request may have been carried out, or still be; it stays open in the journal as entry " + e.Entry + ", which Client.Recover settles)"
+	}
 	return e.Err.Error() + " (outcome unknown: the request may have been carried out, or still be; settle it (Client.Settle) before retrying)"
 }
 

@@ -49,9 +49,9 @@ type Journal interface {
 	// does it): two Begins for the same object, whichever replicas run
 	// them, never both succeed.
 	Begin(ctx context.Context, e *JournalEntry) error
-	// Update changes the entry id, if it is open or needs attention and
-	// is held by owner, in one atomic step; otherwise it changes nothing
-	// and returns an error matching ErrLeaseLost.
+	// Update changes the entry id, if it is open, needs attention or is
+	// not done, and is held by owner, in one atomic step; otherwise it
+	// changes nothing and returns an error matching ErrLeaseLost.
 	Update(ctx context.Context, id, owner string, u JournalUpdate) error
 	// Claim gives owner, until until, up to limit open entries of alias
 	// whose lease ends at now or before, oldest lease first, and returns them
@@ -76,6 +76,7 @@ const (
 	JournalNotSent   JournalState = "not_sent"  // it never left: nothing happened
 	JournalNotDone   JournalState = "not_done"  // settled: it did not happen, and no longer can
 	JournalAttention JournalState = "attention" // no read can tell: a person must look (Detail says at what)
+	JournalDropped   JournalState = "dropped"   // not done, and a person decided not to send it again (Drop)
 )
 
 // JournalEntry is one write in a Journal.
@@ -202,6 +203,10 @@ func (c *Client) journaled(ctx context.Context, op *service, req request, fresh 
 	} else {
 		out, err = c.exchange(ctx, op, req, fresh, sent)
 	}
+	var unknown *OutcomeUnknownError
+	if errors.As(err, &unknown) {
+		unknown.Entry = e.ID
+	}
 	c.closeEntry(ctx, op, e, err)
 	return out, err
 }
@@ -231,7 +236,7 @@ func (c *Client) closeEntry(ctx context.Context, op *service, e *JournalEntry, e
 	}
 }
 
-// Recovery is what Recover did.
+// Recovery is what Recover did, and what the journal holds for people.
 type Recovery struct {
 	// Settled are the entries Recover claimed, each as it left it: done,
 	// not done, open again (its outcome still unknown: Detail says why),
@@ -241,6 +246,15 @@ type Recovery struct {
 	// what to look at in Detail: the write holds its object until one
 	// closes it with Resolve.
 	Attention []JournalEntry
+	// Owed are the writes of the alias settled as not done that nothing
+	// has replaced: no later attempt with the same IdempotencyKey. They
+	// did not happen, and may be sent again (with the same key), or
+	// dropped by a person (Drop). They stay listed until one or the other.
+	Owed []JournalEntry
+	// Open are the entries of the alias still open after the round: sent
+	// too recently to be settled yet (their lease has not ended), in
+	// flight, or not settled this time (Detail says why).
+	Open []JournalEntry
 }
 
 // recoverBatch is how many entries Recover claims, and settles at once.
@@ -290,9 +304,25 @@ func (c *Client) Recover(ctx context.Context) (*Recovery, error) {
 			return rep, err
 		}
 	}
-	var err error
-	if rep.Attention, err = c.journal.Entries(ctx, fp, JournalAttention); err != nil {
-		return rep, fmt.Errorf("xpay: Recover: listing the writes that need attention: %w", err)
+	all, err := c.journal.Entries(ctx, fp, JournalOpen, JournalAttention, JournalNotDone, JournalDone, JournalRefused, JournalNotSent, JournalDropped)
+	if err != nil {
+		return rep, fmt.Errorf("xpay: Recover: listing the journal: %w", err)
+	}
+	latest := map[string]time.Time{} // the last attempt of each key
+	for _, e := range all {
+		if e.Sent.After(latest[e.IdempotencyKey]) {
+			latest[e.IdempotencyKey] = e.Sent
+		}
+	}
+	for _, e := range all {
+		switch {
+		case e.State == JournalAttention:
+			rep.Attention = append(rep.Attention, e)
+		case e.State == JournalOpen:
+			rep.Open = append(rep.Open, e)
+		case e.State == JournalNotDone && !latest[e.IdempotencyKey].After(e.Sent):
+			rep.Owed = append(rep.Owed, e)
+		}
 	}
 	return rep, nil
 }
@@ -325,34 +355,59 @@ func (c *Client) settleEntry(ctx context.Context, e *JournalEntry) {
 	e.State, e.LeaseUntil, e.Detail, e.Updated, e.Owner = u.State, u.LeaseUntil, u.Detail, u.Now, c.owner
 }
 
-// Resolve closes the entry id of the Client's alias that needs attention
-// (or is open), as a person decided after looking at the object: happened
-// closes it done; otherwise not done, which frees the object and lets the
-// write be sent again. note says what the person saw.
+// Resolve closes the entry id of the Client's alias that needs attention,
+// or that is open and can no longer change (SettleWindow after it was
+// sent) or was recorded as sent at a time that cannot be true (more than
+// SettleWindow ahead of this Client's clock: Recover never claims it), as
+// a person decided after looking at the object: happened closes
+// it done; otherwise not done, which frees the object and lets the write
+// be sent again. note says what the person saw.
 func (c *Client) Resolve(ctx context.Context, id string, happened bool, note string) error {
-	if err := c.usable("Resolve"); err != nil {
+	state := JournalNotDone
+	if happened {
+		state = JournalDone
+	}
+	return c.byHand(ctx, "Resolve", id, state, "resolved by hand: "+note, func(e *JournalEntry) bool {
+		now := c.now()
+		settled := !now.Before(e.Sent.Add(SettleWindow))  // it can no longer change
+		impossible := e.Sent.After(now.Add(SettleWindow)) // sent at a time that cannot be true: no read will settle it
+		return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible)
+	})
+}
+
+// Drop closes the entry id of the Client's alias that was settled as not
+// done (Recovery.Owed), as a person decided not to send it again: it is
+// then no longer owed. note says why.
+func (c *Client) Drop(ctx context.Context, id, note string) error {
+	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return e.State == JournalNotDone })
+}
+
+// byHand moves the entry id, when may allows it, to state: a person's
+// decision.
+func (c *Client) byHand(ctx context.Context, op, id string, state JournalState, detail string, may func(e *JournalEntry) bool) error {
+	if err := c.usable(op); err != nil {
 		return err
 	}
 	if c.journal == nil {
-		return errors.New("xpay: Resolve: the Client has no journal (WithJournal)")
+		return fmt.Errorf("xpay: %s: the Client has no journal (WithJournal)", op)
 	}
-	entries, err := c.journal.Entries(ctx, c.creds().fingerprint, JournalAttention, JournalOpen)
+	entries, err := c.journal.Entries(ctx, c.creds().fingerprint)
 	if err != nil {
-		return fmt.Errorf("xpay: Resolve: %w", err)
+		return fmt.Errorf("xpay: %s: %w", op, err)
 	}
 	for _, e := range entries {
 		if e.ID != id {
 			continue
 		}
-		u := JournalUpdate{State: JournalNotDone, Detail: "resolved by hand: " + note, Now: c.now()}
-		u.LeaseUntil = u.Now
-		if happened {
-			u.State = JournalDone
+		if !may(&e) {
+			return fmt.Errorf("xpay: %s: the entry %s is %s, sent %s: not one a person may close so", op, printable(id), e.State, e.Sent.In(Rome()).Format(time.DateTime))
 		}
+		u := JournalUpdate{State: state, Detail: detail, Now: c.now()}
+		u.LeaseUntil = u.Now
 		if err := c.journal.Update(ctx, id, e.Owner, u); err != nil {
-			return fmt.Errorf("xpay: Resolve: %w", err)
+			return fmt.Errorf("xpay: %s: %w", op, err)
 		}
 		return nil
 	}
-	return fmt.Errorf("xpay: Resolve: no open entry %q, or none that needs attention, for this Client's alias", printable(id))
+	return fmt.Errorf("xpay: %s: no entry %q for this Client's alias", op, printable(id))
 }

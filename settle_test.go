@@ -737,7 +737,10 @@ func TestSettleEveryWrite(t *testing.T) {
 		return err
 	}
 	contract := func(op func(*xpay.Client, context.Context, *xpay.ContractRequest) (*xpay.ContractChangeResponse, error)) func(c *xpay.Client) error {
-		return func(c *xpay.Client) error { _, err := op(c, ctx, &xpay.ContractRequest{ContractNumber: cnt}); return err }
+		return func(c *xpay.Client) error {
+			_, err := op(c, ctx, &xpay.ContractRequest{ContractNumber: cnt})
+			return err
+		}
 	}
 	tests := []struct {
 		op    string

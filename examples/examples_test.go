@@ -5,18 +5,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
@@ -54,6 +58,9 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) re
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
+	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "XPAY_JOURNAL=") }) {
+		cmd.Env = append(cmd.Env, "XPAY_JOURNAL="+t.TempDir()) // never the working directory's
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -165,35 +172,158 @@ func TestExamples(t *testing.T) {
 	// Requests the programs made really reached the sandbox.
 	assert.Equal(t, 2, srv.Requests("Capture"), "two captures sent; the one that failed validation was not")
 
-	// A capture whose answer is lost: its own exit status, the pending
-	// write saved, and the command that settles it, which a later process
-	// runs.
-	pending := t.TempDir()
-	lostEnv := append([]string{"XPAY_PENDING_DIR=" + pending}, env...)
+	// A capture whose answer is lost: its own exit status, and the write
+	// open in the journal, where the next process finds it.
+	journal := t.TempDir()
+	jEnv := append([]string{"XPAY_JOURNAL=" + journal}, env...)
 	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
-	r = run(t, dir, lostEnv, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
+	r = run(t, dir, jEnv, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "1.00", "-key", "capture/lost")
 	assert.Equal(t, 3, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "outcome unknown")
-	assert.Contains(t, r.stderr, `pending write: {"operation":"Capture","aliasFingerprint":"`)
 	assert.Contains(t, r.stderr, `"transactionCode":"`+xpaytest.DemoAuthorized+`","amount":100`)
-	assert.Contains(t, r.stderr, "go run ./examples/settle -resume -dir "+pending)
-	saved, err := filepath.Glob(filepath.Join(pending, "Capture-"+xpaytest.DemoAuthorized+"-*.json"))
-	require.NoError(t, err)
-	require.Len(t, saved, 1, r.stderr)
+	assert.Contains(t, r.stderr, "go run ./examples/settle -resume")
+	open := journalEntries(t, journal, xpay.JournalOpen)
+	require.Len(t, open, 1)
+	assert.Equal(t, "capture/lost", open[0].IdempotencyKey)
 
-	r = run(t, dir, lostEnv, "settle", "-resume", "-dir", pending)
-	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Contains(t, r.stdout, "Capture of €1.00 on "+xpaytest.DemoAuthorized)
-	assert.Contains(t, r.stdout, "it DID happen: do not send it again")
-	assert.Contains(t, r.stdout, "1 pending writes, 1 settled, 0 still unknown.")
-	assert.NoFileExists(t, saved[0], "settled: nothing left to settle")
-	assert.Equal(t, 3, srv.Requests("Capture"), "settling sent no capture")
+	// One writer per order: a second capture while the first is open is
+	// not sent.
+	r = run(t, dir, jEnv, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "2.00")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "another write on the same object is in flight")
+	assert.Equal(t, 3, srv.Requests("Capture"), "the second capture was not sent")
 
-	// A refusal is exit 1, and saves nothing.
-	r = run(t, dir, lostEnv, "capture", "-code", xpaytest.DemoDenied, "-amount", "1.00")
+	// Before the window, -resume says it is still unknown, and waits no
+	// longer than -wait.
+	r = run(t, dir, jEnv, "settle", "-resume", "-wait", "0s")
+	assert.Equal(t, 3, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "STILL UNKNOWN: Capture "+open[0].ID+" of €1.00 on "+xpaytest.DemoAuthorized)
+	assert.Len(t, journalEntries(t, journal, xpay.JournalOpen), 1, "kept")
+
+	// A refusal is exit 1, and recorded as such.
+	r = run(t, dir, jEnv, "capture", "-code", xpaytest.DemoDenied, "-amount", "1.00")
 	assert.Equal(t, 1, r.code)
-	left, _ := os.ReadDir(pending)
-	assert.Empty(t, left)
+	assert.Len(t, journalEntries(t, journal, xpay.JournalRefused), 1)
+}
+
+// journalEntries reads the example programs' journal in dir.
+func journalEntries(t *testing.T, dir string, states ...xpay.JournalState) []xpay.JournalEntry {
+	t.Helper()
+	var all []xpay.JournalEntry
+	b, err := os.ReadFile(filepath.Join(dir, "journal.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &all))
+	var out []xpay.JournalEntry
+	for _, e := range all {
+		if len(states) == 0 || slices.Contains(states, e.State) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// The journal's life as scripts see it, on a clock that runs 60 times
+// faster than the real one, shared by the sandbox and the programs: lost
+// writes settled once their window has passed; one that did not happen
+// owed, by exit status and listing, until it is sent again under its key
+// or dropped; an entry dated a year ahead reported without waiting for
+// it, and resolved by hand.
+func TestSettleResume(t *testing.T) {
+	origin := time.Now()
+	srv := xpaytest.NewServer(xpaytest.WithDemoData(), xpaytest.WithClock(xpaytest.FastClock(origin, 60)))
+	defer srv.Close()
+	journal := t.TempDir()
+	env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias(), "XPAY_SECRET=" + srv.Secret(),
+		"XPAY_JOURNAL=" + journal, fmt.Sprintf("XPAY_CLOCK=%d*60", origin.UnixMilli())}
+
+	srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
+	r := run(t, bin, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "20.00", "-key", "capture/1")
+	require.Equal(t, 3, r.code, r.stderr)
+	srv.InjectFault("Refund", xpaytest.Fault{Reset: true, Times: 1})
+	r = run(t, bin, env, "refund", "-code", xpaytest.DemoCaptured, "-amount", "5.00", "-key", "refund/1")
+	require.Equal(t, 3, r.code, r.stderr)
+
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 4, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "Capture")
+	assert.Regexp(t, `Capture \w+ of €20.00 on `+xpaytest.DemoAuthorized+` \(sent [^)]+\): it DID happen`, r.stdout)
+	assert.Regexp(t, `Refund \w+ of €5.00 on `+xpaytest.DemoCaptured+` \(sent [^)]+\): it did NOT happen`, r.stdout)
+	assert.Contains(t, r.stdout, "OWED: Refund")
+	assert.Contains(t, r.stdout, "send it again with -key refund/1")
+	assert.Equal(t, 1, srv.Requests("Capture"))
+
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 4, r.code, "still owed: nothing was sent, nothing dropped\n%s", r.stdout)
+	assert.Contains(t, r.stdout, "OWED: Refund")
+
+	r = run(t, bin, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "20.00", "-key", "capture/1")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "already done")
+	assert.Equal(t, 1, srv.Requests("Capture"), "done: not sent again")
+	r = run(t, bin, env, "refund", "-code", xpaytest.DemoCaptured, "-amount", "5.00", "-key", "refund/1")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 0, r.code, "sent again: no longer owed\n%s", r.stdout)
+	assert.Contains(t, r.stdout, "0 settled, 0 still unknown, 0 for a person, 0 owed.")
+
+	// An entry dated a year ahead cannot be settled: -resume reports it at
+	// once and exits 3; a person resolves it, then drops what is owed.
+	var all []xpay.JournalEntry
+	b, err := os.ReadFile(filepath.Join(journal, "journal.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &all))
+	future := all[0]
+	future.ID, future.IdempotencyKey, future.State, future.Key = "year-ahead", "year-ahead", xpay.JournalOpen, "order:ORD-FUTURE"
+	future.Sent = future.Sent.AddDate(1, 0, 0)
+	future.Write.Sent, future.LeaseUntil = future.Sent, future.Sent.Add(xpay.SettleWindow)
+	b, err = json.Marshal(append(all, future))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(journal, "journal.json"), b, 0o600))
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 3, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "STILL UNKNOWN: Capture year-ahead")
+	r = run(t, bin, env, "settle", "-resolve", "year-ahead", "-note", "a clock a year off")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 4, r.code, r.stdout)
+	r = run(t, bin, env, "settle", "-drop", "year-ahead", "-note", "never sent")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 0, r.code, r.stdout)
+}
+
+// A program stopped in the middle of a write, by SIGTERM or SIGKILL,
+// leaves it open in the journal: nothing is lost.
+func TestAKilledWriteStaysInTheJournal(t *testing.T) {
+	srv := xpaytest.NewServer(xpaytest.WithDemoData())
+	defer srv.Close()
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt, os.Kill} {
+		journal := t.TempDir()
+		env := []string{"XPAY_BASE_URL=" + srv.URL, "XPAY_ALIAS=" + srv.Alias(), "XPAY_SECRET=" + srv.Secret(), "XPAY_JOURNAL=" + journal}
+		srv.InjectFault("Capture", xpaytest.Fault{Latency: time.Hour, Times: 1}) // held until the client hangs up
+		sent := srv.Requests("Capture")
+		cmd := exec.Command(filepath.Join(bin, "capture"), "-code", xpaytest.DemoAuthorized, "-amount", "1.00")
+		cmd.Env = append(os.Environ(), env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		for srv.Requests("Capture") == sent { // the request has reached the sandbox
+			time.Sleep(10 * time.Millisecond)
+		}
+		require.NoError(t, cmd.Process.Signal(sig))
+		err := cmd.Wait()
+		if sig != os.Kill {
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee)
+			assert.Equal(t, 3, ee.ExitCode(), "%v: %s", sig, stderr.String())
+		}
+		open := journalEntries(t, journal, xpay.JournalOpen)
+		require.Len(t, open, 1, "%v: the write is in the journal", sig)
+		assert.Equal(t, "Capture", open[0].Operation)
+	}
 }
 
 // A refund of an order nothing was captured of is a void, and says so.
@@ -306,10 +436,14 @@ func TestSettleExample(t *testing.T) {
 	} {
 		r := run(t, bin, nil, "settle", "-lost", lost)
 		require.Equal(t, 0, r.code, r.stderr)
-		assert.Contains(t, r.stdout, "unknown outcome", lost)
-		assert.Contains(t, r.stdout, "Saved the pending write to", lost)
+		assert.Contains(t, r.stdout, "outcome unknown", lost)
+		assert.Contains(t, r.stdout, "recorded in the journal before it was sent", lost)
 		assert.Contains(t, r.stdout, want, lost)
-		assert.Contains(t, r.stdout, "1 pending writes, 1 settled, 0 still unknown.", lost)
+		assert.Contains(t, r.stdout, "1 settled, 0 still unknown, 0 for a person", lost)
+		if lost == "before" {
+			assert.Contains(t, r.stdout, "OWED: Capture")
+			assert.Contains(t, r.stdout, "Sending the capture that is owed again, under the same key:\ncaptured €20.00")
+		}
 	}
 	r := run(t, bin, nil, "settle", "-lost", "sometime")
 	assert.Equal(t, 2, r.code)

@@ -17,8 +17,8 @@
 //     object), one on (alias, idempotency_key) over the open, attention
 //     and done rows (a key is done once). Only when nothing was inserted
 //     does a SELECT tell ErrWriteDone from ErrWriteInFlight.
-//   - Update is one UPDATE whose WHERE holds the id, the owner and an open
-//     or attention state.
+//   - Update is one UPDATE whose WHERE holds the id, the owner and an
+//     open, attention or not_done state.
 //   - Claim is one UPDATE ... RETURNING of the rows a sub-select picks; on
 //     PostgreSQL the sub-select (a CTE, run once) locks them FOR UPDATE
 //     SKIP LOCKED, so that claimers never wait for each other nor get the
@@ -156,7 +156,7 @@ func (j *Journal) Begin(ctx context.Context, e *xpay.JournalEntry) error {
 // Update changes the entry id held by owner: see xpay.Journal.
 func (j *Journal) Update(ctx context.Context, id, owner string, u xpay.JournalUpdate) error {
 	res, err := j.db.ExecContext(ctx, `UPDATE xpay_journal SET state = $1, lease_ms = $2, detail = $3, updated_ms = $4
-		WHERE id = $5 AND owner = $6 AND state IN ('open', 'attention')`,
+		WHERE id = $5 AND owner = $6 AND state IN ('open', 'attention', 'not_done')`,
 		string(u.State), u.LeaseUntil.UnixMilli(), u.Detail, u.Now.UnixMilli(), id, owner)
 	if err != nil {
 		return fmt.Errorf("sqljournal: Update: %w", err)

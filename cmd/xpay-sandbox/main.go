@@ -56,8 +56,9 @@ func main() {
 	control := flag.Bool("control", true, "serve the control API under "+xpaytest.ControlPrefix)
 	maxItems := flag.Int("max-items", xpaytest.DefaultMaxItems, "how many of each kind of thing (orders, links, ...) to hold before the oldest go")
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
+	clock := flag.String("clock", "", "a clock that runs fast, for drills: ORIGIN*SPEED, ORIGIN in epoch milliseconds (xpaytest.ParseClock); clients must share it")
 	var injected faults
-	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; one of status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, with latency=D, processed, times=N); or the notifications, as Notification:KIND,... (one of drop, twice, wrongmac, with delay=D, times=N)")
+	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; one of status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, landafter=D, with latency=D, processed, times=N); or the notifications, as Notification:KIND,... (one of drop, twice, wrongmac, with delay=D, times=N)")
 	flag.Parse()
 	switch {
 	case flag.NArg() > 0:
@@ -73,6 +74,13 @@ func main() {
 	opts := []xpaytest.Option{xpaytest.WithCredentials(*alias, *secret), xpaytest.WithGroup(*group), xpaytest.WithReadHeaderTimeout(*headerTimeout), xpaytest.WithMaxItems(*maxItems)}
 	if *demo {
 		opts = append(opts, xpaytest.WithDemoData())
+	}
+	if *clock != "" {
+		now, err := xpaytest.ParseClock(*clock)
+		if err != nil {
+			fail(err)
+		}
+		opts = append(opts, xpaytest.WithClock(now))
 	}
 	if *notifyAnyHost {
 		opts = append(opts, xpaytest.WithNotifyAnyHost())

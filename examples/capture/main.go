@@ -1,17 +1,19 @@
 // Command capture captures (contabilizza) all or part of an authorized
 // payment:
 //
-//	go run ./examples/capture -code ORD-DEMO-0001 -amount 20.00
+//	go run ./examples/capture -code ORD-DEMO-0001 -amount 20.00 -key capture/ORD-DEMO-0001/1
 //
-// Amounts are in euro, with the cents. It reads the order first, so that
-// a capture whose answer is lost can be settled: it then exits with status
-// 3 and saves the pending write for examples/settle (see -h). Without
-// XPAY_ALIAS and XPAY_SECRET it runs against an in-process sandbox with
-// demo orders.
+// Amounts are in euro, with the cents. The capture is recorded in the
+// journal ($XPAY_JOURNAL, default xpay-journal) before it is sent, with
+// the order as read just before: a capture whose answer is lost, or a
+// program killed in the middle (SIGINT, SIGTERM, SIGKILL), leaves it open
+// there, and examples/settle settles it (exit status 3). With -key, the
+// capture is done once: run again with the same key, it is not sent
+// again. Without XPAY_ALIAS and XPAY_SECRET it runs against an in-process
+// sandbox with demo orders.
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -25,13 +27,15 @@ func main() {
 	var amount cli.AmountFlag
 	flag.Var(&amount, "amount", "amount to capture in euro, with the cents: 20.00")
 	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
+	key := flag.String("key", "", "idempotency key: a capture with a key the journal holds as done is not sent again")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
 	cli.Require(flag.CommandLine, "code", "amount")
 
 	t := cli.Connect()
 	defer t.Close()
-	ctx := context.Background()
+	ctx, stop := cli.Context()
+	defer stop()
 	before, err := t.Client.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: *code})
 	if err != nil {
 		t.Fail(err)
@@ -41,7 +45,11 @@ func main() {
 		Amount:          amount.Amount,
 		Currency:        xpay.Currency(*currency),
 		Before:          before.Order(), // so that a lost answer can be settled
+		IdempotencyKey:  *key,
 	})
+	if cli.Done(err, *key) {
+		return
+	}
 	if err != nil {
 		t.Fail(err)
 	}

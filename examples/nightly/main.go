@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xpaygo/xpay"
@@ -42,6 +43,12 @@ type entry struct {
 	amount xpay.Amount
 	state  string
 }
+
+// entries are what each source says, order by order: more than one entry
+// for an order is a difference of its own.
+type entries map[string][]entry
+
+func (m entries) add(code string, e entry) { m[code] = append(m[code], e) }
 
 func main() {
 	ledger := flag.String("ledger", "", "the shop's records: CSV with codiceTransazione;importo;stato (required against XPay)")
@@ -84,21 +91,21 @@ func main() {
 
 // listOrders streams the day's orders: memory stays flat however many
 // there are.
-func listOrders(ctx context.Context, c *xpay.Client, day xpay.Date) (map[string]entry, error) {
-	orders := map[string]entry{}
+func listOrders(ctx context.Context, c *xpay.Client, day xpay.Date) (entries, error) {
+	orders := entries{}
 	req := &xpay.ListOrdersRequest{Period: xpay.DateRange{From: day, To: day}, Channel: xpay.ChannelAll}
 	for o, err := range c.Orders(ctx, req) {
 		if err != nil {
 			return nil, err // an error comes last: what came before cannot be trusted
 		}
-		orders[o.TransactionCode] = entry{amount: o.Amount, state: string(o.State)}
+		orders.add(o.TransactionCode, entry{amount: o.Amount, state: string(o.State)})
 	}
 	return orders, nil
 }
 
 // downloadReport downloads the first report processed the morning after
 // day, and keeps its rows of day.
-func downloadReport(ctx context.Context, c *xpay.Client, day xpay.Date) (map[string]entry, string, error) {
+func downloadReport(ctx context.Context, c *xpay.Client, day xpay.Date) (entries, string, error) {
 	list, err := c.ListReports(ctx, &xpay.ListReportsRequest{RefDate: day.AddDays(1)})
 	if err != nil {
 		return nil, "", err
@@ -120,10 +127,12 @@ func downloadReport(ctx context.Context, c *xpay.Client, day xpay.Date) (map[str
 }
 
 // compare lists, order by order, where the ledger, XPay's orders and the
-// report disagree.
-func compare(books, orders, report map[string]entry) []string {
+// report disagree. An order that one source names more than once is a
+// difference, whatever the others say: a second booking is money the shop
+// believes it has twice.
+func compare(books, orders, report entries) []string {
 	var codes []string
-	for _, m := range []map[string]entry{books, orders, report} {
+	for _, m := range []entries{books, orders, report} {
 		for code := range m {
 			if !slices.Contains(codes, code) {
 				codes = append(codes, code)
@@ -133,9 +142,26 @@ func compare(books, orders, report map[string]entry) []string {
 	slices.Sort(codes)
 	var out []string
 	for _, code := range codes {
-		b, inBooks := books[code]
-		o, atXPay := orders[code]
-		r, inReport := report[code]
+		twice := false
+		for _, src := range []struct {
+			name string
+			m    entries
+		}{{"in the ledger", books}, {"at XPay", orders}, {"in the report", report}} {
+			if es := src.m[code]; len(es) > 1 {
+				var amounts []string
+				for _, e := range es {
+					amounts = append(amounts, cli.Money(e.amount))
+				}
+				out = append(out, fmt.Sprintf("%s: %d times %s (%s)", code, len(es), src.name, strings.Join(amounts, ", ")))
+				twice = true
+			}
+		}
+		if twice {
+			continue
+		}
+		b, inBooks := first(books, code)
+		o, atXPay := first(orders, code)
+		r, inReport := first(report, code)
 		switch {
 		case !atXPay && inBooks && inReport:
 			out = append(out, code+": in the ledger and the report, not among XPay's orders of the day")
@@ -163,8 +189,16 @@ func compare(books, orders, report map[string]entry) []string {
 	return out
 }
 
+// first is what m says of code, if anything.
+func first(m entries, code string) (entry, bool) {
+	if es := m[code]; len(es) > 0 {
+		return es[0], true
+	}
+	return entry{}, false
+}
+
 // readCSV reads a ledger file.
-func readCSV(path string, day time.Time) (map[string]entry, error) {
+func readCSV(path string, day time.Time) (entries, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -175,7 +209,7 @@ func readCSV(path string, day time.Time) (map[string]entry, error) {
 
 // parseCSV reads rows separated by ';' by their header's names: the
 // orders of day only, when day is set and the rows are dated.
-func parseCSV(r io.Reader, day time.Time) (map[string]entry, error) {
+func parseCSV(r io.Reader, day time.Time) (entries, error) {
 	cr := csv.NewReader(r)
 	cr.Comma = ';'
 	header, err := cr.Read()
@@ -192,7 +226,7 @@ func parseCSV(r io.Reader, day time.Time) (map[string]entry, error) {
 		}
 	}
 	dated, isDated := col["dataTransazione"]
-	rows := map[string]entry{}
+	rows := entries{}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -214,7 +248,7 @@ func parseCSV(r io.Reader, day time.Time) (map[string]entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("importo %q of %s: want cents", rec[col["importo"]], rec[col["codiceTransazione"]])
 		}
-		rows[rec[col["codiceTransazione"]]] = entry{amount: xpay.Amount(amount), state: rec[col["stato"]]}
+		rows.add(rec[col["codiceTransazione"]], entry{amount: xpay.Amount(amount), state: rec[col["stato"]]})
 	}
 }
 

@@ -3,15 +3,13 @@
 //
 //	go run ./examples/refund -code ORD-DEMO-0002 -amount 5.00
 //
-// Amounts are in euro, with the cents. It reads the order first, so that
-// a refund whose answer is lost can be settled: it then exits with status
-// 3 and saves the pending write for examples/settle (see -h). Without
-// XPAY_ALIAS and XPAY_SECRET it runs against an in-process sandbox with
-// demo orders.
+// Amounts are in euro, with the cents. The refund is recorded in the
+// journal before it is sent, with the order as read just before, and is
+// done once per -key: see examples/capture. Without XPAY_ALIAS and
+// XPAY_SECRET it runs against an in-process sandbox with demo orders.
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -26,13 +24,15 @@ func main() {
 	flag.Var(&amount, "amount", "amount to refund or void in euro, with the cents: 5.00")
 	currency := flag.String("currency", string(xpay.CurrencyEUR), "ISO 4217 numeric currency")
 	paypal := flag.String("paypal-capture", "", "PayPal only: idContabParzialePayPal of the capture to refund")
+	key := flag.String("key", "", "idempotency key: a refund with a key the journal holds as done is not sent again")
 	asJSON := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
 	cli.Require(flag.CommandLine, "code", "amount")
 
 	t := cli.Connect()
 	defer t.Close()
-	ctx := context.Background()
+	ctx, stop := cli.Context()
+	defer stop()
 	before, err := t.Client.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: *code})
 	if err != nil {
 		t.Fail(err)
@@ -43,7 +43,11 @@ func main() {
 		Currency:               xpay.Currency(*currency),
 		PayPalPartialCaptureID: *paypal,
 		Before:                 before.Order(), // so that a lost answer can be settled
+		IdempotencyKey:         *key,
 	})
+	if cli.Done(err, *key) {
+		return
+	}
 	if err != nil {
 		t.Fail(err)
 	}

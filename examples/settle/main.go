@@ -1,37 +1,38 @@
-// Command settle settles writes whose outcome is unknown: captures and
-// refunds whose answer was lost, saved as pending writes
-// (xpay.PendingWrite, one JSON file each) by the example programs or by
-// your own service.
+// Command settle settles the writes whose outcome is unknown: the ones the
+// example programs (and your own services) left open in their journal,
+// because an answer was lost or the program was killed in the middle.
 //
-//	go run ./examples/settle -resume -dir xpay-pending
+//	go run ./examples/settle -resume
 //
-// settles every pending write in the directory, as a service does at
-// start-up after a crash or a redeploy: each in the background, at once,
-// with Client.Settle, which may take up to xpay.SettleWindow (6 minutes)
-// after the write was sent. The file of each write settled is removed;
-// the others are kept, to settle again later, and the exit status is
-// then 3.
+// settles every open write of the alias in the journal ($XPAY_JOURNAL,
+// default xpay-journal), as a service does at start-up after a crash or a
+// redeploy (Client.Recover): a write can be settled once XPay can no
+// longer carry it out, xpay.SettleWindow (6 minutes) after it was sent, so
+// it waits for those sent less long ago, for -wait at most. It prints what
+// each write turned out to be, and lists, until a person acts, the writes
+// that no read can settle (-resolve ID) and those that did not happen and
+// are still owed: send them again with the same -key, or drop them
+// (-drop ID). Its exit status says what is left: 0 nothing; 3 a write
+// still unknown, or waiting for a person; 4 a write owed.
 //
 // Without XPAY_ALIAS and XPAY_SECRET, and without -resume, it shows the
 // whole story against the in-process sandbox: a capture whose answer is
 // lost (-lost after: the sandbox carried it out; before: it never did;
-// late: it reaches the sandbox after the client gave up), the pending
-// write persisted, a new Client, as after a restart, and the pending
-// write resumed. The sandbox's clocks there move 30 s each time they are
-// read, so that the window passes in a few reads, however fast the
-// machine.
+// late: it reaches the sandbox after the client gave up), the journal
+// entry left open, a new Client, as after a restart, recovering it, and a
+// capture that did not happen sent again under its key. The sandbox's
+// clocks there move 30 s each time they are read, so that the window
+// passes in a few reads, however fast the machine.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,16 +40,20 @@ import (
 
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/examples/internal/cli"
+	"github.com/xpaygo/xpay/examples/internal/filejournal"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
 func main() { os.Exit(run()) }
 
-// run does the work, and returns the exit status: 0, or cli.ExitUnknown
-// when a pending write is still unknown.
+// run does the work, and returns the exit status.
 func run() int {
-	resumeOnly := flag.Bool("resume", false, "settle the pending writes in -dir, and nothing else")
-	dir := flag.String("dir", "", "directory of pending writes (default $XPAY_PENDING_DIR or xpay-pending; the demo: a temporary one)")
+	resume := flag.Bool("resume", false, "settle the open writes in the journal, and nothing else")
+	wait := flag.Duration("wait", xpay.SettleWindow+time.Minute, "with -resume: how long to wait for writes sent too recently to be settled yet")
+	drop := flag.String("drop", "", "a write settled as not done that will not be sent again: its journal entry ID")
+	resolve := flag.String("resolve", "", "a write no read could settle, decided by a person: its journal entry ID")
+	happened := flag.Bool("happened", false, "with -resolve: the write happened (default: it did not)")
+	note := flag.String("note", "", "with -drop or -resolve: what the person saw or decided")
 	code := flag.String("code", xpaytest.DemoAuthorized, "demo: order code")
 	amount := cli.AmountFlag{Amount: 2000}
 	flag.Var(&amount, "amount", "demo: amount to capture in euro, with the cents")
@@ -57,148 +62,204 @@ func run() int {
 	if flag.NArg() > 0 {
 		cli.BadUsage(fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", flag.Arg(0)))
 	}
-	ctx := context.Background()
+	ctx, stop := cli.Context()
+	defer stop()
 
-	if *resumeOnly {
-		if *dir == "" {
-			*dir = cli.PendingDir()
-		}
+	switch {
+	case *drop != "" || *resolve != "":
 		t := cli.Connect()
 		defer t.Close()
-		fmt.Printf("Settling the pending writes in %s, against %s.\n", *dir, t.Where)
-		return status(resume(ctx, t.Client, *dir))
+		var err error
+		if *drop != "" {
+			err = t.Client.Drop(ctx, *drop, *note)
+		} else {
+			err = t.Client.Resolve(ctx, *resolve, *happened, *note)
+		}
+		if err != nil {
+			t.Fail(err)
+		}
+		fmt.Println("recorded in the journal", t.Journal.Dir())
+		return 0
+	case *resume:
+		t := cli.Connect()
+		defer t.Close()
+		fmt.Printf("Settling the open writes in the journal %s, against %s.\n", t.Journal.Dir(), t.Where)
+		return settle(ctx, t.Client, t.Now, *wait, realSleep)
 	}
+	return demo(ctx, *code, amount.Amount, *lost)
+}
 
+// settle recovers the journal's open writes, round after round, waiting
+// (for wait at most) for those sent too recently to be settled yet, and
+// reports. now is the Client's clock, on which the leases end; pause
+// waits between rounds. It returns the exit status.
+func settle(ctx context.Context, c *xpay.Client, now func() time.Time, wait time.Duration, pause func(context.Context, time.Duration) error) int {
+	deadline, stopBy := now().Add(wait), time.Now().Add(wait)
+	var rep *xpay.Recovery
+	for {
+		var err error
+		rep, err = c.Recover(ctx)
+		for _, e := range rep.Settled {
+			fmt.Printf("%s: %s\n", describe(e), outcome(e))
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error:", strings.ReplaceAll(err.Error(), "\n", " "))
+			break
+		}
+		next, ok := nextLease(rep.Open)
+		if !ok || next.After(deadline) || time.Now().After(stopBy) {
+			break
+		}
+		if err := pause(ctx, min(next.Sub(now()), time.Second)); err != nil {
+			break
+		}
+	}
+	status := 0
+	for _, e := range rep.Owed {
+		fmt.Printf("OWED: %s did NOT happen and was not sent again: send it again with -key %s, or drop it: -drop %s\n", describe(e), e.IdempotencyKey, e.ID)
+		status = cli.ExitOwed
+	}
+	for _, e := range rep.Attention {
+		fmt.Printf("FOR A PERSON: %s: %s; once decided: -resolve %s [-happened]\n", describe(e), e.Detail, e.ID)
+		status = cli.ExitUnknown
+	}
+	for _, e := range rep.Open {
+		fmt.Printf("STILL UNKNOWN: %s: open until %s%s\n", describe(e), e.LeaseUntil.In(xpay.Rome()).Format(time.DateTime), detail(e))
+		status = cli.ExitUnknown
+	}
+	fmt.Printf("%d settled, %d still unknown, %d for a person, %d owed.\n", len(rep.Settled), len(rep.Open), len(rep.Attention), len(rep.Owed))
+	return status
+}
+
+// nextLease is the earliest end of a lease among open writes.
+func nextLease(open []xpay.JournalEntry) (time.Time, bool) {
+	var next time.Time
+	for _, e := range open {
+		if next.IsZero() || e.LeaseUntil.Before(next) {
+			next = e.LeaseUntil
+		}
+	}
+	return next, !next.IsZero()
+}
+
+func realSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(max(d, 10*time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func describe(e xpay.JournalEntry) string {
+	w := e.Write
+	s := fmt.Sprintf("%s %s", e.Operation, e.ID)
+	if w.Amount != 0 {
+		s = fmt.Sprintf("%s of %s", s, cli.Money(w.Amount))
+	}
+	if w.TransactionCode != "" {
+		s += " on " + w.TransactionCode
+	}
+	return s + " (sent " + e.Sent.In(xpay.Rome()).Format(time.DateTime) + ")"
+}
+
+func detail(e xpay.JournalEntry) string {
+	if e.Detail == "" {
+		return ""
+	}
+	return ": " + strings.ReplaceAll(e.Detail, "\n", " ")
+}
+
+func outcome(e xpay.JournalEntry) string {
+	switch e.State {
+	case xpay.JournalDone:
+		return "it DID happen: do not send it again"
+	case xpay.JournalNotDone:
+		return "it did NOT happen, and no longer can: it is safe to send it again"
+	case xpay.JournalAttention:
+		return "no read can tell: a person must look" + detail(e)
+	}
+	return "STILL UNKNOWN" + detail(e)
+}
+
+// demo tells the story of a lost capture against the in-process sandbox.
+func demo(ctx context.Context, code string, amount xpay.Amount, lost string) int {
 	faults := map[string]xpaytest.Fault{
 		"after":  {Reset: true, Processed: true, Times: 1},
 		"before": {Reset: true, Times: 1},
 		"late":   {}, // the network loses the answer: see late
 	}
-	fault, ok := faults[*lost]
+	fault, ok := faults[lost]
 	if !ok {
-		cli.BadUsage(fmt.Errorf("-lost %q: want after, before or late", *lost))
+		cli.BadUsage(fmt.Errorf("-lost %q: want after, before or late", lost))
 	}
 	if os.Getenv("XPAY_ALIAS") != "" || os.Getenv("XPAY_SECRET") != "" {
-		cli.BadUsage(errors.New("the demo loses a capture on purpose and needs the in-process sandbox: unset XPAY_ALIAS and XPAY_SECRET, or settle saved writes with -resume"))
+		cli.BadUsage(errors.New("the demo loses a capture on purpose and needs the in-process sandbox: unset XPAY_ALIAS and XPAY_SECRET, or settle the journal with -resume"))
 	}
-	if *dir == "" {
-		tmp, err := os.MkdirTemp("", "xpay-pending")
-		if err != nil {
-			cli.Fail(err)
-		}
-		defer os.RemoveAll(tmp)
-		*dir = tmp
+	dir, err := os.MkdirTemp("", "xpay-journal")
+	if err != nil {
+		cli.Fail(err)
+	}
+	defer os.RemoveAll(dir)
+	j, err := filejournal.Open(dir)
+	if err != nil {
+		cli.Fail(err)
 	}
 
 	clock := &stepClock{ms: time.Now().UnixMilli()}
 	srv := xpaytest.NewServer(xpaytest.WithDemoData(), xpaytest.WithClock(clock.now))
 	defer srv.Close()
 	network := &late{next: http.DefaultTransport}
-	newClient := func() *xpay.Client { return srv.Client(xpay.WithHTTPClient(&http.Client{Transport: network})) }
-	fmt.Printf("Against an in-process XPay sandbox at %s; the next capture's answer will be lost (%s).\n", srv.URL, *lost)
-	if *lost == "late" {
+	newClient := func(owner string) *xpay.Client {
+		return srv.Client(xpay.WithHTTPClient(&http.Client{Transport: network}), xpay.WithJournal(j, owner))
+	}
+	fmt.Printf("Against an in-process XPay sandbox at %s, with a journal in %s; the next capture's answer will be lost (%s).\n", srv.URL, dir, lost)
+	if lost == "late" {
 		network.holdNextCapture()
 	} else {
 		srv.InjectFault("Capture", fault)
 	}
 
-	w, err := captureOnce(ctx, newClient(), *code, amount.Amount)
-	if err != nil {
-		cli.Fail(err)
-	}
-	if w == nil {
+	key := "capture/" + code
+	first := newClient("first")
+	if err := capture(ctx, first, code, amount, key); err == nil {
 		return 0
-	}
-	path, err := cli.SavePending(*dir, *w)
-	if err != nil {
-		cli.Fail(fmt.Errorf("the pending write could not be saved, settle it now: %w", err))
-	}
-	fmt.Printf("Saved the pending write to %s, before anything else.\n", path)
-	fmt.Println("A restart: a new Client resumes the pending writes in the background.")
-	return status(resume(ctx, newClient(), *dir))
-}
-
-// captureOnce reads the order, then captures amount of it. It returns the
-// pending write when the answer is lost.
-func captureOnce(ctx context.Context, c *xpay.Client, code string, amount xpay.Amount) (*xpay.PendingWrite, error) {
-	before, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code})
-	if err != nil {
-		return nil, err
-	}
-	_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: code, Amount: amount, Currency: xpay.CurrencyEUR, Before: before.Order()})
-	var unknown *xpay.OutcomeUnknownError
-	switch {
-	case err == nil:
-		fmt.Println("captured", cli.Money(amount))
-		return nil, nil
-	case !errors.As(err, &unknown):
-		return nil, err // XPay refused, or the request was never sent: nothing happened
-	}
-	fmt.Println("The capture failed with an unknown outcome:", err)
-	return &unknown.Write, nil
-}
-
-// resume settles every pending write in dir, each in a goroutine of its
-// own, and reports each as it ends. It returns how many are still
-// unknown.
-func resume(ctx context.Context, c *xpay.Client, dir string) int {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
+	} else if !errors.Is(err, xpay.ErrOutcomeUnknown) {
 		cli.Fail(err)
 	}
-	type settled struct {
-		file     string
-		w        xpay.PendingWrite
-		happened bool
-		err      error
+	fmt.Println("The capture was recorded in the journal before it was sent: it stays open there.")
+	fmt.Println("A restart: a new Client reads the order, then recovers the journal's open writes.")
+	restarted := newClient("restarted")
+	if res, err := restarted.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code}); err == nil {
+		total, _ := res.Order().Captured()
+		fmt.Printf("The order shows %s captured, which says nothing yet: a capture may still land.\n", cli.Money(total))
 	}
-	done := make(chan settled)
-	for _, f := range files {
-		go func() {
-			s := settled{file: f}
-			s.w, s.err = load(f)
-			if s.err == nil {
-				s.happened, s.err = c.Settle(ctx, &s.w)
-			}
-			done <- s
-		}()
+	status := settle(ctx, restarted, clock.now, time.Hour, func(context.Context, time.Duration) error { return nil })
+	if status != cli.ExitOwed {
+		return status
 	}
-	unknown := 0
-	for range files {
-		s := <-done
-		what := fmt.Sprintf("%s of %s on %s (sent %s)", s.w.Operation, cli.Money(s.w.Amount), s.w.TransactionCode, s.w.Sent.In(xpay.Rome()).Format(time.DateTime))
-		switch {
-		case s.err != nil:
-			unknown++
-			fmt.Printf("%s: STILL UNKNOWN, kept in %s: %v\n", what, s.file, strings.ReplaceAll(s.err.Error(), "\n", " "))
-			continue
-		case s.happened:
-			fmt.Printf("%s: it DID happen: do not send it again\n", what)
-		default:
-			fmt.Printf("%s: it did NOT happen, and no longer can: it is safe to send it again\n", what)
-		}
-		if err := os.Remove(s.file); err != nil {
-			fmt.Fprintln(os.Stderr, "error:", err)
-		}
-	}
-	fmt.Printf("%d pending writes, %d settled, %d still unknown.\n", len(files), len(files)-unknown, unknown)
-	return unknown
-}
-
-func load(path string) (xpay.PendingWrite, error) {
-	var w xpay.PendingWrite
-	b, err := os.ReadFile(path)
-	if err == nil {
-		err = json.Unmarshal(b, &w)
-	}
-	return w, err
-}
-
-func status(unknown int) int {
-	if unknown > 0 {
-		return cli.ExitUnknown
+	fmt.Println("Sending the capture that is owed again, under the same key:")
+	if err := capture(ctx, newClient("restarted"), code, amount, key); err != nil {
+		cli.Fail(err)
 	}
 	return 0
+}
+
+// capture reads the order, then captures amount of it under key.
+func capture(ctx context.Context, c *xpay.Client, code string, amount xpay.Amount, key string) error {
+	before, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code})
+	if err != nil {
+		return err
+	}
+	_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: code, Amount: amount, Currency: xpay.CurrencyEUR, Before: before.Order(), IdempotencyKey: key})
+	if err == nil {
+		fmt.Println("captured", cli.Money(amount))
+		return nil
+	}
+	fmt.Println("The capture failed:", err)
+	return err
 }
 
 // stepClock is the demo's clock: 30 s later each time it is read, so that

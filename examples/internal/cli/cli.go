@@ -1,5 +1,6 @@
 // Package cli holds what the example programs share: choosing the XPay
-// host, printing results for people or as JSON, and failing in one line.
+// host, the journal every write goes through, printing results for people
+// or as JSON, and failing in one line.
 package cli
 
 import (
@@ -10,10 +11,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/examples/internal/filejournal"
 	"github.com/xpaygo/xpay/xpaytest"
 )
 
@@ -24,13 +29,24 @@ type Target struct {
 	Sandbox *xpaytest.Server
 	// Where describes the host, for people.
 	Where string
+	// Journal is where the Client records its writes before sending them.
+	Journal *filejournal.Journal
+	// Now is the Client's clock: time.Now, or XPAY_CLOCK's.
+	Now func() time.Time
+
+	cleanup []func()
 }
 
-// Close stops the in-process sandbox, if any.
+// Close stops the in-process sandbox, if any, and removes its journal.
 func (t *Target) Close() {
 	if t.Sandbox != nil {
 		t.Sandbox.Close()
+		t.Sandbox = nil
 	}
+	for _, f := range t.cleanup {
+		f()
+	}
+	t.cleanup = nil
 }
 
 // Fail closes t and fails as Fail does: deferred calls do not run on exit.
@@ -41,29 +57,81 @@ func (t *Target) Fail(err error) {
 
 // Connect reads XPAY_ALIAS and XPAY_SECRET, with XPAY_ENV (test or
 // production) or XPAY_BASE_URL. Without credentials it starts an
-// in-process sandbox seeded with demo data.
+// in-process sandbox seeded with demo data. The Client journals its
+// writes in JournalDir (see WithJournal): a program killed in the middle
+// of one, by SIGKILL too, leaves it there for examples/settle. For drills,
+// XPAY_CLOCK gives the Client a clock that runs fast, shared with a
+// sandbox started with the same -clock (xpaytest.ParseClock).
 func Connect() *Target { return ConnectWith(nil, nil) }
 
 // ConnectWith is Connect with options for the Client and, when it starts
 // one, for the sandbox.
 func ConnectWith(opts []xpay.Option, sandbox []xpaytest.Option) *Target {
+	t := &Target{Now: time.Now}
 	alias, secret := os.Getenv("XPAY_ALIAS"), os.Getenv("XPAY_SECRET")
+	dir := JournalDir()
+	if alias == "" && secret == "" && os.Getenv("XPAY_JOURNAL") == "" {
+		// The sandbox's state ends with the process: so does its journal.
+		tmp, err := os.MkdirTemp("", "xpay-journal")
+		if err != nil {
+			Fail(err)
+		}
+		dir = tmp
+		t.cleanup = append(t.cleanup, func() { _ = os.RemoveAll(tmp) })
+	}
+	j, err := filejournal.Open(dir)
+	if err != nil {
+		Fail(err)
+	}
+	t.Journal = j
+	opts = append([]xpay.Option{xpay.WithJournal(j, Owner())}, opts...)
+	if c := os.Getenv("XPAY_CLOCK"); c != "" {
+		now, err := xpaytest.ParseClock(c)
+		if err != nil {
+			BadUsage(fmt.Errorf("XPAY_CLOCK: %w", err))
+		}
+		t.Now = now
+		opts = append([]xpay.Option{xpay.WithClock(now)}, opts...)
+	}
 	if alias == "" && secret == "" {
 		srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData()}, sandbox...)...)
-		return &Target{Client: srv.Client(opts...), Sandbox: srv, Where: "an in-process XPay sandbox at " + srv.URL}
+		t.Client, t.Sandbox, t.Where = srv.Client(opts...), srv, "an in-process XPay sandbox at "+srv.URL
+		return t
 	}
 	c, err := xpay.NewClientFromEnv(opts...)
 	if err != nil {
 		BadUsage(err)
 	}
-	where := "XPay test (" + c.BaseURL() + ")"
+	t.Client, t.Where = c, "XPay test ("+c.BaseURL()+")"
 	switch {
 	case os.Getenv("XPAY_BASE_URL") != "":
-		where = c.BaseURL()
+		t.Where = c.BaseURL()
 	case os.Getenv("XPAY_ENV") == "production":
-		where = "XPay PRODUCTION (" + c.BaseURL() + ")"
+		t.Where = "XPay PRODUCTION (" + c.BaseURL() + ")"
 	}
-	return &Target{Client: c, Where: where}
+	return t
+}
+
+// JournalDir is the journal's directory: $XPAY_JOURNAL, or xpay-journal
+// in the working directory.
+func JournalDir() string {
+	if d := os.Getenv("XPAY_JOURNAL"); d != "" {
+		return d
+	}
+	return "xpay-journal"
+}
+
+// Owner names this process in the journal: host and process id.
+func Owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// Context is the context of a program's work: it ends on SIGINT or
+// SIGTERM, so that a write in flight ends as an unknown outcome, left
+// open in the journal, instead of the process dying in the middle.
+func Context() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // The exit statuses of every example program. A script must not send a
@@ -71,15 +139,17 @@ func ConnectWith(opts []xpay.Option, sandbox []xpaytest.Option) *Target {
 const (
 	ExitFailed  = 1 // it failed, and changed nothing: XPay refused, a read failed, or nothing was sent
 	ExitUsage   = 2 // a flag or argument is wrong: nothing was sent
-	ExitUnknown = 3 // a write may or may not have happened: settle it (examples/settle) before anything else
+	ExitUnknown = 3 // a write may or may not have happened: it stays open in the journal until examples/settle settles it
+	ExitOwed    = 4 // examples/settle: a write settled as not done is still owed: send it again, or drop it
 )
 
 // ExitStatuses is the paragraph each program's usage ends with.
 const ExitStatuses = `Exit status: 0 done; 1 failed and changed nothing (XPay refused, a read
 failed, or nothing was sent); 2 bad usage; 3 a write whose outcome is
-unknown: it may have happened, so never send it again before settling the
-pending write saved under $XPAY_PENDING_DIR (default xpay-pending) with
-"go run ./examples/settle -resume -dir DIR".`
+unknown: it may have happened, so never send it again before settling it:
+it stays open in the journal ($XPAY_JOURNAL, default xpay-journal) until
+"go run ./examples/settle -resume" settles it; 4 (settle) a write settled
+as not done is still owed: send it again with its -key, or drop it.`
 
 func init() {
 	flag.CommandLine.Usage = usage(flag.CommandLine)
@@ -103,9 +173,19 @@ func BadUsage(err error) {
 	os.Exit(ExitUsage)
 }
 
+// Done reports whether err says that the write with the idempotency key
+// is already done, having said so: the program has nothing more to do.
+func Done(err error, key string) bool {
+	if !errors.Is(err, xpay.ErrWriteDone) {
+		return false
+	}
+	fmt.Printf("already done: the journal holds the write with key %q as done, so it was not sent again\n", key)
+	return true
+}
+
 // Fail prints err on one line to standard error and exits with
-// ExitFailed. For a write whose outcome is unknown it saves the pending
-// write (see SavePending), says what to do, and exits with ExitUnknown.
+// ExitFailed. For a write whose outcome is unknown it says where the
+// journal keeps it and what to do, and exits with ExitUnknown.
 func Fail(err error) {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintln(os.Stderr, "error:", msg)
@@ -115,51 +195,8 @@ func Fail(err error) {
 	}
 	b, _ := json.Marshal(unknown.Write)
 	fmt.Fprintln(os.Stderr, "pending write:", string(b))
-	dir := PendingDir()
-	path, serr := SavePending(dir, unknown.Write)
-	if serr != nil {
-		fmt.Fprintln(os.Stderr, "could NOT save the pending write (keep the line above):", serr)
-	} else {
-		fmt.Fprintln(os.Stderr, "saved to", path)
-	}
-	fmt.Fprintf(os.Stderr, "do not send it again: settle it first with\n\tgo run ./examples/settle -resume -dir %s\n", dir)
+	fmt.Fprintf(os.Stderr, "it stays open in the journal %s: do not send it again; settle it with\n\tgo run ./examples/settle -resume\n", JournalDir())
 	os.Exit(ExitUnknown)
-}
-
-// PendingDir is where pending writes are saved: $XPAY_PENDING_DIR, or
-// xpay-pending in the working directory.
-func PendingDir() string {
-	if d := os.Getenv("XPAY_PENDING_DIR"); d != "" {
-		return d
-	}
-	return "xpay-pending"
-}
-
-// SavePending stores w as a JSON file of its own in dir, and returns its
-// path. The file is written whole or not at all.
-func SavePending(dir string, w xpay.PendingWrite) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	b, err := json.MarshalIndent(w, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	name := fmt.Sprintf("%s-%s-%d.json", w.Operation, safeName(w.TransactionCode), w.Sent.UnixMilli())
-	return filepath.Join(dir, name), WriteFileAtomic(filepath.Join(dir, name), func(f io.Writer) error {
-		_, err := f.Write(append(b, '\n'))
-		return err
-	})
-}
-
-// safeName keeps the letters, digits, '-' and '_' of s, for a file name.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 // WriteFileAtomic writes path with write: into a temporary file in the
@@ -287,7 +324,9 @@ func run(fs *flag.FlagSet, args []string, cmd Command) {
 	Require(fs, required...)
 	t := Connect()
 	defer t.Close()
-	res, err := cmd.Run(context.Background(), t)
+	ctx, stop := Context()
+	defer stop()
+	res, err := cmd.Run(ctx, t)
 	if err != nil {
 		t.Fail(err)
 	}
