@@ -1,7 +1,6 @@
 package xpaytest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -400,17 +399,14 @@ func (s *Server) orderDetail(o *order) orderDetailJSON {
 	}}}
 }
 
-// javaTimestamp writes t as XPay writes dataOperazione, the way Java's
-// Timestamp prints: "2024-07-25 12:41:47.0", the fraction of a second
-// with no trailing zeros but one digit at least (pretix-xpay parses it with
-// %Y-%m-%d %H:%M:%S.%f). dataTransazione has no fraction.
+// javaTimestamp writes t as XPay writes dataOperazione: to the second,
+// the way Java's Timestamp prints a time with no fraction,
+// "2024-07-25 12:41:47.0" (pretix-xpay's utils.py:71-72 shows it, and
+// parses it with %Y-%m-%d %H:%M:%S.%f, which takes at most six digits).
+// dataTransazione has no fraction.
 func javaTimestamp(t time.Time) string {
-	b := t.AppendFormat(make([]byte, 0, 32), layoutReport+".000000000")
-	b = bytes.TrimRight(b, "0")
-	if b[len(b)-1] == '.' {
-		b = append(b, '0')
-	}
-	return string(b)
+	var b [32]byte
+	return string(append(t.AppendFormat(b[:0], layoutReport), ".0"...))
 }
 
 // orderSummary is an order as reportOrdini lists it.
@@ -435,9 +431,10 @@ func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "canale")
 	}
 	code := r.get("codiceTransazione")
-	if r.has("stato") {
-		// One state as a string (what org.json makes of a Java array):
-		// not a filter XPay can read, and not one to ignore silently.
+	if r.has("stato") || r.objects["stato"] != nil {
+		// One state as a string (what org.json makes of a Java array), or
+		// an object: not a filter XPay can read, and not one to ignore
+		// silently.
 		return nil, ko(xpay.CodeInvalidParameter, "stato: un array di stati, come [\"Autorizzato\"]")
 	}
 	states := r.arrays["stato"]

@@ -209,6 +209,7 @@ func start(l net.Listener, opts []Option) *Server {
 		s.controlRoutes(mux)
 	}
 	mux.HandleFunc("/paybylink/", s.payPage)
+	mux.HandleFunc("/img/", s.image)
 	mux.HandleFunc("/{$}", s.index)
 	s.http = httptest.NewUnstartedServer(mux)
 	// A server anyone can reach (see cmd/xpay-sandbox) must not let idle,
@@ -477,9 +478,6 @@ func (s *Server) serve(rt *route, r *http.Request, raw []byte) *answer {
 	fields := make([]xpay.Field, len(rt.mac))
 	for i, name := range rt.mac {
 		fields[i] = xpay.Field{Name: name, Value: req.get(name)}
-		if name == "codiceGruppo" && req.groupAsGruppo {
-			fields[i].Name = "gruppo" // signed under the name it was sent as
-		}
 	}
 	if !strings.EqualFold(req.get("mac"), xpay.Sign(s.secret, fields...)) {
 		return s.envelope(nil, ko(xpay.CodeInvalidMAC, ""))
@@ -506,11 +504,10 @@ func (s *Server) serve(rt *route, r *http.Request, raw []byte) *answer {
 // request is a parsed request: scalar values as text, the nested contratto
 // object flattened, arrays and objects kept.
 type request struct {
-	groupAsGruppo bool   // the CF/PAN group came as gruppo (see parseRequest)
-	unknown       string // a key the service does not take, the first in order
-	fields        map[string]string
-	arrays        map[string][]string
-	objects       map[string]map[string]string
+	unknown string // a key the service does not take, the first in order
+	fields  map[string]string
+	arrays  map[string][]string
+	objects map[string]map[string]string
 }
 
 func (r *request) get(name string) string { return r.fields[name] }
@@ -568,10 +565,12 @@ func parseRequest(hr *http.Request, body []byte, rt *route) (*request, error) {
 	case req.unknown != "":
 		return req, nil
 	}
-	// The CF/PAN group: Nexi's samples send codiceGruppo, its Android SDK
-	// gruppo (ApiReportAssociazioniCFPanRequest). Both are read, as one.
+	// The CF/PAN group: Nexi's samples send codiceGruppo, but its Python
+	// sample of reportAssociazioni sends gruppo, while signing
+	// "codiceGruppo=" as all four do. Both keys are read, as one, and
+	// signed as codiceGruppo (EVIDENCE.md).
 	if g, ok := req.fields["gruppo"]; ok && !req.has("codiceGruppo") {
-		req.fields["codiceGruppo"], req.groupAsGruppo = g, true
+		req.fields["codiceGruppo"] = g
 	}
 	return req, nil
 }
