@@ -87,9 +87,19 @@ type recorder struct {
 }
 
 // own hands over b, the whole answer about to be written, to be kept as
-// it is: no later Write copies.
+// it is when it is small: no later Write copies. The start of a larger one
+// is copied, so that the log does not hold the whole answer.
 func (r *recorder) own(b []byte) {
-	r.body, r.owned = b[:min(len(b), receivedCap)], true
+	r.body, r.owned = capped(b), true
+}
+
+// capped returns the first receivedCap bytes of b, copied when b's array
+// is larger: what the log keeps holds nothing more alive.
+func capped(b []byte) []byte {
+	if cap(b) <= receivedCap {
+		return b
+	}
+	return append([]byte(nil), b[:min(len(b), receivedCap)]...)
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -121,7 +131,7 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // connection); answered records the answer. One lock for the three.
 func (s *Server) admit(rt *route, request []byte, rec *recorder) (f *Fault, answered func()) {
 	// request is the Server's own copy of the body, never written to.
-	r := &received{operation: rt.method, at: s.base(), request: request[:min(len(request), receivedCap)]}
+	r := &received{operation: rt.method, at: s.base(), request: capped(request)}
 	s.mu.Lock()
 	s.counts[rt.method]++
 	f = s.takeFault(rt.method)
