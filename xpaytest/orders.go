@@ -626,3 +626,37 @@ func (s *Server) profileInfo(*request) (map[string]any, *apiError) {
 		"urlLogoNexiLarge": s.URL + "/img/logo_nexi_480x120.png",
 	}, nil
 }
+
+// orderView is an order as the control API shows it.
+type orderView struct {
+	Code       string          `json:"code"`
+	Amount     int64           `json:"amount"`
+	State      xpay.OrderState `json:"state"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	Channel    string          `json:"channel"`
+	Brand      string          `json:"brand"`
+	Captured   int64           `json:"captured"`
+	Refunded   int64           `json:"refunded"`
+	FirstName  string          `json:"firstName,omitempty"`
+	LastName   string          `json:"lastName,omitempty"`
+	Email      string          `json:"email,omitempty"`
+	Contract   string          `json:"contract,omitempty"`
+	Operations []opView        `json:"operations"`
+}
+
+type opView struct {
+	Type   xpay.OperationType `json:"type"`
+	Amount int64              `json:"amount"`
+	At     time.Time          `json:"at"`
+}
+
+// orderView shows o, in Italian time. s.mu must be held.
+func (s *Server) orderView(o *order) orderView {
+	v := orderView{Code: o.code, Amount: int64(o.amount), State: o.state, CreatedAt: o.created.In(s.loc), Channel: o.channel, Brand: o.brand,
+		Captured: int64(o.captured), Refunded: int64(o.refunded), FirstName: o.firstName, LastName: o.lastName, Email: o.email,
+		Contract: o.contract, Operations: []opView{}}
+	for _, op := range o.ops {
+		v.Operations = append(v.Operations, opView{op.typ, int64(op.amount), op.at.In(s.loc)})
+	}
+	return v
+}

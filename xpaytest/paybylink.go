@@ -556,3 +556,24 @@ func withQuery(base string, q url.Values) string {
 	}
 	return base + sep + q.Encode()
 }
+
+// linkView is a link as the control API shows it.
+type linkView struct {
+	Code       string            `json:"code"`
+	Amount     int64             `json:"amount"`
+	State      string            `json:"state"` // statoEsteso: Da pagare, Pagato, Negato, Scaduto
+	PayMailURL string            `json:"payMailUrl"`
+	CreatedAt  time.Time         `json:"createdAt"`
+	ExpiresAt  time.Time         `json:"expiresAt"`
+	ReturnURL  string            `json:"url"`
+	CancelURL  string            `json:"urlBack,omitempty"`
+	NotifyURL  string            `json:"urlPost,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
+}
+
+// linkView shows l, in Italian time. s.mu must be held.
+func (s *Server) linkView(l *link) linkView {
+	return linkView{Code: l.code, Amount: int64(l.amount), State: l.status(s.now()), PayMailURL: s.linkURL(l),
+		CreatedAt: l.created.In(s.loc), ExpiresAt: l.expires.In(s.loc), ReturnURL: l.returnURL, CancelURL: l.cancelURL,
+		NotifyURL: l.notifyURL, Parameters: l.params}
+}

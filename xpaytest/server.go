@@ -64,9 +64,11 @@ type Server struct {
 	offset   atomic.Int64     // how far MoveClock moved the clock, in nanoseconds
 	loc      *time.Location
 
-	notifyAnyHost bool // WithNotifyAnyHost
-	maxItems      int  // WithMaxItems
-	demo          bool // WithDemoData: Reset seeds again
+	notifyAnyHost bool     // WithNotifyAnyHost
+	maxItems      int      // WithMaxItems
+	demo          bool     // WithDemoData: Reset seeds again
+	listenIP      net.IP   // the address it listens on, unless it listens on every one
+	controlHosts  []string // WithControlHosts
 
 	opSeq atomic.Int64
 	conns atomic.Int64
@@ -97,15 +99,26 @@ type config struct {
 	notifyAnyHost     bool
 	maxItems          int
 	control           bool
+	controlHosts      []string
 }
 
 // WithControlAPI serves the control API beside the XPay routes, under
 // /_sandbox/, so that tests in any language can seed state, inject
 // faults, pay links, move the clock and read what happened over HTTP (see
-// ControlPrefix). Anyone who reaches the Server can use it: cmd/xpay-sandbox
-// serves it on loopback.
+// ControlPrefix). It answers only requests addressed to this machine (a
+// Host of localhost, a loopback address or the address the Server listens
+// on; see WithControlHosts), refuses those a web page sends from another
+// origin, and takes writes only as JSON, so that a page the developer
+// visits cannot drive it.
 func WithControlAPI() Option {
 	return func(c *config) { c.control = true }
+}
+
+// WithControlHosts adds names by which the control API may be reached,
+// besides localhost, loopback addresses and the address the Server listens
+// on: the name of its container, or of the machine on a test network.
+func WithControlHosts(hosts ...string) Option {
+	return func(c *config) { c.controlHosts = append(c.controlHosts, hosts...) }
 }
 
 // WithMaxItems sets how many of each kind of thing the Server holds
@@ -194,11 +207,15 @@ func start(l net.Listener, opts []Option) *Server {
 
 		notifyAnyHost: cfg.notifyAnyHost,
 		maxItems:      cfg.maxItems,
+		controlHosts:  cfg.controlHosts,
 		loc:           xpay.Rome(), // the zone xpay embeds: the same rules with or without the system's tzdata
 		state:         newState(),
 		faults:        map[string]*Fault{},
 		counts:        map[string]int{},
 		closed:        make(chan struct{}),
+	}
+	if a, ok := l.Addr().(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+		s.listenIP = a.IP
 	}
 	s.now = func() time.Time { return s.base().Add(time.Duration(s.offset.Load())) }
 	mux := http.NewServeMux()
