@@ -4,11 +4,16 @@ package xpaytest_test
 // way they read it.
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"image/png"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,4 +133,149 @@ func TestProfileInfoPicturesAreServed(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+// shop is a merchant's urlPost endpoint that answers each notification
+// with the next of statuses (200 once they run out), and says when one
+// has arrived.
+type shop struct {
+	*http.Server
+	URL      string
+	mu       sync.Mutex
+	statuses []int
+	arrived  chan struct{}
+}
+
+func newShop(t *testing.T, statuses ...int) *shop {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	s := &shop{URL: "http://" + l.Addr().String() + "/xpay/notify", statuses: statuses, arrived: make(chan struct{}, 16)}
+	s.Server = &http.Server{ReadHeaderTimeout: time.Minute, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		s.mu.Lock()
+		status := http.StatusOK
+		if len(s.statuses) > 0 {
+			status, s.statuses = s.statuses[0], s.statuses[1:]
+		}
+		s.mu.Unlock()
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "answered %d", status)
+		s.arrived <- struct{}{}
+	})}
+	go func() { _ = s.Serve(l) }()
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// statuses returns the status of each attempt so far.
+func statuses(srv *xpaytest.Server) []int {
+	var list []int
+	for _, n := range srv.Notifications() {
+		list = append(list, n.Status)
+	}
+	return list
+}
+
+// A notification the shop does not answer with HTTP 200 is sent again, on
+// the Server's clock: after a minute, five, and thirty, then no more,
+// unless a fault sets another schedule.
+func TestNotificationsAreSentAgainUntilHTTP200(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 6, 17, 10, 0, 0, 0, xpay.Rome())
+	for name, c := range map[string]struct {
+		fault    string
+		answers  []int
+		moves    []time.Duration // MoveClock, one after the other
+		attempts [][]int         // the statuses recorded after each move
+	}{
+		"until 200": {"", []int{500, 503}, []time.Duration{59 * time.Second, time.Second, 5 * time.Minute, time.Hour},
+			[][]int{{500}, {500, 503}, {500, 503, 200}, {500, 503, 200}}},
+		"until XPay gives up": {"", []int{500, 500, 500, 500, 500}, []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 24 * time.Hour},
+			[][]int{{500, 500}, {500, 500, 500}, {500, 500, 500, 500}, {500, 500, 500, 500}}},
+		"a schedule of its own": {"Notification:retries=10s/20s", []int{500, 500, 500}, []time.Duration{10 * time.Second, 19 * time.Second, time.Second, time.Hour},
+			[][]int{{500, 500}, {500, 500}, {500, 500, 500}, {500, 500, 500}}},
+		"no retries": {"Notification:retries=none", []int{500}, []time.Duration{time.Hour}, [][]int{{500}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := xpaytest.NewServer(xpaytest.WithClock(func() time.Time { return start }))
+			t.Cleanup(srv.Close)
+			sh := newShop(t, c.answers...)
+			if c.fault != "" {
+				require.NoError(t, srv.InjectFaultText(c.fault))
+			}
+			_, err := srv.AddLink(xpaytest.Link{Code: "PBL-RETRY-1", Amount: 100, Hours: 48, ReturnURL: "https://shop.example/esito", NotifyURL: sh.URL})
+			require.NoError(t, err)
+			_, err = srv.PayLink("PBL-RETRY-1", true)
+			require.NoError(t, err)
+			assert.Equal(t, c.attempts[0][:1], statuses(srv), "the first attempt, before PayLink returns")
+			for i, d := range c.moves {
+				srv.MoveClock(d) // sends what falls due before it returns
+				assert.Equal(t, c.attempts[i], statuses(srv), "after moving the clock %v", d)
+			}
+			for i, n := range srv.Notifications() {
+				assert.Equal(t, i+1, n.Attempt)
+				assert.Equal(t, "PBL-RETRY-1", n.Form.Get("codTrans"))
+				assert.Contains(t, n.Answer, fmt.Sprintf("answered %d", n.Status), "what the shop answered")
+				if n.Status == http.StatusOK {
+					assert.NoError(t, n.Err)
+				} else {
+					assert.ErrorContains(t, n.Err, fmt.Sprintf("the answer is HTTP %d, and XPay counts a notification as received on HTTP 200 only", n.Status))
+				}
+			}
+		})
+	}
+}
+
+// Nexi's notifica.php answers with header('OK, pagamento avvenuto, preso
+// riscontro', true, 200); under php -S that line goes out as it is, and
+// an HTTP client cannot read the answer. The Server keeps what the shop
+// sent, and says plainly why the notification counted as failed.
+func TestNotificationAnswerThatIsNotHTTPIsExplained(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	const answer = "HTTP/1.1 200 OK\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Powered-By: PHP/8.3.6\r\n" +
+		"OK, pagamento avvenuto, preso riscontro\r\nContent-type: text/html; charset=UTF-8\r\n\r\n"
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r := bufio.NewReader(c)
+			req, err := http.ReadRequest(r)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = io.WriteString(c, answer)
+			}
+			c.Close()
+		}
+	}()
+	srv := xpaytest.NewServer(xpaytest.WithControlAPI())
+	t.Cleanup(srv.Close)
+	_, err = srv.AddLink(xpaytest.Link{Code: "PBL-PHP-1", Amount: 100, Hours: 4, ReturnURL: "https://shop.example/esito",
+		NotifyURL: "http://" + l.Addr().String() + "/notifica.php"})
+	require.NoError(t, err)
+	_, err = srv.PayLink("PBL-PHP-1", true)
+	require.NoError(t, err)
+	got := srv.Notifications()
+	require.Len(t, got, 1)
+	assert.Equal(t, answer, got[0].Answer, "what the shop sent, as it came")
+	assert.Zero(t, got[0].Status, "no HTTP answer could be read")
+	require.Error(t, got[0].Err)
+	assert.Contains(t, got[0].Err.Error(), `its header line "OK, pagamento avvenuto, preso riscontro" has no colon`)
+	assert.Contains(t, got[0].Err.Error(), "php -S")
+
+	var view []struct {
+		Status int    `json:"status"`
+		Answer string `json:"answer"`
+		Error  string `json:"error"`
+	}
+	controlJSON(t, srv, http.MethodGet, "notifications", "", &view)
+	require.Len(t, view, 1)
+	assert.Equal(t, answer, view[0].Answer)
+	assert.Contains(t, view[0].Error, "counted as failed: the answer is not HTTP")
 }

@@ -161,15 +161,19 @@ func (s *Server) admit(rt *route, request []byte, rec *recorder) (f *Fault, answ
 }
 
 // MoveClock moves the Server's clock by d: links expire, dates are
-// written and reports are scoped by it. The timeStamps of answers, and the
-// freshness check of requests, stay on the clock the Server started with,
-// so that clients keep working.
-func (s *Server) MoveClock(d time.Duration) { s.offset.Add(int64(d)) }
+// written, reports are scoped and notifications are sent again by it; the
+// notifications it brings due are sent before it returns. The timeStamps
+// of answers, and the freshness check of requests, stay on the clock the
+// Server started with, so that clients keep working.
+func (s *Server) MoveClock(d time.Duration) {
+	s.offset.Add(int64(d))
+	s.sendDue()
+}
 
 // Reset forgets every order, link, contract, entry, pair, warning and
-// report, every fault, count, recorded request and notification, and
-// where MoveClock moved the clock; a Server started WithDemoData is
-// seeded again.
+// report, every fault, count, recorded request and notification (those
+// still to be sent again too), and where MoveClock moved the clock; a
+// Server started WithDemoData is seeded again.
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	s.state = newState()
@@ -179,6 +183,7 @@ func (s *Server) Reset() error {
 	s.notified, s.received = nil, nil
 	s.offset.Store(0)
 	s.mu.Unlock()
+	s.retries.clear()
 	if s.demo {
 		return s.Seed()
 	}
@@ -187,8 +192,9 @@ func (s *Server) Reset() error {
 
 // ParseNotificationFault reads a notification fault written as
 // KIND[=VALUE],..., as ParseFault reads an operation's: drop, twice,
-// wrongmac, delay=DURATION and times=N. Drop, Twice and WrongMAC are one
-// misbehaviour each; Delay may go with any.
+// wrongmac, delay=DURATION, retries=D/D/... (or retries=none) and
+// times=N. Drop, Twice and WrongMAC are one misbehaviour each; Delay and
+// Retries may go with any.
 func ParseNotificationFault(s string) (NotificationFault, error) {
 	var f NotificationFault
 	fail := func(format string, args ...any) (NotificationFault, error) {
@@ -204,7 +210,20 @@ func ParseNotificationFault(s string) (NotificationFault, error) {
 		case flag != nil:
 			*flag = true
 			kinds++
-		case lk == "delay" || lk == "times":
+		case lk == "retries" && hasValue:
+			if strings.EqualFold(v, "none") {
+				f.NoRetries = true
+				continue
+			}
+			f.Retries = []time.Duration{}
+			for _, w := range strings.Split(v, "/") {
+				d, err := time.ParseDuration(w)
+				if err != nil || d < 0 {
+					return fail("retries has a bad value %q: the waits between attempts, as retries=30s/5m, or retries=none", w)
+				}
+				f.Retries = append(f.Retries, d)
+			}
+		case lk == "delay" || lk == "times" || lk == "retries":
 			if !hasValue {
 				return fail("%s needs a value, as %s=...", k, k)
 			}
@@ -218,7 +237,7 @@ func ParseNotificationFault(s string) (NotificationFault, error) {
 				return fail("%s has a bad value: %v", k, err)
 			}
 		default:
-			return fail("%s is not a notification fault kind: want drop, twice, wrongmac, delay=D or times=N", k)
+			return fail("%s is not a notification fault kind: want drop, twice, wrongmac, delay=D, retries=D/D/... or times=N", k)
 		}
 	}
 	if kinds > 1 {
@@ -419,14 +438,16 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	})
 	handle("GET "+p+"/notifications", func(*http.Request) (any, error) {
 		type view struct {
-			URL    string              `json:"url"`
-			Form   map[string][]string `json:"form"`
-			Status int                 `json:"status"`
-			Error  string              `json:"error,omitempty"`
+			URL     string              `json:"url"`
+			Form    map[string][]string `json:"form"`
+			Attempt int                 `json:"attempt"`
+			Status  int                 `json:"status"`
+			Answer  string              `json:"answer"`
+			Error   string              `json:"error,omitempty"` // why it counted as failed
 		}
 		list := []view{}
 		for _, n := range s.Notifications() {
-			v := view{URL: n.URL, Form: n.Form, Status: n.Status}
+			v := view{URL: n.URL, Form: n.Form, Attempt: n.Attempt, Status: n.Status, Answer: n.Answer}
 			if n.Err != nil {
 				v.Error = n.Err.Error()
 			}

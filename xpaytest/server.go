@@ -81,9 +81,11 @@ type Server struct {
 	notified    []Notification
 	received    []*received
 
-	pending   sync.WaitGroup // delayed notifications
+	pending   sync.WaitGroup // delayed notifications, and the retrier
 	closed    chan struct{}
 	closeOnce sync.Once
+
+	retries *retries // notifications to send again (see notify.go)
 }
 
 // Option configures a Server.
@@ -162,7 +164,9 @@ func WithCredentials(alias, secret string) Option {
 
 // WithClock replaces time.Now for the Server's timestamps, link expiry
 // and request freshness checks, and for the Client that Server.Client
-// returns. MoveClock moves the Server's clock from it.
+// returns. MoveClock moves the Server's clock from it. The Server calls
+// now from the goroutines that serve requests, and from the one that
+// sends notifications again while any is waiting to be.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now, c.clockSet = now, true }
 }
@@ -213,6 +217,7 @@ func start(l net.Listener, opts []Option) *Server {
 		faults:        map[string]*Fault{},
 		counts:        map[string]int{},
 		closed:        make(chan struct{}),
+		retries:       newRetries(),
 	}
 	if a, ok := l.Addr().(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
 		s.listenIP = a.IP
@@ -250,13 +255,15 @@ func start(l net.Listener, opts []Option) *Server {
 			panic(err) // a new Server holds nothing the demo data could clash with
 		}
 	}
+	s.pending.Add(1)
+	go s.retrier()
 	return s
 }
 
 // Close shuts the Server down, ending any request in flight and dropping
-// notifications still waiting for their Delay.
+// notifications still waiting for their Delay or to be sent again.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.closed) })
+	s.closeOnce.Do(func() { close(s.closed); s.retries.cancel() })
 	s.pending.Wait()
 	s.http.CloseClientConnections()
 	s.http.Close()
