@@ -476,6 +476,7 @@ func TestSandboxCommand(t *testing.T) {
 		"unknown operation": {"-fault", "Captur:reset"}, "-group must not be empty": {"-group", ""},
 		"a fault misbehaves in one way, not reset and wrongmac": {"-fault", "Capture:reset,wrongmac"},
 		"bogus is not a notification fault kind":                {"-fault", "Notification:bogus"},
+		"want a host name, such as sandbox":                     {"-control-host", "sandbox:8080"},
 	} {
 		out, err := exec.Command(filepath.Join(dir, "xpay-sandbox"), append([]string{"-addr", "127.0.0.1:0"}, msg...)...).CombinedOutput()
 		var exit *exec.ExitError

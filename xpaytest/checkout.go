@@ -279,7 +279,7 @@ func (s *Server) knownCheckout(code string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state.pay.checkouts[code] == nil {
-		return notFound{fmt.Errorf("no checkout on the payment page with code %s", code)}
+		return controlError{http.StatusNotFound, fmt.Errorf("no checkout on the payment page with code %s", code)}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package xpaytest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/xpaygo/xpay"
@@ -40,6 +41,15 @@ func (s *Server) addContract(c Contract) error {
 	if _, dup := s.state.contracts[c.Number]; dup {
 		return fmt.Errorf("xpaytest: contract %s exists", c.Number)
 	}
+	if err := longest("contract "+c.Number, map[string]string{"taxCode": c.TaxCode}, 16); err != nil {
+		return err
+	}
+	if err := longest("contract "+c.Number, map[string]string{"hashPan": c.HashPAN}, 128); err != nil {
+		return err
+	}
+	if err := longest("contract "+c.Number, map[string]string{"cardType": c.CardType, "transactionCode": c.TransactionCode}, 30); err != nil {
+		return err
+	}
 	if c.CardType == "" {
 		c.CardType = "VISA"
 	}
@@ -77,7 +87,7 @@ func (s *Server) createContract(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeDuplicate, "contratto %s", number)
 	}
 	now := s.now().In(s.loc)
-	k := &contract{number: number, cardType: "VISA", expiry: s.cardExpiry(), firstPayment: "OK", created: now, updated: now}
+	k := &contract{number: strings.Clone(number), cardType: "VISA", expiry: s.cardExpiry(), firstPayment: "OK", created: now, updated: now} // not a piece of the request's body
 	s.addContractToState(k)
 	// The new contract, as MyRent's production client reads it.
 	return map[string]any{"infoContratto": struct {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,11 +19,16 @@ import (
 
 // ControlPrefix is the path under which WithControlAPI serves the control
 // API: JSON over HTTP, for tests in any language. Every call answers
-// JSON; a refused one answers 400 (or 404 for an unknown link) with
-// {"error": "..."} saying why.
+// JSON; a refused one answers 400 (404 for an unknown order or link) with
+// {"error": "..."} saying why. Times are answered in Italian time, and
+// read as XPay writes them (dd/mm/yyyy, dd/mm/yyyy hh:mm:ss, yyyy-mm-dd
+// hh:mm:ss, Italian time) or in RFC 3339.
 //
 //	GET    /_sandbox/                    the Server: baseUrl, alias, group, operations, now
 //	POST   /_sandbox/orders              seed an order: Order's fields, as named in its json tags
+//	GET    /_sandbox/orders/{code}       an order as the Server holds it
+//	POST   /_sandbox/links               seed a link (Link) → {"payMailUrl"}
+//	GET    /_sandbox/links/{code}        a link as the Server holds it
 //	POST   /_sandbox/contracts           seed a contract (Contract)
 //	POST   /_sandbox/blacklist           seed an entry: {"type", "value", "description"}
 //	POST   /_sandbox/cfpan               seed a pair: {"taxCode", "hashPan", "expiry"}
@@ -32,8 +39,8 @@ import (
 //	DELETE /_sandbox/faults              clear every fault
 //	GET    /_sandbox/requests            the last 1,000 requests that arrived, with the answers they got (Received);
 //	                                     ?operation=Capture keeps one operation's
-//	GET    /_sandbox/notifications       the notifications delivered, with the merchant's answers
-//	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} → {"returnUrl"}
+//	GET    /_sandbox/notifications       every attempt to notify a urlPost: the merchant's answer, and why it failed
+//	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} pays, {"approve": false} declines → {"returnUrl"}
 //	POST   /_sandbox/links/{code}/cancel the customer cancels: → {"backUrl"}
 //	POST   /_sandbox/checkouts/{code}/pay     pay the payment page's checkout of codTrans: {"approve": true} → {"returnUrl"}
 //	POST   /_sandbox/checkouts/{code}/cancel  the customer cancels it: → {"backUrl"}
@@ -41,15 +48,21 @@ import (
 //	                                     → {"xpayNonce", "esito", "idOperazione", "timeStamp", "mac"} (IssueNonce)
 //	POST   /_sandbox/clock               move the clock: {"advance": "2h"} → {"now"}
 //	POST   /_sandbox/reset               forget everything (the demo data comes back if the Server had it)
+//
+// It answers only requests whose Host is localhost, a loopback address,
+// the address the Server listens on, or a name WithControlHosts adds; it
+// refuses a request with an Origin of another host (403), and a write
+// whose body is not application/json (415), so that no web page can drive
+// it from the developer's browser.
 const ControlPrefix = "/_sandbox/"
 
 // Received is a request that reached an XPay route, and what it got.
 type Received struct {
 	Operation string    `json:"operation"` // the xpay.Client method, e.g. "Capture"
-	At        time.Time `json:"at"`
-	Request   string    `json:"request"` // the body (the query of a GET), at most 4 KiB
-	Status    int       `json:"status"`  // the HTTP status answered; 0 when the connection was cut (or the answer is on its way)
-	Answer    string    `json:"answer"`  // the answer's body, at most 4 KiB
+	At        time.Time `json:"at"`        // in Italian time
+	Request   string    `json:"request"`   // the body (the query of a GET), at most 4 KiB
+	Status    int       `json:"status"`    // the HTTP status answered; 0 when the connection was cut (or the answer is on its way)
+	Answer    string    `json:"answer"`    // the answer's body, at most 4 KiB
 }
 
 // receivedCap is how much of a request and of its answer Received keeps.
@@ -67,7 +80,7 @@ func (s *Server) Received() []Received {
 	defer s.mu.Unlock()
 	list := make([]Received, len(s.received))
 	for i, r := range s.received {
-		list[i] = Received{r.operation, r.at, string(r.request), r.status, string(r.answer)}
+		list[i] = Received{r.operation, r.at.In(s.loc), string(r.request), r.status, string(r.answer)}
 	}
 	return list
 }
@@ -91,9 +104,19 @@ type recorder struct {
 }
 
 // own hands over b, the whole answer about to be written, to be kept as
-// it is: no later Write copies.
+// it is when it is small: no later Write copies. The start of a larger one
+// is copied, so that the log does not hold the whole answer.
 func (r *recorder) own(b []byte) {
-	r.body, r.owned = b[:min(len(b), receivedCap)], true
+	r.body, r.owned = capped(b), true
+}
+
+// capped returns the first receivedCap bytes of b, copied when b's array
+// is larger: what the log keeps holds nothing more alive.
+func capped(b []byte) []byte {
+	if cap(b) <= receivedCap {
+		return b
+	}
+	return append([]byte(nil), b[:min(len(b), receivedCap)]...)
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -125,7 +148,7 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // connection); answered records the answer. One lock for the three.
 func (s *Server) admit(rt *route, request []byte, rec *recorder) (f *Fault, answered func()) {
 	// request is the Server's own copy of the body, never written to.
-	r := &received{operation: rt.method, at: s.base(), request: request[:min(len(request), receivedCap)]}
+	r := &received{operation: rt.method, at: s.base(), request: capped(request)}
 	s.mu.Lock()
 	s.counts[rt.method]++
 	f = s.takeFault(rt.method)
@@ -142,15 +165,19 @@ func (s *Server) admit(rt *route, request []byte, rec *recorder) (f *Fault, answ
 }
 
 // MoveClock moves the Server's clock by d: links expire, dates are
-// written and reports are scoped by it. The timeStamps of answers, and the
-// freshness check of requests, stay on the clock the Server started with,
-// so that clients keep working.
-func (s *Server) MoveClock(d time.Duration) { s.offset.Add(int64(d)) }
+// written, reports are scoped and notifications are sent again by it; the
+// notifications it brings due are sent before it returns. The timeStamps
+// of answers, and the freshness check of requests, stay on the clock the
+// Server started with, so that clients keep working.
+func (s *Server) MoveClock(d time.Duration) {
+	s.offset.Add(int64(d))
+	s.sendDue()
+}
 
 // Reset forgets every order, link, contract, entry, pair, warning and
-// report, every fault, count, recorded request and notification, and
-// where MoveClock moved the clock; a Server started WithDemoData is
-// seeded again.
+// report, every fault, count, recorded request and notification (those
+// still to be sent again too), and where MoveClock moved the clock; a
+// Server started WithDemoData is seeded again.
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	s.state = newState()
@@ -160,6 +187,7 @@ func (s *Server) Reset() error {
 	s.notified, s.received, s.held = nil, nil, nil
 	s.offset.Store(0)
 	s.mu.Unlock()
+	s.retries.clear()
 	if s.demo {
 		return s.Seed()
 	}
@@ -168,8 +196,9 @@ func (s *Server) Reset() error {
 
 // ParseNotificationFault reads a notification fault written as
 // KIND[=VALUE],..., as ParseFault reads an operation's: drop, twice,
-// wrongmac, delay=DURATION and times=N. Drop, Twice and WrongMAC are one
-// misbehaviour each; Delay may go with any.
+// wrongmac, delay=DURATION, retries=D/D/... (or retries=none) and
+// times=N. Drop, Twice and WrongMAC are one misbehaviour each; Delay and
+// Retries may go with any.
 func ParseNotificationFault(s string) (NotificationFault, error) {
 	var f NotificationFault
 	fail := func(format string, args ...any) (NotificationFault, error) {
@@ -185,7 +214,20 @@ func ParseNotificationFault(s string) (NotificationFault, error) {
 		case flag != nil:
 			*flag = true
 			kinds++
-		case lk == "delay" || lk == "times":
+		case lk == "retries" && hasValue:
+			if strings.EqualFold(v, "none") {
+				f.NoRetries = true
+				continue
+			}
+			f.Retries = []time.Duration{}
+			for _, w := range strings.Split(v, "/") {
+				d, err := time.ParseDuration(w)
+				if err != nil || d < 0 {
+					return fail("retries has a bad value %q: the waits between attempts, as retries=30s/5m, or retries=none", w)
+				}
+				f.Retries = append(f.Retries, d)
+			}
+		case lk == "delay" || lk == "times" || lk == "retries":
 			if !hasValue {
 				return fail("%s needs a value, as %s=...", k, k)
 			}
@@ -199,7 +241,7 @@ func ParseNotificationFault(s string) (NotificationFault, error) {
 				return fail("%s has a bad value: %v", k, err)
 			}
 		default:
-			return fail("%s is not a notification fault kind: want drop, twice, wrongmac, delay=D or times=N", k)
+			return fail("%s is not a notification fault kind: want drop, twice, wrongmac, delay=D, retries=D/D/... or times=N", k)
 		}
 	}
 	if kinds > 1 {
@@ -249,19 +291,22 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		Message         string `json:"message"`
 	}
 	type rep struct {
-		Name      string    `json:"name"`
-		Processed time.Time `json:"processed"`
+		Name      string `json:"name"`
+		Processed string `json:"processed"`
 	}
 	handle := func(pattern string, f func(r *http.Request) (any, error)) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
-			out, err := f(r)
 			w.Header().Set("Content-Type", "application/json")
 			status := http.StatusOK
-			var nf notFound
+			out, err := any(nil), s.controlAllowed(r)
+			if err == nil {
+				r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+				out, err = f(r)
+			}
+			var ce controlError
 			switch {
-			case errors.As(err, &nf):
-				status, out = http.StatusNotFound, map[string]string{"error": err.Error()}
+			case errors.As(err, &ce):
+				status, out = ce.status, map[string]string{"error": err.Error()}
 			case err != nil:
 				status, out = http.StatusBadRequest, map[string]string{"error": err.Error()}
 			case out == nil:
@@ -275,21 +320,66 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	}
 	p := strings.TrimSuffix(ControlPrefix, "/")
 	handle("GET "+p+"/{$}", func(*http.Request) (any, error) {
-		return map[string]any{"baseUrl": s.URL, "alias": s.alias, "group": s.group, "operations": Operations(), "now": s.now()}, nil
+		return map[string]any{"baseUrl": s.URL, "alias": s.alias, "group": s.group, "operations": Operations(), "now": s.now().In(s.loc)}, nil
 	})
 	handle("POST "+p+"/orders", func(r *http.Request) (any, error) {
-		var o Order
-		if err := decode(r.Body, &o); err != nil {
+		var c struct {
+			Order
+			CreatedAt string `json:"createdAt"` // in XPay's formats, not only Go's
+		}
+		if err := decode(r.Body, &c); err != nil {
+			return nil, err
+		}
+		o := c.Order
+		var err error
+		if o.CreatedAt, err = s.parseTime("createdAt", c.CreatedAt); err != nil {
 			return nil, err
 		}
 		return nil, s.AddOrder(o)
 	})
+	handle("GET "+p+"/orders/{code}", func(r *http.Request) (any, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		o := s.state.orders[r.PathValue("code")]
+		if o == nil {
+			return nil, controlError{http.StatusNotFound, fmt.Errorf("no order with code %s", r.PathValue("code"))}
+		}
+		return s.orderView(o), nil
+	})
+	handle("POST "+p+"/links", func(r *http.Request) (any, error) {
+		var l Link
+		if err := decode(r.Body, &l); err != nil {
+			return nil, err
+		}
+		u, err := s.AddLink(l)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"payMailUrl": u}, nil
+	})
+	handle("GET "+p+"/links/{code}", func(r *http.Request) (any, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		l := s.state.links[r.PathValue("code")]
+		if l == nil {
+			return nil, controlError{http.StatusNotFound, fmt.Errorf("no link with code %s", r.PathValue("code"))}
+		}
+		return s.linkView(l), nil
+	})
 	handle("POST "+p+"/contracts", func(r *http.Request) (any, error) {
-		var c Contract
+		var c struct {
+			Contract
+			CreatedAt string `json:"createdAt"`
+		}
 		if err := decode(r.Body, &c); err != nil {
 			return nil, err
 		}
-		return nil, s.AddContract(c)
+		k := c.Contract
+		var err error
+		if k.CreatedAt, err = s.parseTime("createdAt", c.CreatedAt); err != nil {
+			return nil, err
+		}
+		return nil, s.AddContract(k)
 	})
 	handle("POST "+p+"/blacklist", func(r *http.Request) (any, error) {
 		var e entry
@@ -317,7 +407,11 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		if err := decode(r.Body, &c); err != nil {
 			return nil, err
 		}
-		id, err := s.AddReport(c.Name, c.Processed)
+		processed, err := s.parseTime("processed", c.Processed)
+		if err != nil {
+			return nil, err
+		}
+		id, err := s.AddReport(c.Name, processed)
 		return map[string]string{"idReport": id}, err
 	})
 	handle("POST "+p+"/faults", func(r *http.Request) (any, error) {
@@ -348,14 +442,16 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	})
 	handle("GET "+p+"/notifications", func(*http.Request) (any, error) {
 		type view struct {
-			URL    string              `json:"url"`
-			Form   map[string][]string `json:"form"`
-			Status int                 `json:"status"`
-			Error  string              `json:"error,omitempty"`
+			URL     string              `json:"url"`
+			Form    map[string][]string `json:"form"`
+			Attempt int                 `json:"attempt"`
+			Status  int                 `json:"status"`
+			Answer  string              `json:"answer"`
+			Error   string              `json:"error,omitempty"` // why it counted as failed
 		}
 		list := []view{}
 		for _, n := range s.Notifications() {
-			v := view{URL: n.URL, Form: n.Form, Status: n.Status}
+			v := view{URL: n.URL, Form: n.Form, Attempt: n.Attempt, Status: n.Status, Answer: n.Answer}
 			if n.Err != nil {
 				v.Error = n.Err.Error()
 			}
@@ -365,7 +461,7 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	})
 	handle("POST "+p+"/links/{code}/pay", func(r *http.Request) (any, error) {
 		var c struct {
-			Approve bool `json:"approve"`
+			Approve *bool `json:"approve"`
 		}
 		if err := decode(r.Body, &c); err != nil {
 			return nil, err
@@ -373,7 +469,12 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		if err := s.knownLink(r.PathValue("code")); err != nil {
 			return nil, err
 		}
-		u, err := s.PayLink(r.PathValue("code"), c.Approve)
+		if c.Approve == nil {
+			// Paying and declining are both outcomes to test: neither is
+			// assumed.
+			return nil, errors.New(`approve: required: {"approve": true} pays the link, {"approve": false} declines the payment`)
+		}
+		u, err := s.PayLink(r.PathValue("code"), *c.Approve)
 		return map[string]string{"returnUrl": u}, err
 	})
 	handle("POST "+p+"/links/{code}/cancel", func(r *http.Request) (any, error) {
@@ -427,26 +528,76 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 			return nil, fmt.Errorf("advance: a duration, as \"90m\" or \"-1h\": %w", err)
 		}
 		s.MoveClock(d)
-		return map[string]any{"now": s.now()}, nil
+		return map[string]any{"now": s.now().In(s.loc)}, nil
 	})
 	handle("POST "+p+"/reset", func(*http.Request) (any, error) {
 		return nil, s.Reset()
 	})
 	handle(p+"/", func(r *http.Request) (any, error) {
-		return nil, notFound{fmt.Errorf("no control call %s %s: see GET %s", r.Method, r.URL.Path, ControlPrefix)}
+		return nil, controlError{http.StatusNotFound, fmt.Errorf("no control call %s %s: see GET %s", r.Method, r.URL.Path, ControlPrefix)}
 	})
 }
 
-// notFound is a control call's error that answers 404.
-type notFound struct{ error }
+// controlError is a control call's error that answers status.
+type controlError struct {
+	status int
+	error
+}
 
 func (s *Server) knownLink(code string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state.links[code] == nil {
-		return notFound{fmt.Errorf("no link with code %s", code)}
+		return controlError{http.StatusNotFound, fmt.Errorf("no link with code %s", code)}
 	}
 	return nil
+}
+
+// controlAllowed refuses a control call that a web page could have made:
+// one addressed to a name that is not this machine's (DNS rebinding), one
+// from another origin, and a write that is not JSON (a form, or text,
+// which a page may POST anywhere without asking).
+func (s *Server) controlAllowed(r *http.Request) error {
+	if !s.controlHost(r.Host) {
+		return controlError{http.StatusForbidden, fmt.Errorf("the control API answers requests for localhost, loopback addresses and %s, not for Host %q: "+
+			"add the name with xpay-sandbox -control-host (xpaytest.WithControlHosts)", s.http.Listener.Addr(), r.Host)}
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" || !s.controlHost(u.Host) {
+			return controlError{http.StatusForbidden, fmt.Errorf("the control API refuses calls from web pages of another origin (Origin %q)", origin)}
+		}
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Header.Get("Content-Type") == "" && r.ContentLength == 0 {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return controlError{http.StatusUnsupportedMediaType, fmt.Errorf("a control call's body is JSON: send Content-Type: application/json (curl -H 'Content-Type: application/json'), not %q", r.Header.Get("Content-Type"))}
+	}
+	return nil
+}
+
+// controlHost reports whether hostport names the Server: localhost, a
+// loopback address, the address it listens on, or a name of
+// WithControlHosts.
+func (s *Server) controlHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil && (ip.IsLoopback() || ip.Equal(s.listenIP)) {
+		return true
+	}
+	for _, h := range s.controlHosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
 }
 
 // decode reads a control call's JSON body into v, refusing keys v does
@@ -458,4 +609,24 @@ func decode(r io.Reader, v any) error {
 		return fmt.Errorf("body: %w", err)
 	}
 	return nil
+}
+
+// timeLayouts are the layouts the control API reads a time in: XPay's
+// own (as its requests and answers write them), in Italian time, and RFC
+// 3339 with its offset.
+var timeLayouts = []string{layoutDate, layoutDateTime, layoutReport, "2006-01-02", time.RFC3339Nano}
+
+// parseTime reads a time of a control call's field name: "" is the zero
+// time (the default).
+func (s *Server) parseTime(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, v, s.loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf(`%s: %q: want one of dd/mm/yyyy, dd/mm/yyyy hh:mm:ss, yyyy-mm-dd hh:mm:ss (XPay's formats, Italian time) `+
+		`or RFC 3339 (2024-06-17T15:00:00+02:00)`, name, v)
 }

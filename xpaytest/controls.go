@@ -3,6 +3,7 @@ package xpaytest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/xpaygo/xpay"
@@ -22,6 +23,9 @@ func (s *Server) AddToBlacklist(kind xpay.ValueType, value, description string) 
 	}
 	if value == "" || len(value) > 30 {
 		return fmt.Errorf("xpaytest: blacklist value %q: want 1 to 30 characters", value)
+	}
+	if err := longest("blacklist "+value, map[string]string{"description": description}, maxText); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -49,12 +53,15 @@ func (s *Server) unblacklist(b *blackEntry) {
 	s.state.blacklist = without(s.state.blacklist, b)
 }
 
+// blackKind reads tipo: the constant, not the request's text, which is a
+// piece of its whole body.
 func (s *Server) blackKind(r *request) (string, *apiError) {
-	kind := r.get("tipo")
-	if kind != string(xpay.ValueTypeContractNumber) && kind != string(xpay.ValueTypeTaxCode) {
-		return "", ko(xpay.CodeInvalidParameter, "tipo: CodiceContratto o CodiceFiscale")
+	for _, kind := range []xpay.ValueType{xpay.ValueTypeContractNumber, xpay.ValueTypeTaxCode} {
+		if r.get("tipo") == string(kind) {
+			return string(kind), nil
+		}
 	}
-	return kind, nil
+	return "", ko(xpay.CodeInvalidParameter, "tipo: CodiceContratto o CodiceFiscale")
 }
 
 // blackTarget reads tipo and valore, and finds the entry if there is one.
@@ -89,7 +96,12 @@ func (s *Server) addToBlacklist(r *request) (map[string]any, *apiError) {
 	if b != nil {
 		return nil, ko(xpay.CodeDuplicate, "%s già in blacklist", value)
 	}
-	s.blacklist(&blackEntry{kind, value, r.get("descrizione"), s.now().In(s.loc)})
+	description := r.get("descrizione")
+	if len(description) > maxText {
+		return nil, ko(xpay.CodeInvalidParameter, "descrizione: al massimo %d caratteri", maxText)
+	}
+	// Copies: a request's values are pieces of its whole body.
+	s.blacklist(&blackEntry{kind, strings.Clone(value), strings.Clone(description), s.now().In(s.loc)})
 	return nil, nil
 }
 
@@ -144,6 +156,9 @@ func (s *Server) AddCFPAN(taxCode, hashPAN, expiry string) error {
 	}
 	if _, err := time.Parse("200601", expiry); err != nil || len(expiry) != 6 {
 		return fmt.Errorf("xpaytest: CF/PAN expiry %q: want yyyymm", expiry)
+	}
+	if len(taxCode) > 16 || len(hashPAN) > 128 {
+		return fmt.Errorf("xpaytest: CF/PAN pair: the tax code has at most 16 characters, the hashPan 128")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,7 +1,6 @@
 package xpaytest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -36,6 +35,7 @@ type state struct {
 	reports     []*report
 
 	pay payments // the payment page's checkouts and XPay Build's nonces
+	lastReport  int // the last idReport given: ids are never given twice
 }
 
 // dayKey is the Italian day of t, as yyyymmdd.
@@ -72,6 +72,13 @@ func (ix index[K, T]) remove(k K, x T) {
 // otherwise: past it, the oldest go. With the size caps on what one
 // request may store, it bounds the memory of a Server left running with
 // its public default credentials.
+//
+// Orders go only when no client may still settle a write on them (see
+// xpay.Client.Settle), so that no signed answer says that a capture did
+// not happen: an order with operation rows (a capture or a refund) stays,
+// and so does one that a capture or refund reached within
+// xpay.SettleWindow, by the Server's clock. When every order held is such
+// an order, a new one is refused, with an error, until Reset.
 const DefaultMaxItems = 20_000
 
 // bound keeps list at most max long: when it is over, its oldest tenth
@@ -118,6 +125,13 @@ type order struct {
 	contract                   string // num_contratto the payment registered, if any
 	ops                        []orderOp
 	history                    []stateChange // every state it has been in, from the first
+	lastWrite                  time.Time     // when a capture or refund last reached it
+}
+
+// settleable reports whether a client may still settle a write on o: a
+// row a write made, or a write that may yet land, is there to be read.
+func (o *order) settleable(now time.Time) bool {
+	return len(o.ops) > 0 || now.Sub(o.lastWrite) < xpay.SettleWindow
 }
 
 // stateChange is an order's state from a moment on.
@@ -187,6 +201,18 @@ func (s *Server) addOrder(o Order) error {
 	if o.Amount <= 0 {
 		return fmt.Errorf("xpaytest: order %s: amount must be positive", o.Code)
 	}
+	// The lengths of XPay's payment page (nome, cognome, mail: 150).
+	if err := longest("order "+o.Code, map[string]string{"firstName": o.FirstName, "lastName": o.LastName, "email": o.Email}, 150); err != nil {
+		return err
+	}
+	if err := longest("order "+o.Code, map[string]string{"brand": o.Brand}, 30); err != nil {
+		return err
+	}
+	if !s.roomForOrder() {
+		return fmt.Errorf("xpaytest: order %s: the sandbox holds %d orders and a client may still settle a write on each "+
+			"(it has captures or refunds, or a write within %v): none can go without a signed answer saying it never was; "+
+			"Reset, or hold more with WithMaxItems (xpay-sandbox -max-items)", o.Code, len(s.state.orderList), xpay.SettleWindow)
+	}
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = s.now()
 	}
@@ -218,12 +244,57 @@ func (s *Server) addOrder(o Order) error {
 	ord.history = []stateChange{{ord.created, ord.state}}
 	s.state.orders[o.Code] = ord
 	s.state.ordersByDay.add(dayKey(ord.created), ord)
-	s.state.orderList = bound(append(s.state.orderList, ord), s.maxItems, func(o *order) {
+	s.state.orderList = append(s.state.orderList, ord)
+	return nil
+}
+
+// roomForOrder makes room for one more order, if it must: the oldest
+// orders no client may still settle a write on go, a tenth of the bound
+// at once, into a new array so that the old one is freed. It reports
+// whether there is room.
+func (s *Server) roomForOrder() bool {
+	list := s.state.orderList
+	if len(list) < s.maxItems {
+		return true
+	}
+	now, evictable := s.now(), 0
+	for _, o := range list {
+		if !o.settleable(now) {
+			evictable++
+		}
+	}
+	if evictable == 0 {
+		return false
+	}
+	excess := len(list) - (s.maxItems - s.maxItems/10)
+	kept := make([]*order, 0, s.maxItems)
+	for _, o := range list {
+		if excess == 0 || o.settleable(now) {
+			kept = append(kept, o)
+			continue
+		}
+		excess--
 		if s.state.orders[o.code] == o {
 			delete(s.state.orders, o.code)
 		}
 		s.state.ordersByDay.remove(dayKey(o.created), o)
-	})
+	}
+	s.state.orderList = kept
+	return len(kept) < s.maxItems
+}
+
+// maxText caps a free text the Server keeps (a blacklist entry's
+// descrizione, a warning's message): the length of the payment page's
+// descrizione, the only one XPay publishes.
+const maxText = 2000
+
+// longest checks that each of fields is at most n bytes long.
+func longest(what string, fields map[string]string, n int) error {
+	for name, v := range fields {
+		if len(v) > n {
+			return fmt.Errorf("xpaytest: %s: %s has %d bytes, at most %d", what, name, len(v), n)
+		}
+	}
 	return nil
 }
 
@@ -253,6 +324,7 @@ func (s *Server) money(r *request) (*order, xpay.Amount, *apiError) {
 	if o == nil {
 		return nil, 0, ko(xpay.CodeNotFound, "ordine %s", code)
 	}
+	o.lastWrite = s.now()
 	return o, amount, nil
 }
 
@@ -403,17 +475,14 @@ func (s *Server) orderDetail(o *order) orderDetailJSON {
 	}}}
 }
 
-// javaTimestamp writes t as XPay writes dataOperazione, the way Java's
-// Timestamp prints: "2024-07-25 12:41:47.0", the fraction of a second
-// with no trailing zeros but one digit at least (pretix-xpay parses it with
-// %Y-%m-%d %H:%M:%S.%f). dataTransazione has no fraction.
+// javaTimestamp writes t as XPay writes dataOperazione: to the second,
+// the way Java's Timestamp prints a time with no fraction,
+// "2024-07-25 12:41:47.0" (pretix-xpay's utils.py:71-72 shows it, and
+// parses it with %Y-%m-%d %H:%M:%S.%f, which takes at most six digits).
+// dataTransazione has no fraction.
 func javaTimestamp(t time.Time) string {
-	b := t.AppendFormat(make([]byte, 0, 32), layoutReport+".000000000")
-	b = bytes.TrimRight(b, "0")
-	if b[len(b)-1] == '.' {
-		b = append(b, '0')
-	}
-	return string(b)
+	var b [32]byte
+	return string(append(t.AppendFormat(b[:0], layoutReport), ".0"...))
 }
 
 // orderSummary is an order as reportOrdini lists it.
@@ -438,9 +507,10 @@ func (s *Server) listOrders(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "canale")
 	}
 	code := r.get("codiceTransazione")
-	if r.has("stato") {
-		// One state as a string (what org.json makes of a Java array):
-		// not a filter XPay can read, and not one to ignore silently.
+	if r.has("stato") || r.objects["stato"] != nil {
+		// One state as a string (what org.json makes of a Java array), or
+		// an object: not a filter XPay can read, and not one to ignore
+		// silently.
 		return nil, ko(xpay.CodeInvalidParameter, "stato: un array di stati, come [\"Autorizzato\"]")
 	}
 	states := r.arrays["stato"]
@@ -504,6 +574,9 @@ func (s *Server) AddWarning(transactionCode, message string) error {
 	if message == "" {
 		return errors.New("xpaytest: a warning needs a message")
 	}
+	if err := longest("warning "+transactionCode, map[string]string{"message": message}, maxText); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := &warning{transactionCode, s.now().In(s.loc), message}
@@ -555,4 +628,38 @@ func (s *Server) profileInfo(*request) (map[string]any, *apiError) {
 		"urlLogoNexiSmall": s.URL + "/img/logo_nexi_240x60.png",
 		"urlLogoNexiLarge": s.URL + "/img/logo_nexi_480x120.png",
 	}, nil
+}
+
+// orderView is an order as the control API shows it.
+type orderView struct {
+	Code       string          `json:"code"`
+	Amount     int64           `json:"amount"`
+	State      xpay.OrderState `json:"state"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	Channel    string          `json:"channel"`
+	Brand      string          `json:"brand"`
+	Captured   int64           `json:"captured"`
+	Refunded   int64           `json:"refunded"`
+	FirstName  string          `json:"firstName,omitempty"`
+	LastName   string          `json:"lastName,omitempty"`
+	Email      string          `json:"email,omitempty"`
+	Contract   string          `json:"contract,omitempty"`
+	Operations []opView        `json:"operations"`
+}
+
+type opView struct {
+	Type   xpay.OperationType `json:"type"`
+	Amount int64              `json:"amount"`
+	At     time.Time          `json:"at"`
+}
+
+// orderView shows o, in Italian time. s.mu must be held.
+func (s *Server) orderView(o *order) orderView {
+	v := orderView{Code: o.code, Amount: int64(o.amount), State: o.state, CreatedAt: o.created.In(s.loc), Channel: o.channel, Brand: o.brand,
+		Captured: int64(o.captured), Refunded: int64(o.refunded), FirstName: o.firstName, LastName: o.lastName, Email: o.email,
+		Contract: o.contract, Operations: []opView{}}
+	for _, op := range o.ops {
+		v.Operations = append(v.Operations, opView{op.typ, int64(op.amount), op.at.In(s.loc)})
+	}
+	return v
 }

@@ -57,16 +57,17 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
-func checkURL(r *request, name string, required bool) (string, *apiError) {
-	v := r.get(name)
+// checkURL checks a link's URL as XPay's payment page takes it: http or
+// https, at most longest bytes (500 for url and urlpost, 200 for url_back).
+func checkURL(name, v string, required bool, longest int) *apiError {
 	if v == "" && !required {
-		return "", nil
+		return nil
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", ko(xpay.CodeInvalidParameter, "%s: URL http:// o https://", name)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(v) > longest {
+		return ko(xpay.CodeInvalidParameter, "%s: URL http:// o https://, al massimo %d caratteri", name, longest)
 	}
-	return v, nil
+	return nil
 }
 
 func (s *Server) codeInUse(code string) bool {
@@ -88,27 +89,78 @@ func (s *Server) createLink(r *request) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	params := r.objects["parametriAggiuntivi"]
-	if size := paramsSize(params); size > MaxLinkParameters {
-		return nil, ko(xpay.CodeInvalidParameter, "parametriAggiuntivi: %d byte, al massimo %d", size, MaxLinkParameters)
-	}
-	l := &link{code: code, origin: code, amount: amount, token: newToken(), params: params}
-	if l.returnURL, e = checkURL(r, "url", true); e != nil {
+	u, e := s.addLink(Link{Code: code, Amount: amount, Hours: hours, ReturnURL: r.get("url"), CancelURL: r.get("urlBack"),
+		NotifyURL: r.get("urlPost"), Parameters: r.objects["parametriAggiuntivi"]})
+	if e != nil {
 		return nil, e
 	}
-	if l.cancelURL, e = checkURL(r, "urlBack", false); e != nil {
-		return nil, e
+	return map[string]any{"payMailUrl": u}, nil
+}
+
+// Link seeds a Pay-by-Link link, as richiestaPayMail makes one.
+type Link struct {
+	Code       string            `json:"code"`              // codiceTransazione, 2 to 30 characters, not in use
+	Amount     xpay.Amount       `json:"amount"`            // importo, in cents
+	Hours      int               `json:"hours"`             // timeout: how long the link can be paid, 1 to 1,000,000
+	ReturnURL  string            `json:"url"`               // url, required
+	CancelURL  string            `json:"urlBack,omitempty"` // urlBack
+	NotifyURL  string            `json:"urlPost,omitempty"` // urlPost
+	Parameters map[string]string `json:"parameters,omitempty"`
+}
+
+// AddLink seeds a link, as if richiestaPayMail had asked for it, with
+// XPay's checks, and returns its payMailUrl. PayLink, CancelLink and the
+// payment page then see it as any other.
+func (s *Server) AddLink(l Link) (payMailURL string, err error) {
+	if len(l.Code) < 2 || len(l.Code) > 30 {
+		return "", fmt.Errorf("xpaytest: link code %q: want 2 to 30 characters", l.Code)
 	}
-	if l.notifyURL, e = checkURL(r, "urlPost", false); e != nil {
-		return nil, e
+	if l.Amount <= 0 || l.Hours <= 0 || l.Hours > 1_000_000 {
+		return "", fmt.Errorf("xpaytest: link %s: amount and hours must be positive (hours at most 1,000,000)", l.Code)
 	}
-	if s.codeInUse(code) {
-		return nil, ko(xpay.CodeDuplicate, "%s", code)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, e := s.addLink(l)
+	if e != nil {
+		return "", fmt.Errorf("xpaytest: link %s: %s", l.Code, e.message())
 	}
-	l.created = s.now()
-	l.expires = l.created.Add(time.Duration(hours) * time.Hour)
-	s.holdLink(l)
-	return map[string]any{"payMailUrl": s.linkURL(l)}, nil
+	return u, nil
+}
+
+// addLink checks l's URLs, parameters and code, and holds a copy of it.
+// s.mu must be held.
+func (s *Server) addLink(l Link) (string, *apiError) {
+	for _, u := range []struct {
+		name, value string
+		required    bool
+		longest     int
+	}{{"url", l.ReturnURL, true, 500}, {"urlBack", l.CancelURL, false, 200}, {"urlPost", l.NotifyURL, false, 500}} {
+		if e := checkURL(u.name, u.value, u.required, u.longest); e != nil {
+			return "", e
+		}
+	}
+	if size := paramsSize(l.Parameters); size > MaxLinkParameters {
+		return "", ko(xpay.CodeInvalidParameter, "parametriAggiuntivi: %d byte, al massimo %d", size, MaxLinkParameters)
+	}
+	if s.codeInUse(l.Code) {
+		return "", ko(xpay.CodeDuplicate, "%s", l.Code)
+	}
+	// Copies: a request's values are pieces of its whole body, which the
+	// link must not keep alive.
+	var params map[string]string
+	if l.Parameters != nil {
+		params = make(map[string]string, len(l.Parameters))
+		for k, v := range l.Parameters {
+			params[strings.Clone(k)] = strings.Clone(v)
+		}
+	}
+	code := strings.Clone(l.Code)
+	k := &link{code: code, origin: code, amount: l.Amount, token: newToken(), params: params,
+		returnURL: strings.Clone(l.ReturnURL), cancelURL: strings.Clone(l.CancelURL), notifyURL: strings.Clone(l.NotifyURL)}
+	k.created = s.now()
+	k.expires = k.created.Add(time.Duration(l.Hours) * time.Hour)
+	s.holdLink(k)
+	return s.linkURL(k), nil
 }
 
 // MaxLinkParameters is the most bytes of parametriAggiuntivi (names and
@@ -181,6 +233,8 @@ func (s *Server) regenerateLink(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "nuovoCodiceTransazione: da 2 a 30 caratteri")
 	} else if s.codeInUse(newCode) {
 		return nil, ko(xpay.CodeDuplicate, "%s", newCode)
+	} else {
+		newCode = strings.Clone(newCode) // not a piece of the request's body
 	}
 	next := *l
 	next.code, next.regenerated, next.token, next.outcome = newCode, n, newToken(), ""
@@ -504,4 +558,25 @@ func withQuery(base string, q url.Values) string {
 		sep = "&"
 	}
 	return base + sep + q.Encode()
+}
+
+// linkView is a link as the control API shows it.
+type linkView struct {
+	Code       string            `json:"code"`
+	Amount     int64             `json:"amount"`
+	State      string            `json:"state"` // statoEsteso: Da pagare, Pagato, Negato, Scaduto
+	PayMailURL string            `json:"payMailUrl"`
+	CreatedAt  time.Time         `json:"createdAt"`
+	ExpiresAt  time.Time         `json:"expiresAt"`
+	ReturnURL  string            `json:"url"`
+	CancelURL  string            `json:"urlBack,omitempty"`
+	NotifyURL  string            `json:"urlPost,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
+}
+
+// linkView shows l, in Italian time. s.mu must be held.
+func (s *Server) linkView(l *link) linkView {
+	return linkView{Code: l.code, Amount: int64(l.amount), State: l.status(s.now()), PayMailURL: s.linkURL(l),
+		CreatedAt: l.created.In(s.loc), ExpiresAt: l.expires.In(s.loc), ReturnURL: l.returnURL, CancelURL: l.cancelURL,
+		NotifyURL: l.notifyURL, Parameters: l.params}
 }

@@ -74,8 +74,8 @@ func TestAddContractCardExpiry(t *testing.T) {
 	assert.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-1", CardExpiry: "203001"}))
 }
 
-// control calls the control API of srv.
-func control(t *testing.T, srv *xpaytest.Server, path string, body any) (int, map[string]string) {
+// controlPost posts body to the control API of srv, as JSON.
+func controlPost(t *testing.T, srv *xpaytest.Server, path string, body any) (int, map[string]string) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	resp, err := http.Post(srv.URL+xpaytest.ControlPrefix+path, "application/json", bytes.NewReader(b))
@@ -103,25 +103,25 @@ func TestControlAPIPayments(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 
-		status, out := control(t, srv, "checkouts/"+code+"/pay", map[string]bool{"approve": approve})
+		status, out := controlPost(t, srv, "checkouts/"+code+"/pay", map[string]bool{"approve": approve})
 		require.Equal(t, http.StatusOK, status, out)
 		u, err := url.Parse(out["returnUrl"])
 		require.NoError(t, err)
 		res, err := c.VerifyPaymentResult(u.Query())
 		require.NoError(t, err)
 		assert.Equal(t, approve, res.Paid())
-		status, out = control(t, srv, "checkouts/"+code+"/cancel", nil)
+		status, out = controlPost(t, srv, "checkouts/"+code+"/cancel", nil)
 		assert.Equal(t, http.StatusBadRequest, status, "paid: %v", out)
 	}
-	status, _ := control(t, srv, "checkouts/CHK-NONE/pay", map[string]bool{"approve": true})
+	status, _ := controlPost(t, srv, "checkouts/CHK-NONE/pay", map[string]bool{"approve": true})
 	assert.Equal(t, http.StatusNotFound, status)
 
-	status, out := control(t, srv, "nonces", map[string]any{"transactionCode": "BLD-CTL-1", "amount": 300, "approve": true})
+	status, out := controlPost(t, srv, "nonces", map[string]any{"transactionCode": "BLD-CTL-1", "amount": 300, "approve": true})
 	require.Equal(t, http.StatusOK, status, out)
 	n := xpay.Nonce{Value: out["xpayNonce"], Outcome: out["esito"], OperationID: out["idOperazione"], Timestamp: out["timeStamp"], MAC: out["mac"]}
 	_, err := c.PayNonce(context.Background(), &xpay.PayNonceRequest{TransactionCode: "BLD-CTL-1", Amount: 300, Currency: xpay.CurrencyEUR, Nonce: n})
 	assert.NoError(t, err)
-	status, out = control(t, srv, "nonces", map[string]any{"transactionCode": "B", "amount": 300})
+	status, out = controlPost(t, srv, "nonces", map[string]any{"transactionCode": "B", "amount": 300})
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, out["error"], "2 to 30")
 }

@@ -17,7 +17,8 @@ type report struct {
 }
 
 // AddReport seeds a processed instance of a daily report of transactions
-// and returns its idReport. As XPay's scheduled reports, it covers the day
+// and returns its idReport, one it never gave before (until Reset). As
+// XPay's scheduled reports, it covers the day
 // before the one it was processed on (Italian days): its file, a CSV,
 // lists the orders created that day, each in the state it was in when the
 // report was processed.
@@ -28,9 +29,15 @@ func (s *Server) AddReport(name string, processed time.Time) (string, error) {
 	if processed.IsZero() {
 		return "", errors.New("xpaytest: a report needs the time it was processed")
 	}
+	if err := longest("report", map[string]string{"name": name}, 200); err != nil {
+		return "", err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := strconv.Itoa(len(s.state.reports) + 1)
+	// A new id each time, never one of a report that was pushed out: a
+	// client holding that id must not download another day's file.
+	s.state.lastReport++
+	id := strconv.Itoa(s.state.lastReport)
 	s.state.reports = bound(append(s.state.reports, &report{id: id, name: name, processed: processed.In(s.loc)}), s.maxItems, nil)
 	return id, nil
 }

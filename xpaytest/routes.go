@@ -131,7 +131,7 @@ func init() {
 			}
 		})
 		if rt.keys["codiceGruppo"] {
-			rt.keys["gruppo"] = true // the CF/PAN group as Nexi's Android SDK names it (see parseRequest)
+			rt.keys["gruppo"] = true // the CF/PAN group as Nexi's Python sample and Android SDK send it (see parseRequest)
 		}
 	}
 }

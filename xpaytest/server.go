@@ -64,9 +64,11 @@ type Server struct {
 	offset   atomic.Int64     // how far MoveClock moved the clock, in nanoseconds
 	loc      *time.Location
 
-	notifyAnyHost bool // WithNotifyAnyHost
-	maxItems      int  // WithMaxItems
-	demo          bool // WithDemoData: Reset seeds again
+	notifyAnyHost bool     // WithNotifyAnyHost
+	maxItems      int      // WithMaxItems
+	demo          bool     // WithDemoData: Reset seeds again
+	listenIP      net.IP   // the address it listens on, unless it listens on every one
+	controlHosts  []string // WithControlHosts
 
 	opSeq atomic.Int64
 	conns atomic.Int64
@@ -80,9 +82,11 @@ type Server struct {
 	received    []*received
 	held        []heldRequest // LandAfter faults: requests still on their way
 
-	pending   sync.WaitGroup // delayed notifications
+	pending   sync.WaitGroup // delayed notifications, and the retrier
 	closed    chan struct{}
 	closeOnce sync.Once
+
+	retries *retries // notifications to send again (see notify.go)
 }
 
 // Option configures a Server.
@@ -98,15 +102,26 @@ type config struct {
 	notifyAnyHost     bool
 	maxItems          int
 	control           bool
+	controlHosts      []string
 }
 
 // WithControlAPI serves the control API beside the XPay routes, under
 // /_sandbox/, so that tests in any language can seed state, inject
 // faults, pay links, move the clock and read what happened over HTTP (see
-// ControlPrefix). Anyone who reaches the Server can use it: cmd/xpay-sandbox
-// serves it on loopback.
+// ControlPrefix). It answers only requests addressed to this machine (a
+// Host of localhost, a loopback address or the address the Server listens
+// on; see WithControlHosts), refuses those a web page sends from another
+// origin, and takes writes only as JSON, so that a page the developer
+// visits cannot drive it.
 func WithControlAPI() Option {
 	return func(c *config) { c.control = true }
+}
+
+// WithControlHosts adds names by which the control API may be reached,
+// besides localhost, loopback addresses and the address the Server listens
+// on: the name of its container, or of the machine on a test network.
+func WithControlHosts(hosts ...string) Option {
+	return func(c *config) { c.controlHosts = append(c.controlHosts, hosts...) }
 }
 
 // WithMaxItems sets how many of each kind of thing the Server holds
@@ -150,7 +165,9 @@ func WithCredentials(alias, secret string) Option {
 
 // WithClock replaces time.Now for the Server's timestamps, link expiry
 // and request freshness checks, and for the Client that Server.Client
-// returns. MoveClock moves the Server's clock from it.
+// returns. MoveClock moves the Server's clock from it. The Server calls
+// now from the goroutines that serve requests, and from the one that
+// sends notifications again while any is waiting to be.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now, c.clockSet = now, true }
 }
@@ -195,11 +212,16 @@ func start(l net.Listener, opts []Option) *Server {
 
 		notifyAnyHost: cfg.notifyAnyHost,
 		maxItems:      cfg.maxItems,
+		controlHosts:  cfg.controlHosts,
 		loc:           xpay.Rome(), // the zone xpay embeds: the same rules with or without the system's tzdata
 		state:         newState(),
 		faults:        map[string]*Fault{},
 		counts:        map[string]int{},
 		closed:        make(chan struct{}),
+		retries:       newRetries(),
+	}
+	if a, ok := l.Addr().(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+		s.listenIP = a.IP
 	}
 	s.now = func() time.Time { return s.base().Add(time.Duration(s.offset.Load())) }
 	mux := http.NewServeMux()
@@ -211,6 +233,7 @@ func start(l net.Listener, opts []Option) *Server {
 	}
 	mux.HandleFunc("/paybylink/", s.payPage)
 	mux.HandleFunc("/"+xpay.PagePath, s.checkoutPage)
+	mux.HandleFunc("/img/", s.image)
 	mux.HandleFunc("/{$}", s.index)
 	s.http = httptest.NewUnstartedServer(mux)
 	// A server anyone can reach (see cmd/xpay-sandbox) must not let idle,
@@ -234,13 +257,15 @@ func start(l net.Listener, opts []Option) *Server {
 			panic(err) // a new Server holds nothing the demo data could clash with
 		}
 	}
+	s.pending.Add(1)
+	go s.retrier()
 	return s
 }
 
 // Close shuts the Server down, ending any request in flight and dropping
-// notifications still waiting for their Delay.
+// notifications still waiting for their Delay or to be sent again.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.closed) })
+	s.closeOnce.Do(func() { close(s.closed); s.retries.cancel() })
 	s.pending.Wait()
 	s.http.CloseClientConnections()
 	s.http.Close()
@@ -526,9 +551,6 @@ func (s *Server) serve(rt *route, r *http.Request, raw []byte) *answer {
 	fields := make([]xpay.Field, len(rt.mac))
 	for i, name := range rt.mac {
 		fields[i] = xpay.Field{Name: name, Value: req.get(name)}
-		if name == "codiceGruppo" && req.groupAsGruppo {
-			fields[i].Name = "gruppo" // signed under the name it was sent as
-		}
 	}
 	if !strings.EqualFold(req.get("mac"), xpay.Sign(s.secret, fields...)) {
 		return s.envelope(nil, ko(xpay.CodeInvalidMAC, ""))
@@ -555,11 +577,10 @@ func (s *Server) serve(rt *route, r *http.Request, raw []byte) *answer {
 // request is a parsed request: scalar values as text, the nested contratto
 // object flattened, arrays and objects kept.
 type request struct {
-	groupAsGruppo bool   // the CF/PAN group came as gruppo (see parseRequest)
-	unknown       string // a key the service does not take, the first in order
-	fields        map[string]string
-	arrays        map[string][]string
-	objects       map[string]map[string]string
+	unknown string // a key the service does not take, the first in order
+	fields  map[string]string
+	arrays  map[string][]string
+	objects map[string]map[string]string
 }
 
 func (r *request) get(name string) string { return r.fields[name] }
@@ -617,10 +638,12 @@ func parseRequest(hr *http.Request, body []byte, rt *route) (*request, error) {
 	case req.unknown != "":
 		return req, nil
 	}
-	// The CF/PAN group: Nexi's samples send codiceGruppo, its Android SDK
-	// gruppo (ApiReportAssociazioniCFPanRequest). Both are read, as one.
+	// The CF/PAN group: Nexi's samples send codiceGruppo, but its Python
+	// sample of reportAssociazioni sends gruppo, while signing
+	// "codiceGruppo=" as all four do. Both keys are read, as one, and
+	// signed as codiceGruppo (EVIDENCE.md).
 	if g, ok := req.fields["gruppo"]; ok && !req.has("codiceGruppo") {
-		req.fields["codiceGruppo"], req.groupAsGruppo = g, true
+		req.fields["codiceGruppo"] = g
 	}
 	return req, nil
 }

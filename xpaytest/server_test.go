@@ -223,23 +223,6 @@ func TestFaultTimes(t *testing.T) {
 	assert.Panics(t, func() { srv.InjectFault("Pagamento", xpaytest.Fault{}) })
 }
 
-// The CF/PAN group is read under codiceGruppo, as Nexi's samples send it,
-// and under gruppo, as its Android SDK sends it: both sign as codiceGruppo.
-func TestCFPANGroupUnderEitherName(t *testing.T) {
-	t.Parallel()
-	srv := xpaytest.NewServer(xpaytest.WithDemoData())
-	defer srv.Close()
-	for _, key := range []string{"codiceGruppo", "gruppo"} {
-		fields := map[string]any{"tipo": "CodiceFiscale", "valore": xpaytest.DemoTaxCode, key: xpaytest.DefaultGroup}
-		mac := []string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}
-		if key == "gruppo" {
-			mac = []string{"apiKey", "tipo", "valore", "gruppo", "timeStamp"}
-		}
-		m := raw(t, srv, "ecomm/api/cfpan/reportAssociazioni", fields, mac, nil)
-		assert.Equal(t, "OK", m["esito"], "%s: %v", key, m)
-	}
-}
-
 // A key the service does not take is refused as XPay refuses it: HTTP
 // 200, KO, naming the key (recorded against XPay's test environment for
 // "apikey"), before the alias and the MAC are looked at. So is one inside
@@ -267,25 +250,31 @@ func TestServerRefusesUnknownKeys(t *testing.T) {
 		assert.EqualValues(t, xpay.CodeInvalidParameter, errore["codice"], name)
 	}
 	// The keys XPay's samples send are all taken: the contracts' update
-	// filters, the CF/PAN group under either name.
-	res := raw(t, srv, "ecomm/api/cfpan/reportAssociazioni", map[string]any{"tipo": "CodiceFiscale", "valore": xpaytest.DemoTaxCode, "gruppo": xpaytest.DefaultGroup},
-		[]string{"apiKey", "tipo", "valore", "gruppo", "timeStamp"}, nil)
+	// filters, the CF/PAN group under either name (signed as codiceGruppo,
+	// see TestCFPANGroupAsNexisPythonSampleSendsIt).
+	res := raw(t, srv, "ecomm/api/cfpan/reportAssociazioni", map[string]any{"tipo": "CodiceFiscale", "valore": xpaytest.DemoTaxCode, "codiceGruppo": xpaytest.DefaultGroup},
+		[]string{"apiKey", "tipo", "valore", "codiceGruppo", "timeStamp"}, func(b map[string]any) { b["gruppo"] = b["codiceGruppo"]; delete(b, "codiceGruppo") })
 	assert.Equal(t, "OK", res["esito"], res)
 }
 
 // reportOrdini's stato is an array. One state sent as a string (what
-// org.json makes of a Java array) is refused, naming the field, instead
-// of read as no filter.
+// org.json makes of a Java array), an object, or any other value that is
+// not an array, is refused, naming the field, instead of read as no
+// filter.
 func TestServerRefusesAStateThatIsNotAList(t *testing.T) {
 	t.Parallel()
 	srv := xpaytest.NewServer(xpaytest.WithDemoData())
 	t.Cleanup(srv.Close)
 	day := time.Now().In(xpay.Rome()).Format("02/01/2006")
-	fields := map[string]any{"codiceTransazione": "", "periodo": day + " - " + day, "canale": "All", "stato": "Autorizzato"}
 	mac := []string{"apiKey", "codiceTransazione", "periodo", "canale", "timeStamp"}
-	res := raw(t, srv, "ecomm/api/bo/reportOrdini", fields, mac, nil)
-	assert.Equal(t, "KO", res["esito"])
-	assert.Contains(t, res["errore"].(map[string]any)["messaggio"], "stato: un array")
-	fields["stato"] = []any{"Autorizzato"}
-	assert.Equal(t, "OK", raw(t, srv, "ecomm/api/bo/reportOrdini", fields, mac, nil)["esito"])
+	for _, stato := range []any{"Autorizzato", map[string]any{}, map[string]any{"0": "Autorizzato"}, 7, nil} {
+		fields := map[string]any{"codiceTransazione": "", "periodo": day + " - " + day, "canale": "All", "stato": stato}
+		res := raw(t, srv, "ecomm/api/bo/reportOrdini", fields, mac, nil)
+		assert.Equal(t, "KO", res["esito"], "%#v", stato)
+		assert.Contains(t, res["errore"].(map[string]any)["messaggio"], "stato: un array", "%#v", stato)
+	}
+	for _, stato := range []any{[]any{"Autorizzato"}, []any{}} {
+		fields := map[string]any{"codiceTransazione": "", "periodo": day + " - " + day, "canale": "All", "stato": stato}
+		assert.Equal(t, "OK", raw(t, srv, "ecomm/api/bo/reportOrdini", fields, mac, nil)["esito"], "%#v", stato)
+	}
 }

@@ -10,7 +10,9 @@
 // "Notification:KIND,..." (xpaytest.ParseNotificationFault). The control
 // API (xpaytest.ControlPrefix: seed state, inject faults, pay links, move
 // the clock, read the requests and notifications, reset) is served under
-// /_sandbox/ unless -control=false.
+// /_sandbox/ unless -control=false, to requests for localhost, a loopback
+// address, the -addr host or a -control-host name, and not to web pages
+// of other origins.
 package main
 
 import (
@@ -26,6 +28,19 @@ import (
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
 )
+
+// names is a repeatable flag of names.
+type names []string
+
+func (n *names) String() string { return strings.Join(*n, " ") }
+
+func (n *names) Set(s string) error {
+	if s == "" || strings.ContainsAny(s, ":/ ") {
+		return fmt.Errorf("%q: want a host name, such as sandbox or sandbox.test", s)
+	}
+	*n = append(*n, s)
+	return nil
+}
 
 // faults is the repeatable -fault flag.
 type faults []string
@@ -58,7 +73,9 @@ func main() {
 	headerTimeout := flag.Duration("read-header-timeout", xpaytest.DefaultReadHeaderTimeout, "how long to wait for a request's headers before closing the connection")
 	clock := flag.String("clock", "", "a clock that runs fast, for drills: ORIGIN*SPEED, ORIGIN in epoch milliseconds (xpaytest.ParseClock); clients must share it")
 	var injected faults
-	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; one of status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, landafter=D, with latency=D, processed, times=N); or the notifications, as Notification:KIND,... (one of drop, twice, wrongmac, with delay=D, times=N)")
+	flag.Var(&injected, "fault", "make an operation misbehave, as OP:KIND[=VALUE],...: e.g. Capture:reset,processed,times=1 (repeatable; one of status=N, reset, malformedjson, truncatedbody, wrongmac, missingmac, unsignedko=N, outcome=S, redirect=N, stale=D, stall, landafter=D, with latency=D, processed, times=N); or the notifications, as Notification:KIND,... (one of drop, twice, wrongmac, with delay=D, retries=D/D/... or retries=none, times=N)")
+	var controlHosts names
+	flag.Var(&controlHosts, "control-host", "a name besides localhost, loopback addresses and the -addr host by which the control API may be reached, such as a container's name (repeatable)")
 	flag.Parse()
 	switch {
 	case flag.NArg() > 0:
@@ -86,7 +103,7 @@ func main() {
 		opts = append(opts, xpaytest.WithNotifyAnyHost())
 	}
 	if *control {
-		opts = append(opts, xpaytest.WithControlAPI())
+		opts = append(opts, xpaytest.WithControlAPI(), xpaytest.WithControlHosts(controlHosts...))
 	}
 	srv, err := xpaytest.Listen(*addr, opts...)
 	if err != nil {

@@ -9,6 +9,7 @@ XPay's own routes, signed and checked with the MAC formulas of the README.
 It prints "ok" and exits 0, or says what failed and exits 1.
 """
 
+import datetime
 import hashlib
 import http.server
 import json
@@ -93,6 +94,29 @@ check(json.loads(received[0]["request"])["codiceTransazione"] == "PY-ORD-1", "wi
 out = xpay("ecomm/api/bo/situazioneOrdine", {"codiceTransazione": "PY-ORD-1"}, CODE)
 check(out["report"][0]["stato"] == "Contabilizzato", "the capture happened: %s" % out["report"][0]["stato"])
 
+# pretix-xpay reads each operation's date so (pretix_xpay/utils.py:72), once an order is captured.
+for op in out["report"][0]["dettaglio"][0]["operazioni"]:
+    try:
+        datetime.datetime.strptime(op["dataOperazione"], "%Y-%m-%d %H:%M:%S.%f")
+    except ValueError as e:
+        fail("pretix-xpay cannot read dataOperazione %r: %s" % (op["dataOperazione"], e))
+order = control("GET", "orders/PY-ORD-1")
+check(order["state"] == "Contabilizzato" and order["captured"] == 1500, "the order read back: %s" % order)
+
+# Nexi's elenco-associazioni-cf-pan.py: signs codiceGruppo= (line 29), sends the key gruppo (line 39).
+ts = str(int(time.time() * 1000))
+gruppo = info["group"]
+mac_str = "apiKey=" + ALIAS + "tipo=" + "CodiceFiscale" + "valore=" + "RSSMRA80A01H501U" + "codiceGruppo=" + gruppo + "timeStamp=" + ts + SECRET
+body = {"apiKey": ALIAS, "tipo": "CodiceFiscale", "valore": "RSSMRA80A01H501U", "gruppo": gruppo, "timeStamp": ts,
+        "mac": hashlib.sha1(mac_str.encode("utf8")).hexdigest()}
+status, out = http_json("POST", "/ecomm/api/cfpan/reportAssociazioni", body)
+check(out["esito"] == "OK" and len(out["cfpan"]) == 1, "Nexi's Python sample of reportAssociazioni: %s" % out)
+
+# Seeded dates in XPay's own formats; the server's time in Italian time.
+control("POST", "orders", {"code": "PY-ORD-2", "amount": 900, "createdAt": "17/06/2024 15:30:00"})
+check(control("GET", "orders/PY-ORD-2")["createdAt"] == "2024-06-17T15:30:00+02:00", "a date in XPay's format")
+check(info["now"][-6:] in ("+01:00", "+02:00"), "now in Italian time: %s" % info["now"])
+
 # XPay refuses a key it does not know, naming it.
 body = {"apikey": ALIAS, "codiceTransazione": "PY-ORD-1", "timeStamp": "1", "mac": "0" * 40}
 status, out = http_json("POST", "/ecomm/api/bo/situazioneOrdine", body)
@@ -105,8 +129,11 @@ posts = []
 class Shop(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
-        posts.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
-        self.send_response(200)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        posts.append(form)
+        # The shop fails the first notification of PY-PBL-4: XPay tries again.
+        failing = form["codTrans"] == ["PY-PBL-4"] and sum(p["codTrans"] == ["PY-PBL-4"] for p in posts) == 1
+        self.send_response(500 if failing else 200)
         self.end_headers()
 
     def log_message(self, *args):
@@ -128,6 +155,17 @@ check(len(posts) == 1 and posts[0]["codTrans"] == ["PY-PBL-1"], "the notificatio
 notes = control("GET", "notifications")
 check(len(notes) == 1 and notes[0]["status"] == 200, "the notification and the shop's answer: %s" % notes)
 control("POST", "links/NO-SUCH/pay", {"approve": True}, want=404)
+status, out = http_json("POST", "/_sandbox/links/PY-PBL-1/pay", {})
+check(status == 400 and "approve" in out["error"], "paying needs the choice: %d %s" % (status, out))
+
+# A notification the shop answers with 500 is sent again, a minute later by the sandbox's clock.
+xpay("ecomm/api/bo/richiestaPayMail", dict(link, codiceTransazione="PY-PBL-4"), ["apiKey", "codiceTransazione", "importo", "timeStamp"])
+control("POST", "links/PY-PBL-4/pay", {"approve": True})
+notes = [n for n in control("GET", "notifications") if n["form"]["codTrans"] == ["PY-PBL-4"]]
+check(len(notes) == 1 and notes[0]["status"] == 500 and "HTTP 500" in notes[0]["error"], "the failed notification: %s" % notes)
+control("POST", "clock", {"advance": "1m"})
+notes = [n for n in control("GET", "notifications") if n["form"]["codTrans"] == ["PY-PBL-4"]]
+check([(n["attempt"], n["status"]) for n in notes] == [(1, 500), (2, 200)], "sent again: %s" % notes)
 
 # A notification fault, and a cancellation to urlBack.
 control("POST", "faults", {"fault": "Notification:twice,times=1"})
@@ -135,7 +173,7 @@ xpay("ecomm/api/bo/richiestaPayMail", dict(link, codiceTransazione="PY-PBL-2"), 
 back = control("POST", "links/PY-PBL-2/cancel")["backUrl"]
 check("esito=ANNULLO" in back and back.startswith("https://shop.example/carrello"), "the cancellation: %s" % back)
 control("POST", "links/PY-PBL-2/pay", {"approve": True})
-check(len(posts) == 3, "the notification came twice: %d" % len(posts))
+check(len(posts) == 5, "the notification came twice: %d" % len(posts))
 
 # The clock: a 4-hour link has expired 5 hours later.
 xpay("ecomm/api/bo/richiestaPayMail", dict(link, codiceTransazione="PY-PBL-3"), ["apiKey", "codiceTransazione", "importo", "timeStamp"])
