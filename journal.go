@@ -260,6 +260,10 @@ type Recovery struct {
 // recoverBatch is how many entries Recover claims, and settles at once.
 const recoverBatch = 16
 
+// recoverRetry is how long a write Recover could not settle waits before
+// a round takes it again.
+const recoverRetry = time.Minute
+
 // Recover settles the writes of the Client's alias whose outcome stayed
 // unknown, whoever sent them: a process killed before the answer, or
 // before it could record it. Call it at start-up and then periodically
@@ -343,8 +347,8 @@ func (c *Client) settleEntry(ctx context.Context, e *JournalEntry) {
 		u.State, u.Detail = JournalNotDone, "settled: it did not happen, and no longer can: it may be sent again"
 	case errors.Is(err, ErrSettleAmbiguous), errors.As(err, &ve):
 		u.State, u.Detail = JournalAttention, "a person must look: "+err.Error()
-	default:
-		u.State, u.Detail = JournalOpen, "not settled yet, to try again: "+err.Error()
+	default: // tried again by a later round, not at once by this one
+		u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry), "not settled yet, to try again: "+err.Error()
 	}
 	jctx, jcancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer jcancel()

@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 	}
 	bin = dir
 	code := m.Run()
+	stopPostgres()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -245,3 +245,39 @@ func TestRecoverListsWhatNeedsAPerson(t *testing.T) {
 		assert.Error(t, c.Resolve(ctx, a.ID, true, "again"), "closed")
 	})
 }
+
+// A write whose object cannot be read is not settled: it stays open, for
+// the next round, saying why, and holds its order.
+func TestRecoverLeavesOpenWhatItCannotRead(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e engine, dsn string) {
+		ctx := context.Background()
+		r := newRig(t, e, dsn)
+		c := r.client("r1")
+		r.srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
+		_, err := c.Capture(ctx, capture(xpaytest.DemoAuthorized, 2000, r.order(xpaytest.DemoAuthorized), "capture/1"))
+		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+		r.advance(xpay.SettleWindow)
+
+		r.srv.InjectFault("GetOrder", xpaytest.Fault{MissingMAC: true}) // every read
+		rep, err := r.client("r2").Recover(ctx)
+		require.NoError(t, err)
+		require.Len(t, rep.Settled, 1)
+		assert.Equal(t, xpay.JournalOpen, rep.Settled[0].State, "not settled: still open")
+		assert.Contains(t, rep.Settled[0].Detail, "not settled yet")
+		require.Len(t, rep.Open, 1)
+		assert.Empty(t, rep.Owed, "never owed on a read that cannot be trusted")
+		_, err = c.Capture(ctx, capture(xpaytest.DemoAuthorized, 2000, nil, "capture/1"))
+		assert.ErrorIs(t, err, xpay.ErrWriteInFlight)
+
+		r.srv.ClearFaults()
+		rep, err = r.client("r3").Recover(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, rep.Settled, "tried again a minute later, not at once")
+		r.advance(time.Minute)
+		rep, err = r.client("r3").Recover(ctx)
+		require.NoError(t, err)
+		require.Len(t, rep.Settled, 1)
+		assert.Equal(t, xpay.JournalDone, rep.Settled[0].State)
+	})
+}

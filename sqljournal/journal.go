@@ -76,8 +76,9 @@ func (d Dialect) String() string {
 // Journal is an xpay.Journal in a database/sql database. It is safe for
 // concurrent use, as the *sql.DB is.
 type Journal struct {
-	db    *sql.DB
-	claim string // the dialect's Claim statement
+	db      *sql.DB
+	dialect Dialect
+	claim   string // the dialect's Claim statement
 }
 
 var _ xpay.Journal = (*Journal)(nil)
@@ -89,28 +90,49 @@ func New(db *sql.DB, d Dialect) *Journal {
 	if d == PostgreSQL {
 		// A CTE, which PostgreSQL runs once: a sub-select under IN may be
 		// run again, and give more rows than the limit.
-		return &Journal{db: db, claim: `WITH picked AS (` + pick + ` FOR UPDATE SKIP LOCKED)
+		return &Journal{db: db, dialect: d, claim: `WITH picked AS (` + pick + ` FOR UPDATE SKIP LOCKED)
 			UPDATE xpay_journal SET owner = $1, lease_ms = $2, updated_ms = $3 FROM picked
 			WHERE xpay_journal.id = picked.id AND state = 'open' AND lease_ms <= $3
 			RETURNING xpay_journal.` + strings.ReplaceAll(columns, ", ", ", xpay_journal.")}
 	}
-	return &Journal{db: db, claim: `UPDATE xpay_journal SET owner = $1, lease_ms = $2, updated_ms = $3
+	return &Journal{db: db, dialect: d, claim: `UPDATE xpay_journal SET owner = $1, lease_ms = $2, updated_ms = $3
 		WHERE id IN (` + pick + `) AND state = 'open' AND lease_ms <= $3
 		RETURNING ` + columns}
 }
 
-// Migrate creates the journal's table and indexes if they do not exist.
+// Migrate creates the journal's table and indexes if they do not exist,
+// in one transaction. Replicas may run it at once: on PostgreSQL, where
+// two CREATE ... IF NOT EXISTS at once can both try to create, it takes a
+// transaction-scoped advisory lock first; SQLite runs one writing
+// transaction at a time.
 func (j *Journal) Migrate(ctx context.Context) error {
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqljournal: Migrate: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
+	if j.dialect == PostgreSQL {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+			return fmt.Errorf("sqljournal: Migrate: %w", err)
+		}
+	}
 	for _, stmt := range strings.Split(Schema, ";") {
 		if strings.TrimSpace(stripComments(stmt)) == "" {
 			continue
 		}
-		if _, err := j.db.ExecContext(ctx, stmt); err != nil {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("sqljournal: Migrate: %w", err)
 		}
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqljournal: Migrate: %w", err)
+	}
 	return nil
 }
+
+// migrateLock is the advisory lock Migrate takes on PostgreSQL: "xpay
+// journal" as a number.
+const migrateLock int64 = 0x7870_6179_6a6e_6c00
 
 func stripComments(s string) string {
 	var b strings.Builder
