@@ -294,6 +294,24 @@ func TestSettleResume(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	r = run(t, bin, env, "settle", "-resume")
 	assert.Equal(t, 0, r.code, r.stdout)
+
+	// A write no read can settle waits for a person, and says so.
+	b, err = os.ReadFile(filepath.Join(journal, "journal.json"))
+	require.NoError(t, err)
+	all = nil
+	require.NoError(t, json.Unmarshal(b, &all))
+	held := all[0]
+	held.ID, held.IdempotencyKey, held.State, held.Key, held.Detail = "held", "held", xpay.JournalAttention, "order:ORD-HELD", "a person must look: two rows of 20.00"
+	b, err = json.Marshal(append(all, held))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(journal, "journal.json"), b, 0o600))
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 3, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "FOR A PERSON: Capture held")
+	r = run(t, bin, env, "settle", "-resolve", "held", "-happened", "-note", "ours")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 0, r.code, r.stdout)
 }
 
 // A program stopped in the middle of a write, by SIGTERM or SIGKILL,
@@ -400,6 +418,13 @@ func TestNightly(t *testing.T) {
 	r = run(t, bin, nil, "nightly", "-ledger", ledger)
 	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, "Everything agrees.")
+
+	// An order booked twice is a difference, whatever the amounts.
+	require.NoError(t, os.WriteFile(ledger, []byte("codiceTransazione;importo;stato\nNIGHT-0001;1200;Autorizzato\nNIGHT-0001;9999;Autorizzato\nNIGHT-0002;3000;Contabilizzato\nNIGHT-0003;4550;Negato\n"), 0o600))
+	r = run(t, bin, nil, "nightly", "-ledger", ledger)
+	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "NIGHT-0001: 2 times in the ledger (€12.00, €99.99)")
+	assert.Contains(t, r.stdout, "1 differences.")
 }
 
 // The README's main command: with no credentials, a narrated life cycle

@@ -198,6 +198,8 @@ func TestRecoverSettlesLostWrites(t *testing.T) {
 		}
 		assert.Equal(t, map[string]xpay.JournalState{xpaytest.DemoAuthorized: xpay.JournalDone, xpaytest.DemoCaptured: xpay.JournalNotDone}, states)
 		assert.Empty(t, r.entries(xpay.JournalOpen))
+		require.Len(t, rep.Owed, 1, "the one that did not happen is owed")
+		assert.Equal(t, "capture/"+xpaytest.DemoCaptured, rep.Owed[0].IdempotencyKey)
 
 		// The one that did not happen is owed, and its key is free.
 		_, err = r.client("r1").Capture(ctx, capture(xpaytest.DemoCaptured, 1000, r.order(xpaytest.DemoCaptured), "capture/"+xpaytest.DemoCaptured))
@@ -209,6 +211,9 @@ func TestRecoverSettlesLostWrites(t *testing.T) {
 		}
 		_, err = r.client("r1").Capture(ctx, capture(xpaytest.DemoAuthorized, 2000, nil, "capture/"+xpaytest.DemoAuthorized))
 		assert.ErrorIs(t, err, xpay.ErrWriteDone, "the one that happened is done")
+		rep, err = r.client("r2").Recover(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, rep.Owed, "sent again: no longer owed")
 	})
 }
 

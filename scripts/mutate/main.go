@@ -161,13 +161,16 @@ func main() {
 }
 
 // packages are the packages whose tests must catch a mutation of file:
-// the root package's and the decoder's, and an example's own for an
-// example.
+// the root package's, the decoder's and the journal's, the journal's for
+// sqljournal, and an example's own and the examples' for an example.
 func packages(file string) []string {
-	if dir := filepath.Dir(file); strings.HasPrefix(dir, "examples/") {
-		return []string{"./" + dir, "./examples"}
+	switch dir := filepath.Dir(file); {
+	case strings.HasPrefix(dir, "examples/"):
+		return []string{"-run", "TestSettle|TestExamples|TestAKilled|TestNightly|TestContract", "./" + dir, "./examples"}
+	case dir == "sqljournal":
+		return []string{"./sqljournal"}
 	}
-	return []string{".", "./internal/lenient"}
+	return []string{".", "./internal/lenient", "./sqljournal"} // the journaled Client's tests are sqljournal's
 }
 
 func run(dir string, name string, args ...string) error {

@@ -1,7 +1,9 @@
 package main
 
 // settleMutations flip each comparison, boundary and branch of Settle,
-// which alone decides whether a write may be sent again.
+// which alone decides whether a write may be sent again, of the journal,
+// which decides whether one is sent at all, and of the settle example,
+// whose exit status a script acts on.
 var settleMutations = []mutation{
 	{"settle.go", `const SettleWindow = 6 * time.Minute`, `const SettleWindow = 5 * time.Minute`},
 	{"settle.go", `deadline := w.Sent.Add(SettleWindow)`, `deadline := w.Sent.Add(SettleWindow / 2)`},
@@ -78,4 +80,59 @@ var settleMutations = []mutation{
 	{"orders.go", `	ops := []Operation{}
 	for _, d := range o.Details {`, `	var ops []Operation
 	for _, d := range o.Details {`},
+	{"journal.go", `if late := c.now().Sub(sent); late >= SendWindow {`, `if late := c.now().Sub(sent); late > SendWindow {`},
+	{"journal.go", `if late := c.now().Sub(sent); late >= SendWindow {`, `if late := c.now().Sub(sent); false && late >= SendWindow {`},
+	{"journal.go", `LeaseUntil: sent.Add(SettleWindow), Updated: sent,`, `LeaseUntil: sent, Updated: sent,`},
+	{"journal.go", `	if e.IdempotencyKey == "" {
+		e.IdempotencyKey = e.ID
+	}`, ``},
+	{"journal.go", `	c.closeEntry(ctx, op, e, err)
+	return out, err`, `	return out, err`},
+	{"journal.go", `	case err == nil:
+		u.State = JournalDone`, `	case err == nil:
+		u.State = JournalNotDone`},
+	{"journal.go", `	case errors.As(err, &apiErr):
+		u.State, u.Detail = JournalRefused, apiErr.Error()`, `	case false:
+		u.State, u.Detail = JournalRefused, apiErr.Error()`},
+	{"journal.go", `	case errors.Is(err, ErrOutcomeUnknown):
+		return`, `	case false:
+		return`},
+	{"journal.go", `	case err == nil && happened:
+		u.State, u.Detail = JournalDone,`, `	case err == nil && !happened:
+		u.State, u.Detail = JournalDone,`},
+	{"journal.go", `	case errors.Is(err, ErrSettleAmbiguous), errors.As(err, &ve):`, `	case false:`},
+	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalNotDone, u.Now.Add(recoverRetry),`},
+	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now,`},
+	{"journal.go", `case e.State == JournalNotDone && !latest[e.IdempotencyKey].After(e.Sent):`, `case e.State == JournalNotDone:`},
+	{"journal.go", `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible)`, `return e.State == JournalAttention || e.State == JournalOpen`},
+	{"journal.go", `func (c *Client) Drop(ctx context.Context, id, note string) error {
+	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return e.State == JournalNotDone })`, `func (c *Client) Drop(ctx context.Context, id, note string) error {
+	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return true })`},
+	{"sqljournal/schema.sql", `ON xpay_journal (alias, write_key) WHERE state IN ('open', 'attention');`, `ON xpay_journal (alias, write_key) WHERE state IN ('open');`},
+	{"sqljournal/schema.sql", `ON xpay_journal (alias, idempotency_key) WHERE state IN ('open', 'attention', 'done');`, `ON xpay_journal (alias, idempotency_key) WHERE state IN ('open', 'attention');`},
+	{"sqljournal/journal.go", `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`, `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`},
+	{"sqljournal/journal.go", `case err == nil && state == string(xpay.JournalDone):`, `case false:`},
+	{"sqljournal/journal.go", `WHERE id = $5 AND owner = $6 AND state IN ('open', 'attention', 'not_done')`, `WHERE id = $5 AND state IN ('open', 'attention', 'not_done')`},
+	{"sqljournal/journal.go", `WHERE id = $5 AND owner = $6 AND state IN ('open', 'attention', 'not_done')`, `WHERE id = $5 AND owner = $6`},
+	{"sqljournal/journal.go", `WHERE xpay_journal.id = picked.id AND state = 'open' AND lease_ms <= $3`, `WHERE xpay_journal.id = picked.id`},
+	{"sqljournal/journal.go", `const pick = ` + "`" + `SELECT id FROM xpay_journal WHERE alias = $4 AND state = 'open' AND lease_ms <= $3 ORDER BY lease_ms LIMIT $5` + "`", `const pick = ` + "`" + `SELECT id FROM xpay_journal WHERE alias = $4 AND state = 'open' AND lease_ms <= $3 + 60000 ORDER BY lease_ms LIMIT $5` + "`"},
+	{"sqljournal/journal.go", `if j.dialect == PostgreSQL {
+		if _, err := tx.ExecContext(ctx, `, `if false {
+		if _, err := tx.ExecContext(ctx, `},
+	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if true {`},
+	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if !ok || time.Now().After(stopBy) {`},
+	{"examples/settle/main.go", `		status = cli.ExitOwed`, `		status = 0`},
+	{"examples/settle/main.go", `fmt.Printf("FOR A PERSON: %s: %s; once decided: -resolve %s [-happened]\n", describe(e), e.Detail, e.ID)
+		status = cli.ExitUnknown`, `fmt.Printf("FOR A PERSON: %s: %s; once decided: -resolve %s [-happened]\n", describe(e), e.Detail, e.ID)`},
+	{"examples/settle/main.go", `fmt.Printf("STILL UNKNOWN: %s: open until %s%s\n", describe(e), e.LeaseUntil.In(xpay.Rome()).Format(time.DateTime), detail(e))
+		status = cli.ExitUnknown`, `fmt.Printf("STILL UNKNOWN: %s: open until %s%s\n", describe(e), e.LeaseUntil.In(xpay.Rome()).Format(time.DateTime), detail(e))`},
+	{"examples/settle/main.go", `	if status != cli.ExitOwed {
+		return status
+	}`, `	if status == cli.ExitOwed {
+		return status
+	}`},
+	{"examples/nightly/main.go", `if es := src.m[code]; len(es) > 1 {`, `if es := src.m[code]; len(es) > 2 {`},
+	{"examples/internal/filejournal/filejournal.go", `case holds(o.State) && (o.Key == e.Key || o.IdempotencyKey == e.IdempotencyKey):`, `case holds(o.State) && o.Key == e.Key:`},
+	{"examples/internal/filejournal/filejournal.go", `if e.ID != id || e.Owner != owner || !(holds(e.State) || e.State == xpay.JournalNotDone) {`, `if e.ID != id || !(holds(e.State) || e.State == xpay.JournalNotDone) {`},
+	{"examples/internal/filejournal/filejournal.go", `if e.Alias == alias && e.State == xpay.JournalOpen && !e.LeaseUntil.After(now) {`, `if e.Alias == alias && e.State == xpay.JournalOpen {`},
 }
