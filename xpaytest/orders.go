@@ -34,8 +34,8 @@ type state struct {
 	warningsOf  index[string, *warning] // by transaction code
 	reports     []*report
 
-	pay payments // the payment page's checkouts and XPay Build's nonces
-	lastReport  int // the last idReport given: ids are never given twice
+	pay        payments // the payment page's checkouts and XPay Build's nonces
+	lastReport int      // the last idReport given: ids are never given twice
 }
 
 // dayKey is the Italian day of t, as yyyymmdd.
