@@ -24,9 +24,14 @@
 // network fails. A write changes state at XPay (a capture, a refund, a
 // link, a contract, the blacklist): it is never retried, and when its
 // answer is lost or cannot be trusted the error is an
-// *OutcomeUnknownError, matching ErrOutcomeUnknown. Its PendingWrite
-// encodes with encoding/json: persist it, then settle it with
-// Client.Settle, in this process or in the next one.
+// *OutcomeUnknownError, matching ErrOutcomeUnknown. XPay has no
+// idempotency key: give the Client a Journal (WithJournal; package
+// sqljournal keeps one in PostgreSQL or SQLite) and every write is
+// recorded before it leaves, sent by one writer per object at a time,
+// done once per IdempotencyKey, and settled by Client.Recover in any
+// replica when its outcome stayed unknown. Without one, an
+// *OutcomeUnknownError's PendingWrite encodes with encoding/json: persist
+// it, then settle it with Client.Settle.
 //
 // # Decoding answers
 //
