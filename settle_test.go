@@ -826,3 +826,32 @@ func TestSettleARegenerationIsForAPerson(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Contains(t, ve.Rule, "a person must look")
 }
+
+// A lost link is settled however many links the day holds: past the 100
+// that ListPayByLinks can return, where that search fails.
+func TestSettleALinkAmongMoreThanAHundred(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newSettleRig(t)
+	c := r.client()
+	for i := range 120 {
+		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: fmt.Sprintf("PBL-DAY-%03d", i), Amount: 1000, TimeoutHours: 4, ReturnURL: "https://shop.example/esito"})
+		require.NoError(t, err)
+	}
+	var err error
+	for _, err = range c.PayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: xpay.DateOf(r.now()), CreatedTo: xpay.DateOf(r.now())}) {
+		if err != nil {
+			break
+		}
+	}
+	require.ErrorIs(t, err, xpay.ErrTooManyLinks, "the search cannot list them all")
+	for _, processed := range []bool{true, false} {
+		code := fmt.Sprintf("PBL-LOST-%v", processed)
+		r.srv.InjectFault("CreatePayByLink", xpaytest.Fault{Reset: true, Processed: processed, Times: 1})
+		_, err = c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: code, Amount: 1000, TimeoutHours: 4, ReturnURL: "https://shop.example/esito"})
+		w := persisted(t, err)
+		happened, err := c.Settle(ctx, &w)
+		require.NoError(t, err)
+		assert.Equal(t, processed, happened, code)
+	}
+}
