@@ -90,8 +90,8 @@ type CreateContractFromPOSResponse struct {
 }
 
 // CreateContractFromPOS registers a contract from a physical POS payment
-// (creazioneDaPosFisico). On ErrOutcomeUnknown, look the
-// contract up with ListContractDetails before trying again.
+// (creazioneDaPosFisico). On ErrOutcomeUnknown, settle it with Settle
+// (which reads the contract back) before trying again.
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreateContractFromPOS(ctx context.Context, req *CreateContractFromPOSRequest) (*CreateContractFromPOSResponse, error) {

@@ -47,9 +47,9 @@ var (
 	// unreadable, unsigned or stale body.
 	// XPay may have carried it out, and may still: never resend blindly.
 	// The error is an *OutcomeUnknownError, whose Write says what was sent.
-	// For a capture or a refund, Client.Settle reads the order until the
-	// write shows or can no longer happen; for the others, look the object
-	// up (ListPayByLinks, ListContractDetails, CheckBlacklist). The cause is
+	// Client.Settle reads the object the write changed until the write
+	// shows or can no longer happen; with a journal (WithJournal), the write
+	// stays open in it, and Client.Recover settles it. The cause is
 	// wrapped, so errors.Is and errors.As see it too.
 	ErrOutcomeUnknown = errors.New("xpay: outcome unknown")
 )
@@ -170,9 +170,11 @@ func (e *ResponseError) Unwrap() error { return e.Err }
 // reached XPay but whose answer was lost or cannot be trusted. It matches
 // ErrOutcomeUnknown, and Err, the cause, is unwrapped too.
 //
-// Write is what settling it needs. Persist it (it encodes with
-// encoding/json) before anything else, so that a process started after a
-// crash or a redeploy can settle it with a Client of its own:
+// Write is what settling it needs. With a journal, it is already
+// persisted (Entry names it) and Client.Recover settles it. Without one,
+// persist it (it encodes with encoding/json) before anything else, so
+// that a process started after a crash or a redeploy can settle it with a
+// Client of its own:
 //
 //	var unknown *xpay.OutcomeUnknownError
 //	if errors.As(err, &unknown) {

@@ -115,10 +115,10 @@ type PayNonceResponse struct {
 // CodePaymentRefused.
 //
 // It is a write. If it fails with ErrOutcomeUnknown (an
-// *OutcomeUnknownError), the card may have been charged: the payment is
-// the order of its TransactionCode, which GetOrder reads once SettleWindow
-// has passed since the Write's Sent. An answer that is not final (esito
-// PEN, 3-D Secure still under way) is such an unknown outcome too.
+// *OutcomeUnknownError), the card may have been charged: settle it with
+// Settle (or the journal's Recover), which reads the order of its
+// TransactionCode. An answer that is not final (esito PEN, 3-D Secure
+// still under way) is such an unknown outcome too.
 func (c *Client) PayNonce(ctx context.Context, req *PayNonceRequest) (*PayNonceResponse, error) {
 	if err := c.checkNonce(req); err != nil {
 		return nil, err

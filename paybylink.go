@@ -77,14 +77,14 @@ type CreatePayByLinkResponse struct {
 // CreatePayByLink creates a Pay-by-Link payment link (richiestaPayMail).
 // An order code already used is an *APIError with CodeDuplicate.
 //
-// On ErrOutcomeUnknown, look the link up with ListPayByLinks over the day
-// it was created (in Italy): a link nobody has paid yet is no order, and
-// GetOrder answers KO 2 for it. If the link is there, do not create it
-// again: its URL is not in that report, but RegeneratePayByLink of the
-// same code returns it (XPay keeps the URL of a link still unused, and
-// sets its lifetime anew). If it is not, a retry with the same code is
-// safe: XPay refuses a code already used (CodeDuplicate), so a link
-// created meanwhile cannot be created twice.
+// On ErrOutcomeUnknown, settle it with Settle (or let the journal's
+// Recover do it): a link nobody has paid yet is no order, and GetOrder
+// answers KO 2 for it, and the day may hold more links than
+// ListPayByLinks returns, so Settle asks XPay to regenerate the link,
+// which for a link still unused keeps its URL (RegeneratePayByLink of the
+// same code returns it, with its lifetime set anew) and for an unknown
+// code is refused. A retry with the same code is safe in any case: XPay
+// refuses a code already used (CodeDuplicate).
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {

@@ -120,10 +120,10 @@ func (r *ChargeResponse) AuthorizedAt() (time.Time, error) {
 //
 // It is a write. If it fails with ErrOutcomeUnknown (an
 // *OutcomeUnknownError), the card may have been charged: never charge
-// again with a new code before settling. The charge is the order of its
-// TransactionCode: once SettleWindow has passed since the Write's Sent,
-// GetOrder on it tells: an order Autorizzato or Contabilizzato was
-// charged; one Negato, or KO CodeNotFound, was not, and no longer can be.
+// again with a new code before settling it with Settle (or the journal's
+// Recover), which reads the order of its TransactionCode: authorized, it
+// was charged; denied, or unknown to XPay once SettleWindow has passed
+// since the Write's Sent, it was not, and no longer can be.
 func (c *Client) Charge(ctx context.Context, req *ChargeRequest) (*ChargeResponse, error) {
 	return invoke[ChargeResponse](ctx, c, &svcCharge, req)
 }
