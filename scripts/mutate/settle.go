@@ -11,34 +11,66 @@ var settleMutations = []mutation{
 	{"settle.go", `over := !started.Before(deadline)`, `over := started.After(deadline)`},
 	{"settle.go", `over = over && !at.Before(deadline)`, `over = over || !at.Before(deadline)`},
 	{"settle.go", `over = over && !at.Before(deadline)`, `_ = at`},
-	{"settle.go", `verified := err == nil || errors.As(err, &apiErr)`, `verified := err == nil`},
-	{"settle.go", `if w.Sent.After(at.Add(c.freshness)) {`, `if false {`},
-	{"settle.go", `if w.Sent.After(at.Add(c.freshness)) {`, `if w.Sent.After(at.Add(2 * c.freshness)) {`},
-	{"settle.go", `case errors.Is(findErr, errNoReading):
-				if over {
-					return false, fmt.Errorf("xpay: Settle: the order cannot be read, the outcome is still unknown: %w", findErr)
-				}`, `case errors.Is(findErr, errNoReading):
-				if over {
-					return false, nil
-				}`},
-	{"settle.go", `case happened:
-				return true, nil`, `case happened:
+	{"settle.go", `		if r != nil { // a verified answer, fresh: r.Timestamp parses`, `		if false {`},
+	{"settle.go", `		case err == nil && happened:
+			return true, nil`, `		case err == nil && happened:
+			return false, nil`},
+	{"settle.go", `		case err == nil:
+			if over {
+				return false, nil
+			}`, `		case err == nil:
+			return false, nil`},
+	{"settle.go", `		case errors.Is(err, ErrSettleAmbiguous):
+			return false, err`, `		case false:
+			return false, err`},
+	{"settle.go", `		case r != nil && errors.Is(err, errNoReading):
+			if over {`, `		case r != nil && errors.Is(err, errNoReading):
+			if true {`},
+	{"settle.go", `		case r != nil && errors.Is(err, errNoReading):
+			if over {
+				return false, fmt.Errorf("xpay: Settle: the outcome is still unknown: %w", err)`, `		case r != nil && errors.Is(err, errNoReading):
+			if over {
 				return false, nil`},
-	{"settle.go", `case over:
-				return false, nil`, `case true:
-				return false, nil`},
-	{"settle.go", `case apiErr != nil && apiErr.Code == CodeNotFound:`, `case apiErr != nil:`},
-	{"settle.go", `if over && w.AliasFingerprint == "" {`, `if false {`},
-	{"settle.go", `if over { // XPay does not know the order`, `if true { // XPay does not know the order`},
-	{"settle.go", `case !started.Before(deadline):
-			return false, fmt.Errorf`, `case false:
+	{"settle.go", `		case !started.Before(deadline):
+			return false, fmt.Errorf`, `		case false:
 			return false, fmt.Errorf`},
+	{"settle.go", `	if r != nil && (err == nil || errors.As(err, &apiErr)) {`, `	if r != nil {`},
+	{"settle.go", `	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)`, `	return errors.As(err, &apiErr)`},
+	{"settle.go", `			case refusedWith(err, CodeNotFound) && w.AliasFingerprint == "":`, `			case false:`},
+	{"settle.go", `			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
+				return false, r, nil`, `			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
+				return true, r, nil`},
+	{"settle.go", `		case refusedWith(err, CodeNotFound):
+			return false, r, nil
+		case err != nil:`, `		case refusedWith(err, CodeNotFound):
+			return true, r, nil
+		case err != nil:`},
+	{"settle.go", `			if o := &res.Orders[i]; o.TransactionCode == w.TransactionCode {
+				if found != nil {`, `			if o := &res.Orders[i]; true {
+				if found != nil {`},
+	{"settle.go", `		case found.Amount != w.Amount:`, `		case false:`},
+	{"settle.go", `		case slices.Contains(chargedStates, found.State):
+			return true, r, nil`, `		case !slices.Contains(unchargedStates, found.State):
+			return true, r, nil`},
+	{"settle.go", `		case slices.Contains(unchargedStates, found.State):
+			return false, r, nil`, `		case !slices.Contains(chargedStates, found.State):
+			return false, r, nil`},
+	{"settle.go", `		case err == nil, refusedWith(err, CodeInvalidState): // regenerated, or paid: it exists`, `		case err == nil: // regenerated, or paid: it exists`},
+	{"settle.go", `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
+			return false, r, nil`, `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
+			return true, r, nil`},
+	{"settle.go", `	svcDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),`, `	svcDeleteContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle.go", `	svcEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),`, `	svcEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle.go", `	svcDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),`, `	svcDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle.go", `			if found != nil && found.UpdateStatus != contractEnabled && found.UpdateStatus != contractDisabled {`, `			if false {`},
+	{"settle.go", `	svcAddToBlacklist.name:        blacklistRule(true),`, `	svcAddToBlacklist.name:        blacklistRule(false),`},
+	{"settle.go", `	svcRemoveFromBlacklist.name:   blacklistRule(false),`, `	svcRemoveFromBlacklist.name:   blacklistRule(true),`},
+	{"settle.go", `		return len(res.Associations) == 0, &res.Response, nil`, `		return len(res.Associations) != 0, &res.Response, nil`},
+	{"settle.go", `	case w.Operation == svcRegeneratePayByLink.name:`, `	case false:`},
 	{"settle.go", `case w.AliasFingerprint != "" && w.AliasFingerprint != fp:`, `case false:`},
 	{"settle.go", `case w.Sent.IsZero():`, `case false:`},
 	{"settle.go", `case w.Sent.After(c.now().Add(c.freshness)):`, `case false:`},
-	{"settle.go", `case w.Operation == svcRefund.name:
-		t = OperationTypeRefund`, `case w.Operation == svcRefund.name:
-		t = OperationTypeCapture`},
+	{"settle.go", `	svcRefund.name:                moneyRule(OperationTypeRefund),`, `	svcRefund.name:                moneyRule(OperationTypeCapture),`},
 	{"settle.go", `if o.TransactionCode != w.TransactionCode {`, `if false {`},
 	{"settle.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"settle.go", `if mine == 0 {`, `if false {`},
