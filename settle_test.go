@@ -855,3 +855,25 @@ func TestSettleALinkAmongMoreThanAHundred(t *testing.T) {
 		assert.Equal(t, processed, happened, code)
 	}
 }
+
+// An answer that is no reading of the order (another order alone) is read
+// again while the window lasts: it ends nothing.
+func TestSettleReadsAgainAfterAnAnswerOfAnotherOrder(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
+	order := func(code, rows string) string {
+		return fmt.Sprintf(`{"codiceTransazione":%q,"stato":"Contabilizzato Parz.","dettaglio":[{"operazioni":[%s]}]}`, code, rows)
+	}
+	answers := []string{order("ORD-2", ""), order("ORD-1", `{"tipoOperazione":"CONTAB.","importo":2000,"dataOperazione":"2024-06-17 10:00:01"}`)}
+	reads := 0
+	mock.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+		body := answers[min(reads, len(answers)-1)]
+		reads++
+		return httpmock.NewStringResponse(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+`,"report":[`+body+`]}`), nil
+	})
+	w := xpay.PendingWrite{Operation: "Capture", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "ORD-1", Amount: 2000, Sent: fixedClock(), Before: []xpay.Operation{}}
+	happened, err := c.Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.True(t, happened)
+	assert.Equal(t, 2, reads)
+}
