@@ -877,3 +877,44 @@ func TestSettleReadsAgainAfterAnAnswerOfAnotherOrder(t *testing.T) {
 	assert.True(t, happened)
 	assert.Equal(t, 2, reads)
 }
+
+// A charge is the order of its code, whole: another order's row, an
+// order of another amount, one listed twice, or a state that does not say
+// whether it was charged never read as charged or not.
+func TestSettleAChargeReadsItsOrder(t *testing.T) {
+	t.Parallel()
+	order := func(code string, amount int, state string) string {
+		return fmt.Sprintf(`{"codiceTransazione":%q,"importo":%d,"stato":%q,"dettaglio":[{"operazioni":[]}]}`, code, amount, state)
+	}
+	tests := []struct {
+		name     string
+		report   string
+		happened bool
+		err      string
+	}{
+		{"authorized", order("REC-1", 1999, "Autorizzato"), true, ""},
+		{"captured", order("REC-1", 1999, "Contabilizzato"), true, ""},
+		{"denied", order("REC-1", 1999, "Negato"), false, ""},
+		{"another order, authorized", order("REC-2", 1999, "Autorizzato"), false, "the outcome is still unknown"},
+		{"another order first", order("REC-2", 1999, "Negato") + "," + order("REC-1", 1999, "Autorizzato"), true, ""},
+		{"another amount", order("REC-1", 2999, "Autorizzato"), false, "it is another payment's"},
+		{"listed twice", order("REC-1", 1999, "Autorizzato") + "," + order("REC-1", 1999, "Autorizzato"), false, "lists the order"},
+		{"a state that says nothing", order("REC-1", 1999, "In Corso"), false, "does not say whether it was charged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
+			mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+`,"report":[`+tt.report+`]}`))
+			w := xpay.PendingWrite{Operation: "Charge", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "REC-1", Amount: 1999, Currency: eur,
+				Sent: fixedClock().Add(-xpay.SettleWindow)}
+			happened, err := c.Settle(context.Background(), &w)
+			assert.Equal(t, tt.happened, happened)
+			if tt.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tt.err)
+		})
+	}
+}

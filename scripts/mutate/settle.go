@@ -34,7 +34,7 @@ var settleMutations = []mutation{
 	{"settle.go", `		case !started.Before(deadline):
 			return false, fmt.Errorf`, `		case false:
 			return false, fmt.Errorf`},
-	{"settle.go", `	if r != nil && (err == nil || errors.As(err, &apiErr)) {`, `	if r != nil {`},
+	{"settle.go", `	if r != nil && (err == nil || errors.As(err, &apiErr)) {`, `	if r != nil && (err == nil || errors.As(err, &apiErr) || true) {`},
 	{"settle.go", `	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)`, `	return errors.As(err, &apiErr)`},
 	{"settle.go", `			case refusedWith(err, CodeNotFound) && w.AliasFingerprint == "":`, `			case false:`},
 	{"settle.go", `			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
