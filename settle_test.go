@@ -918,3 +918,34 @@ func TestSettleAChargeReadsItsOrder(t *testing.T) {
 		})
 	}
 }
+
+// A lost link that the customer paid meanwhile exists: XPay refuses to
+// regenerate it (KO 16), which says so.
+func TestSettleALinkPaidMeanwhile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newSettleRig(t)
+	c := r.client()
+	r.srv.InjectFault("CreatePayByLink", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
+	_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-PAID-1", Amount: 1000, TimeoutHours: 4, ReturnURL: "https://shop.example/esito"})
+	w := persisted(t, err)
+	_, err = r.srv.PayLink("PBL-PAID-1", true)
+	require.NoError(t, err)
+	happened, err := c.Settle(ctx, &w)
+	require.NoError(t, err)
+	assert.True(t, happened)
+}
+
+// A contract in a state this package does not know settles nothing.
+func TestSettleAContractInAnUnknownState(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
+	mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK,
+		`{`+envelopeJSON("OK", "1", nowMS)+`,"contratti":[{"numeroContratto":"CNT-1","statoAggiornamento":"SOSPESO"}]}`))
+	w := xpay.PendingWrite{Operation: "DisableContract", AliasFingerprint: c.AliasFingerprint(), Sent: fixedClock().Add(-xpay.SettleWindow),
+		Request: json.RawMessage(`{"numeroContratto":"CNT-1"}`)}
+	happened, err := c.Settle(context.Background(), &w)
+	assert.False(t, happened)
+	assert.ErrorIs(t, err, xpay.ErrSettleAmbiguous)
+	assert.ErrorContains(t, err, `"SOSPESO", a state this package does not know`)
+}
