@@ -34,9 +34,13 @@ for round in $(seq "$rounds"); do
 	grep -h 'SKIPPED' "$work/round.log" | sed 's/^ *//' | sort -u >&2 || true
 done
 
-loads=$(sort -g "$work/loads" | awk '{ v[NR] = $1 } END { printf "%s to %s, median %s", v[1], v[NR], (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+loads=$(sort -g "$work/loads" | awk '{ v[NR] = $1 } END { printf "%s to %s, median %.2f", v[1], v[NR], (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 if [ -n "${XPAY_TEST_POSTGRES:-}" ]; then
 	postgres="the server of XPAY_TEST_POSTGRES"
+	if command -v psql >/dev/null; then
+		show() { psql "$XPAY_TEST_POSTGRES" -Atc "SHOW $1" 2>/dev/null || echo "?"; }
+		postgres="$(show server_version), the server of XPAY_TEST_POSTGRES: fsync $(show fsync), synchronous_commit $(show synchronous_commit)"
+	fi
 else
 	pgctl=${PG_BIN:+$PG_BIN/pg_ctl}
 	pgctl=${pgctl:-$(command -v pg_ctl || ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1 || true)}
