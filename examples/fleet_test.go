@@ -158,8 +158,11 @@ func chaos(t *testing.T, n int, journal string) {
 	env := append(os.Environ(), "XPAY_BASE_URL="+base, "XPAY_ALIAS="+xpaytest.DefaultAlias, "XPAY_SECRET="+xpaytest.DefaultSecret, "XPAY_CLOCK="+clock)
 
 	// The replicas, started again whenever they die, with the in-process
-	// kills on for their first lives only, so that the drill ends.
-	const replicas, livesWithKills = 3, 4
+	// kills on for their first lives only, so that the drill ends: 4, or
+	// more with more orders, as the faults and the kills from outside
+	// grow with them.
+	const replicas = 3
+	livesWithKills := max(4, n/15)
 	var mu sync.Mutex
 	stats := map[string]int{}
 	count := func(what string) { mu.Lock(); stats[what]++; mu.Unlock() }

@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-6}
+kept='<!-- Written by other scripts'
 work=$(mktemp -d)
 cleanup() {
 	if [ -d "$work/base" ]; then git worktree remove --force "$work/base" >/dev/null 2>&1 || true; fi
@@ -71,5 +72,11 @@ args=(-bench "$work/cur.txt" -sandbox "$work/sandbox.txt" -rounds "$rounds")
 [ -n "${BASE:-}" ] && args+=(-base "$work/base.txt" -base-name "$(git rev-parse --short "$BASE")")
 go run ./scripts/benchreport "${args[@]}" \
 	-machine "$(go version); $(uname -srm); ${cpu:-unknown CPU}; $(nproc) cores; $(free -g 2>/dev/null | awk '/Mem:/ {print $2 " GiB"}')" \
-	> BENCHMARKS.md
+	> "$work/BENCHMARKS.md"
+# The sections other scripts write (scripts/bench-journal.sh, scripts/chaos.sh)
+# follow a marker line: they are kept as they are.
+if [ -f BENCHMARKS.md ] && grep -q "^$kept" BENCHMARKS.md; then
+	{ echo; sed -n "/^$kept/,\$p" BENCHMARKS.md; } >> "$work/BENCHMARKS.md"
+fi
+mv "$work/BENCHMARKS.md" BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2

@@ -1,6 +1,8 @@
 // Command benchreport turns the output of scripts/bench.sh into
 // BENCHMARKS.md: medians of paired rounds, ratios against the baselines
-// with their spread, and the targets.
+// with their spread, and the targets. Given -journal instead of -bench,
+// it prints the section "The journal" from the output of
+// scripts/bench-journal.sh.
 package main
 
 import (
@@ -115,7 +117,15 @@ func main() {
 	baseName := flag.String("base-name", "base", "the base revision")
 	rounds := flag.Int("rounds", 0, "paired rounds run")
 	machine := flag.String("machine", "", "description of the machine")
+	journalFile := flag.String("journal", "", "results of scripts/bench-journal.sh: print the section \"The journal\" only")
+	captures := flag.Int("captures", 0, "with -journal: captures a run")
+	loadAvg := flag.String("load", "", "with -journal: the load average during the rounds")
+	postgres := flag.String("postgres", "", "with -journal: the PostgreSQL server the rounds ran on")
 	flag.Parse()
+	if *journalFile != "" {
+		journalSection(os.Stdout, load(*journalFile), *rounds, *captures, *machine, *loadAvg, *postgres)
+		return
+	}
 	r := load(*benchFile)
 
 	w := os.Stdout
