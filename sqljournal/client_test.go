@@ -117,10 +117,16 @@ func TestJournaledWrite(t *testing.T) {
 		require.Len(t, refused, 1)
 		assert.Contains(t, refused[0].Detail, "KO 16")
 
+		// Writes without a key are each their own.
+		for _, code := range []string{xpaytest.DemoAuthorized, xpaytest.DemoCaptured} {
+			_, err = c.Refund(ctx, &xpay.RefundRequest{TransactionCode: code, Amount: 100, Currency: xpay.CurrencyEUR})
+			require.NoError(t, err, "a write without a key is never another's")
+		}
+
 		// Reads are not journaled.
 		_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
 		require.NoError(t, err)
-		assert.Equal(t, int32(3), r.j.begins.Load())
+		assert.Equal(t, int32(5), r.j.begins.Load())
 	})
 }
 

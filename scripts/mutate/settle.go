@@ -132,7 +132,7 @@ var settleMutations = []mutation{
 	{"journal.go", `	case err == nil && happened:
 		u.State, u.Detail = JournalDone,`, `	case err == nil && !happened:
 		u.State, u.Detail = JournalDone,`},
-	{"journal.go", `	case errors.Is(err, ErrSettleAmbiguous), errors.As(err, &ve):`, `	case false:`},
+	{"journal.go", `	case errors.Is(err, ErrSettleAmbiguous), errors.As(err, &ve):`, `	case errors.Is(err, ErrSettleAmbiguous) && false, errors.As(err, &ve) && false:`},
 	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalNotDone, u.Now.Add(recoverRetry),`},
 	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now,`},
 	{"journal.go", `case e.State == JournalNotDone && !latest[e.IdempotencyKey].After(e.Sent):`, `case e.State == JournalNotDone:`},
