@@ -96,18 +96,18 @@ var mutations = []mutation{
 	{"payment.go", `c.refuseNotification(w, r, http.StatusForbidden, err)
 			return`, `c.refuseNotification(w, r, http.StatusForbidden, err)`},
 	// The decoder checks JSON as it decodes: nothing checks it before.
-	{"internal/lenient/lenient.go", `default: // a control character
+	{"internal/lenient/scan.go", `default: // a control character
 			return 0, false, ErrSyntax`, `default: // a control character`},
-	{"internal/lenient/lenient.go", `case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':`, `case '"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'x':`},
-	{"internal/lenient/lenient.go", `|| !isHex(s[j+4]) {`, `{`},
-	{"internal/lenient/lenient.go", `(v-ones*0x20)&^v`, `(v-ones*0x1f)&^v`},
-	{"internal/lenient/lenient.go", `case s[i] == '0':
+	{"internal/lenient/scan.go", `case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':`, `case '"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'x':`},
+	{"internal/lenient/scan.go", `|| !isHex(s[j+4]) {`, `{`},
+	{"internal/lenient/scan.go", `(v-ones*0x20)&^v`, `(v-ones*0x1f)&^v`},
+	{"internal/lenient/scan.go", `case s[i] == '0':
 		i++`, `case s[i] == '0':
 		i = skipDigits(s, i+1)`},
-	{"internal/lenient/lenient.go", `if end := i + len(lit); end <= len(s) && s[i:end] == lit {`, `if end := i + len(lit); end <= len(s) && s[i] == lit[0] {`},
-	{"internal/lenient/lenient.go", `if depth++; depth > MaxDepth {`, `if depth++; false {`},
-	{"internal/lenient/lenient.go", `if skipSpace(data, end) != len(data) {`, `if skipSpace(data, end) > len(data) {`},
-	{"internal/lenient/lenient.go", `case ',':
+	{"internal/lenient/scan.go", `if end := i + len(lit); end <= len(s) && s[i:end] == lit {`, `if end := i + len(lit); end <= len(s) && s[i] == lit[0] {`},
+	{"internal/lenient/scan.go", `if depth++; depth > MaxDepth {`, `if depth++; false {`},
+	{"internal/lenient/decode.go", `if skipSpace(data, end) != len(data) {`, `if skipSpace(data, end) > len(data) {`},
+	{"internal/lenient/scan.go", `case ',':
 			if depth == 1 {`, `case ',':
 			if depth >= 1 {`},
 	{"internal/lenient/walk.go", `if sc.tooDeep {`, `if false {`},
