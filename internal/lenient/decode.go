@@ -51,8 +51,9 @@ func UnmarshalString(data string, v any) error {
 	case 'n':
 		end, err = skipValue(data, i, 0)
 	default:
-		if _, err := skipValue(data, i, 0); err != nil {
-			return err
+		// Another value, or one followed by more ("000"): not JSON first.
+		if end, err := skipValue(data, i, 0); err != nil || skipSpace(data, end) != len(data) {
+			return ErrSyntax
 		}
 		return ErrNotObject
 	}
