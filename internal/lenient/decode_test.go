@@ -18,3 +18,16 @@ func TestUnmarshalTellsNotJSONFromNotObject(t *testing.T) {
 		assert.Equal(t, want, Unmarshal([]byte(in), &v), "%q", in)
 	}
 }
+
+// The decoder reads a key's colon, and refuses any other byte in its
+// place, whatever the key names.
+func TestKeyNeedsItsColon(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{`{"codice"="A1"}`, `{"codice" "A1"}`, `{"codice";"A1"}`, `{"nuovo"="A1"}`, `{"Codice"="A1"}`, `{"codice":"A1","importo"=1}`, `{"codice"`} {
+		var v decodeItem
+		assert.ErrorIs(t, Unmarshal([]byte(in), &v), ErrSyntax, "%q", in)
+	}
+	var v decodeItem
+	assert.NoError(t, Unmarshal([]byte(`{"codice" :"A1"}`), &v))
+	assert.Equal(t, "A1", v.Code)
+}

@@ -5,8 +5,9 @@
 // the tests of the root package and of internal/lenient, and reports
 // every change that no test caught.
 //
-//	go run ./scripts/mutate              # every mutation
-//	go run ./scripts/mutate settle.go    # the mutations of one file
+//	go run ./scripts/mutate                        # every mutation
+//	go run ./scripts/mutate settle.go              # the mutations of one file
+//	go run ./scripts/mutate orders.go envelope.go  # of some files
 //
 // A mutation whose text is not found, or that does not compile, is
 // reported and not counted. It exits 1 if any mutation survived. It takes
@@ -115,12 +116,29 @@ var mutations = []mutation{
 	{"internal/lenient/walk.go", `if int64(end) > room {`, `if int64(end) > room+1 {`},
 	{"pipeline.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = length + 1`},
 	{"pipeline.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = 2 * int64(cap(b))`},
+	// A body cut inside an escape, read past its end, panics.
+	{"internal/lenient/scan.go", `if j+4 >= len(s) ||`, `if j+4 > len(s) ||`},
+	// Any byte in place of the colon after a key.
+	{"internal/lenient/decode.go", `if i >= len(data) || data[i] != ':' {`, `if i >= len(data) {`},
+	{"internal/lenient/scan.go", `if i = skipSpace(s, end); i >= len(s) || s[i] != ':' {`, `if i = skipSpace(s, end); i >= len(s) {`},
+	// The room around a streamed list, per member instead of together.
+	{"internal/lenient/walk.go", `room := w.limit - w.outside`, `room := w.limit`},
+	// An over-cap body that announced its length, read as cut short.
+	{"pipeline.go", `if length > 0 && int64(len(b)) < length && int64(len(b)) < limit {`, `if length > 0 && int64(len(b)) < length {`},
+	// Freshness measured from the wrong moment, or not at all.
+	{"envelope.go", `case at.Before(sent.Add(-c.freshness)):`, `case at.Before(now.Add(-c.freshness)):`},
+	{"envelope.go", `case at.After(now.Add(c.freshness)):`, `case at.After(sent.Add(c.freshness)):`},
+	{"envelope.go", `return fmt.Errorf("%w: %v", ErrStaleResponse, err)`, `return nil`},
+	// Nothing found is a KO: a verified OK with errore 2 is an answer.
+	{"envelope.go", `return r.Outcome == "KO" && r.Error != nil && r.Error.Code == CodeNotFound`, `return r.Error != nil && r.Error.Code == CodeNotFound`},
+	// Orders ends at the first error.
+	{"orders.go", `if !yield(o, err) || err != nil {`, `if !yield(o, err) {`},
 }
 
 func main() {
-	only := ""
-	if len(os.Args) > 1 {
-		only = os.Args[1]
+	only := map[string]bool{}
+	for _, f := range os.Args[1:] {
+		only[f] = true
 	}
 	work, err := os.MkdirTemp("", "xpay-mutate")
 	check(err)
@@ -136,7 +154,7 @@ func main() {
 
 	killed, survived, invalid := 0, 0, 0
 	for _, m := range mutations {
-		if only != "" && m.file != only {
+		if len(only) > 0 && !only[m.file] {
 			continue
 		}
 		path := filepath.Join(work, m.file)
