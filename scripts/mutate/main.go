@@ -92,7 +92,7 @@ var mutations = []mutation{
 	{"orders.go", `case r.Period.From.AddDays(MaxOrderPeriodDays - 1).time().Before(r.Period.To.time()):`, `case r.Period.From.AddDays(MaxOrderPeriodDays).time().Before(r.Period.To.time()):`},
 	{"payment.go", `if !verifyMAC(string(c.creds().secret), fields, macs[0]) {`, `if !verifyMAC(string(c.creds().secret), fields[1:], macs[0]) {`},
 	{"payment.go", `if len(macs) != 1 {`, `if len(macs) == 0 {`},
-	{"payment.go", `case vs[0] == "" && p.name != "codAut":`, `case vs[0] == "" && false:`},
+	{"payment.go", `if f.Value == "" && f.Name != "codAut" {`, `if f.Value == "" && false {`},
 	{"payment.go", `func (r *PaymentResult) Paid() bool { return r.Outcome == PaymentOutcomeOK }`, `func (r *PaymentResult) Paid() bool { return r.Outcome != PaymentOutcomeKO }`},
 	{"payment.go", `c.refuseNotification(w, r, http.StatusForbidden, err)
 			return`, `c.refuseNotification(w, r, http.StatusForbidden, err)`},
