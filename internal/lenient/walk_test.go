@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The room around a streamed list is shared by all that is outside its
@@ -25,4 +26,20 @@ func TestWalkSharesTheRoomAroundTheList(t *testing.T) {
 	_, err = Walk(io.MultiReader(strings.NewReader(head), errReader{}), 64, KeyOf[decodeItem]("Items"), func([]byte) error { elements++; return nil })
 	assert.ErrorIs(t, err, ErrTooLarge)
 	assert.Equal(t, 1, elements, "the element has a limit of its own")
+}
+
+// The list's key is read by its text: escaped, it is the list still, and
+// a second spelling of it is a second list.
+func TestWalkReadsTheListKeyByItsText(t *testing.T) {
+	t.Parallel()
+	var got []string
+	env, err := Walk(strings.NewReader(`{"v\u006fci":[{"nome":"a"}],"esito":"OK"}`), 1<<20, KeyOf[decodeItem]("Items"), func(raw []byte) error {
+		got = append(got, string(raw))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{`{"nome":"a"}`}, got)
+	assert.JSONEq(t, `{"esito":"OK"}`, string(env))
+	_, err = Walk(strings.NewReader(`{"voci":[],"v\u006fci":[]}`), 1<<20, KeyOf[decodeItem]("Items"), func([]byte) error { return nil })
+	assert.ErrorIs(t, err, ErrDuplicateKey)
 }

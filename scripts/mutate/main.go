@@ -133,6 +133,22 @@ var mutations = []mutation{
 	{"envelope.go", `return r.Outcome == "KO" && r.Error != nil && r.Error.Code == CodeNotFound`, `return r.Error != nil && r.Error.Code == CodeNotFound`},
 	// Orders ends at the first error.
 	{"orders.go", `if !yield(o, err) || err != nil {`, `if !yield(o, err) {`},
+	// The decoder's decisions: a key claimed twice, a field set twice, a
+	// value kept or refused, keys in another case after the exact ones.
+	{"internal/lenient/decode.go", `if o.named&(1<<f) != 0 {`, `if false {`},
+	{"internal/lenient/decode.go", `if o.set&(1<<sf.field) != 0 {`, `if false {`},
+	{"internal/lenient/decode.go", `if Rejects(err) {`, `if false {`},
+	{"internal/lenient/decode.go", `if _, dup := o.extra[key]; dup {`, `if false {`},
+	{"internal/lenient/decode.go", `if ok && exact {`, `if ok && (exact || true) {`},
+	{"internal/lenient/decode.go", `if err == ErrNotObject {
+			err = ErrElement`, `if false {
+			err = ErrElement`},
+	{"internal/lenient/decode.go", `if digits == "" && fv.Type().PkgPath() != "" {`, `if digits == "" {`},
+	{"internal/lenient/decode.go", `if escaped { // an escaped key: use its text`, `if escaped && false { // an escaped key: use its text`},
+	{"internal/lenient/decode.go", `if d.budget -= int64(n); d.budget < 0 {`, `if d.budget -= int64(n); false {`},
+	{"internal/lenient/decode.go", `if bytes.IndexByte(k, '\\') < 0 {`, `if true {`},
+	{"internal/lenient/fields.go", `g < len(si.fields) && si.fields[g].name == key {`, `g < len(si.fields) {`},
+	{"internal/lenient/fields.go", `return ok && si.fields[f].field == want`, `return ok && (si.fields[f].field == want || true)`},
 }
 
 func main() {
