@@ -203,6 +203,7 @@ func main() {
 	}
 	fmt.Printf("mutations: %d killed of %d (%d%%), %d survived, %d not applicable\n", killed, total, score, survived, invalid)
 	if survived > 0 {
+		os.RemoveAll(work) // os.Exit skips the deferred removal
 		os.Exit(1)
 	}
 }
