@@ -2,6 +2,7 @@ package xpay
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -29,4 +30,65 @@ func SpecNothingFound() map[string]bool {
 		ops[s.svc.name] = s.svc.notFoundEmpty
 	}
 	return ops
+}
+
+// WithTimeoutWhen replaces the timer of the client timeout: each time the
+// client arms it, when runs in a goroutine of its own, and the timeout
+// fires as it returns, whatever its duration, unless the exchange ended
+// first (stopped is closed then). A test of the timeout decides when it
+// passes: the machine's speed cannot.
+func WithTimeoutWhen(when func(stopped <-chan struct{})) Option {
+	return func(c *Client) error {
+		c.timers = timers{now: time.Now, afterFunc: func(_ time.Duration, f func()) timer {
+			t := &whenTimer{when: when, f: f}
+			t.arm()
+			return t
+		}}
+		return nil
+	}
+}
+
+// whenTimer is a timer that fires when its when returns.
+type whenTimer struct {
+	when func(stopped <-chan struct{})
+	f    func()
+
+	mu      sync.Mutex
+	stopped chan struct{} // of the arming in force; nil when not armed
+}
+
+func (t *whenTimer) arm() {
+	stopped := make(chan struct{})
+	t.mu.Lock()
+	t.stopped = stopped
+	t.mu.Unlock()
+	go func() {
+		t.when(stopped)
+		t.mu.Lock()
+		fire := t.stopped == stopped
+		if fire {
+			t.stopped = nil
+		}
+		t.mu.Unlock()
+		if fire {
+			t.f()
+		}
+	}()
+}
+
+func (t *whenTimer) Stop() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped == nil {
+		return false
+	}
+	close(t.stopped)
+	t.stopped = nil
+	return true
+}
+
+func (t *whenTimer) Reset(time.Duration) bool {
+	was := t.Stop()
+	t.arm()
+	return was
 }

@@ -218,3 +218,27 @@ func TestAnswersShapedAsPublicClientsReadThem(t *testing.T) {
 	assert.Equal(t, "ORD-2024-000130", w.Warnings[0].TransactionCode)
 	assert.Contains(t, string(w.Extra["warning"]), "ORD-2024-000131", "nothing lost")
 }
+
+// An answer that fails verification ends Orders: its error is the last
+// thing yielded, even to a loop that carries on after it, and no later
+// window is asked for.
+func TestOrdersStopsAtAnAnswerThatFailsVerification(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t)
+	tampered := editJSON(t, fixture(t, "reportOrdini-ok.json"), func(m map[string]any) { m["idOperazione"] = "1" })
+	mock.RegisterResponder(http.MethodPost, testBase+"ecomm/api/bo/reportOrdini", httpmock.NewBytesResponder(http.StatusOK, tampered))
+	june1 := xpay.Date{Year: 2024, Month: 6, Day: 1}
+	req := &xpay.ListOrdersRequest{Period: xpay.DateRange{From: june1, To: june1.AddDays(800)}, Channel: xpay.ChannelAll}
+	var errs []error
+	yielded := 0
+	for _, err := range c.Orders(context.Background(), req) {
+		yielded++
+		if err != nil {
+			errs = append(errs, err) // and carry on, as a careless loop would
+		}
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], xpay.ErrInvalidMAC)
+	assert.Equal(t, 3, yielded, "the window's two orders, then its error")
+	assert.Equal(t, 1, mock.GetTotalCallCount(), "no later window is asked for")
+}

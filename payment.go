@@ -78,8 +78,10 @@ const opVerifyPaymentResult = "VerifyPaymentResult"
 // SHA-1 over codTrans, esito, importo, divisa, data, orario and codAut with
 // the secret key, is compared in constant time: when it is missing or
 // wrong the error matches ErrInvalidMAC and nothing is returned. A signed
-// parameter that is missing, given twice or malformed is a
-// *ValidationError naming it. codAut may be empty; the others may not.
+// parameter that is missing or given twice is a *ValidationError naming
+// it; so is one that is empty (codAut may be) or malformed, once the MAC
+// has verified: a parameter changed on the way is a forgery, whatever it
+// was changed to.
 //
 // A verified result proves what XPay said about the order, not that the
 // browser's visit is the first: the same result can be shown again, so
@@ -109,22 +111,25 @@ func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) 
 			return nil, invalid(p.name, "is missing")
 		case len(vs) > 1:
 			return nil, invalid(p.name, "is given %d times", len(vs))
-		case vs[0] == "" && p.name != "codAut":
-			return nil, invalid(p.name, "is empty")
 		}
 		fields[i] = Field{p.name, vs[0]}
 	}
+	if !verifyMAC(string(c.creds().secret), fields, macs[0]) {
+		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's MAC does not verify: treat it as forged"))
+	}
+	for _, f := range fields {
+		if f.Value == "" && f.Name != "codAut" {
+			return nil, invalid(f.Name, "is empty")
+		}
+	}
 	// The MAC joins name=value pairs with no separator: a code holding '='
 	// or a currency of another length could re-split one signed result
-	// into another.
+	// into another, which verifies.
 	if code := values.Get("codTrans"); strings.Contains(code, "=") {
 		return nil, invalid("codTrans", "must not contain '=', got %q", printable(code))
 	}
 	if cur := values.Get("divisa"); len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return nil, invalid("divisa", "must be three capital letters, such as EUR, got %q", printable(cur))
-	}
-	if !verifyMAC(string(c.creds().secret), fields, macs[0]) {
-		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's MAC does not verify: treat it as forged"))
 	}
 	get := func(name string) string { return values.Get(name) }
 	amount, err := strconv.ParseInt(get("importo"), 10, 64)

@@ -88,7 +88,7 @@ func TestVerifyPaymentResult(t *testing.T) {
 	})
 	// name=value pairs are joined with no separator: a result whose code
 	// holds '=', or whose currency is not three letters, could be another
-	// result re-split, and is refused before its MAC is checked.
+	// result re-split, and is refused even when its MAC verifies.
 	t.Run("a code with '=' or a currency of another length", func(t *testing.T) {
 		for name, edit := range map[string]func(url.Values){
 			"codTrans": func(v url.Values) { v.Set("codTrans", "ORD-1esito=OK") },
@@ -103,6 +103,21 @@ func TestVerifyPaymentResult(t *testing.T) {
 		for _, cur := range []string{"EU", "eur", "E1R", ""} {
 			_, err := c.VerifyPaymentResult(signedResult(func(v url.Values) { v.Set("divisa", cur) }))
 			assert.Error(t, err, cur)
+		}
+	})
+	// The MAC comes first: a signed field changed on the way is a forgery,
+	// whatever it was changed to, and no *ValidationError.
+	t.Run("a signed field tampered to a malformed value", func(t *testing.T) {
+		for _, tc := range []struct{ param, value string }{
+			{"divisa", "EUR9"}, {"divisa", "eur"}, {"divisa", ""}, {"codTrans", "ORD-1esito=OK"}, {"codTrans", ""},
+			{"esito", ""}, {"importo", "120.00"}, {"importo", ""}, {"data", "2024617"}, {"orario", "15:30:12"},
+		} {
+			v := signedResult(nil)
+			v.Set(tc.param, tc.value)
+			_, err := c.VerifyPaymentResult(v)
+			assert.ErrorIs(t, err, xpay.ErrInvalidMAC, "%s=%q", tc.param, tc.value)
+			var ve *xpay.ValidationError
+			assert.NotErrorAs(t, err, &ve, "%s=%q", tc.param, tc.value)
 		}
 	})
 	t.Run("the MAC missing, empty, twice, or made with another key", func(t *testing.T) {

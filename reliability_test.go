@@ -28,11 +28,13 @@ const matrixRetries = 2
 
 // The fault matrix of the README: each fault against a read (GetOrder, with
 // retries on) and a write (Capture). The sandbox counts what reached it.
-// Only the rows whose subject is the client timeout set a short one, and
-// there the sandbox never answers in time (an hour of latency, or a body
-// that stalls): the timeout is the only way out, whatever the machine's
-// speed. Counts are read once they settle, since the sandbox may count a
-// request after the client has given up on it.
+// No row depends on the machine's speed. Only the rows whose subject is
+// the client timeout have one, and it passes once the sandbox holds the
+// attempt's request, which it never answers in time (an hour of latency,
+// or a body that stalls), and never before: a timeout on the clock could
+// pass before a slow machine had delivered the request, which the sandbox
+// would then not count. Counts are read once they settle, since the
+// sandbox may count a request after the client has given up on it.
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	isResponseErr := func(status int) func(*testing.T, error) {
@@ -99,9 +101,13 @@ func TestFaultMatrix(t *testing.T) {
 		t.Run(row.name, func(t *testing.T) {
 			t.Parallel()
 			srv, _ := newSandbox(t)
-			opts := []xpay.Option{xpay.WithRetry(matrixRetries, time.Millisecond, 5*time.Millisecond)}
+			opts := []xpay.Option{xpay.WithRetry(matrixRetries, time.Millisecond, 5*time.Millisecond), xpay.WithTimeout(0)}
 			if row.timeout {
-				opts = append(opts, xpay.WithTimeout(200*time.Millisecond))
+				var armed atomic.Int32 // one an attempt: GetOrder's, then Capture's
+				opts = append(opts, xpay.WithTimeout(time.Second), xpay.WithTimeoutWhen(func(stopped <-chan struct{}) {
+					n := int(armed.Add(1))
+					until(stopped, func() bool { return srv.Requests("GetOrder")+srv.Requests("Capture") >= n })
+				}))
 			}
 			c := srv.Client(opts...)
 			srv.InjectFault("GetOrder", row.fault)
@@ -138,6 +144,19 @@ func requestsSettle(t *testing.T, srv *xpaytest.Server, op string, want int, msg
 		time.Sleep(time.Millisecond)
 	}
 	assert.Equal(t, want, srv.Requests(op), msg)
+}
+
+// until returns once cond holds or stopped is closed. The minute is a hang
+// guard.
+func until(stopped <-chan struct{}, cond func() bool) {
+	deadline := time.Now().Add(time.Minute)
+	for !cond() && time.Now().Before(deadline) {
+		select {
+		case <-stopped:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // A request that never reached a server is safe to send again: for a write

@@ -14,6 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// The default transport speaks TLS 1.2 or newer and checks the
+// certificate. Nothing here depends on the machine's speed: the client
+// timeout and the transport's handshake timeout are off, since a
+// handshake on a busy machine (an RSA signature, under the race detector)
+// can take longer than either, and the test is of what is refused, not
+// of how fast.
 func TestDefaultTransportRequiresVerifiedTLS12(t *testing.T) {
 	t.Parallel()
 	ok, err := os.ReadFile("testdata/situazioneOrdine-ok.json")
@@ -26,11 +32,12 @@ func TestDefaultTransportRequiresVerifiedTLS12(t *testing.T) {
 	// client returns a Client with the default transport, trusting srv's
 	// certificate when trust is set.
 	client := func(srv *httptest.Server, trust bool) *Client {
-		c, err := NewClient(testAlias, testSecret, WithBaseURL(srv.URL), WithClock(func() time.Time { return time.UnixMilli(1718611200000) }))
+		c, err := NewClient(testAlias, testSecret, WithBaseURL(srv.URL), WithClock(func() time.Time { return time.UnixMilli(1718611200000) }), WithTimeout(0))
 		require.NoError(t, err)
 		tr := c.http.Transport.(*http.Transport)
 		assert.Equal(t, uint16(tls.VersionTLS12), tr.TLSClientConfig.MinVersion)
 		assert.False(t, tr.TLSClientConfig.InsecureSkipVerify)
+		tr.TLSHandshakeTimeout = 0
 		if trust {
 			pool := x509.NewCertPool()
 			pool.AddCert(srv.Certificate())

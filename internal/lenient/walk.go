@@ -57,6 +57,13 @@ type walker struct {
 	outside int64 // bytes consumed outside the list's elements
 	limit   int64 // most bytes of one element, and of all that is outside them
 	err     error // what ended reading: io.EOF or the read error
+
+	// The answer read so far: the list's callbacks are arguments of the
+	// methods instead, so that they stay where the caller made them
+	// (escape analysis does not tell a walker's fields apart, and buf
+	// leaves for the heap).
+	listSeen bool   // the list's key was read
+	env      []byte // the members outside the list, as sent: an object once closed
 }
 
 // The walker reads at least this much at a time.
@@ -260,8 +267,7 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 	if err := w.expect('{'); err != nil {
 		return nil, err
 	}
-	env = []byte{'{'}
-	listSeen := false
+	w.env = []byte{'{'}
 	for first := true; ; first = false {
 		c, err := w.space()
 		if err != nil {
@@ -271,44 +277,8 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 			w.skip(1)
 			break
 		}
-		rawKey, err := w.value(false, 1)
-		if err != nil {
+		if err := w.member(isList, each); err != nil {
 			return nil, err
-		}
-		if rawKey[0] != '"' {
-			return nil, fmt.Errorf("%w: a key is not a string", ErrSyntax)
-		}
-		key, err := unquoteKey(rawKey[1 : len(rawKey)-1])
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
-		}
-		member := append(append([]byte(nil), rawKey...), ':')
-		if err := w.expect(':'); err != nil {
-			return nil, err
-		}
-		if c, err = w.space(); err != nil {
-			return nil, unexpected(err)
-		}
-		listKey := isList([]byte(key))
-		if listKey {
-			if listSeen {
-				return nil, fmt.Errorf("%w: %w", ErrSyntax, ErrDuplicateKey)
-			}
-			listSeen = true
-		}
-		if listKey && (c == '[' || c == '{') {
-			if err := w.list(c, each); err != nil {
-				return nil, err
-			}
-		} else {
-			v, err := w.value(false, 1)
-			if err != nil {
-				return nil, err
-			}
-			if len(env) > 1 {
-				env = append(env, ',')
-			}
-			env = append(append(env, member...), v...)
 		}
 		if c, err = w.space(); err != nil {
 			return nil, unexpected(err)
@@ -323,7 +293,7 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 	}
 	switch _, err := w.space(); err {
 	case io.EOF:
-		return append(env, '}'), nil
+		return append(w.env, '}'), nil
 	case nil:
 		return nil, fmt.Errorf("%w: data after the answer", ErrSyntax)
 	default:
@@ -331,24 +301,58 @@ func (w *walker) object(isList func(key []byte) bool, each func(raw []byte) erro
 	}
 }
 
+// member reads one member of the answer: the elements of the list that
+// isList names go to each, and any other member to env.
+func (w *walker) member(isList func(key []byte) bool, each func(raw []byte) error) error {
+	rawKey, err := w.value(false, 1)
+	if err != nil {
+		return err
+	}
+	if rawKey[0] != '"' {
+		return fmt.Errorf("%w: a key is not a string", ErrSyntax)
+	}
+	key, err := unquoteKey(rawKey[1 : len(rawKey)-1])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	member := append(append([]byte(nil), rawKey...), ':') // rawKey lasts until the next read
+	if err := w.expect(':'); err != nil {
+		return err
+	}
+	c, err := w.space()
+	if err != nil {
+		return unexpected(err)
+	}
+	listKey := isList([]byte(key))
+	if listKey {
+		if w.listSeen {
+			return fmt.Errorf("%w: %w", ErrSyntax, ErrDuplicateKey)
+		}
+		w.listSeen = true
+	}
+	if listKey && (c == '[' || c == '{') {
+		return w.list(c, each)
+	}
+	v, err := w.value(false, 1)
+	if err != nil {
+		return err
+	}
+	if len(w.env) > 1 {
+		w.env = append(w.env, ',')
+	}
+	w.env = append(append(w.env, member...), v...)
+	return nil
+}
+
 // list reads a list (opening with c, '[' or '{') and hands each element
 // to each.
 func (w *walker) list(c byte, each func(raw []byte) error) error {
-	call := func(raw []byte) error {
-		if err := each(raw); err != nil {
-			if err == ErrStop {
-				return err
-			}
-			return ElementError{err}
-		}
-		return nil
-	}
 	if c == '{' {
 		v, err := w.value(true, 1)
 		if err != nil {
 			return err
 		}
-		return call(v)
+		return hand(each, v)
 	}
 	w.skip(1) // [
 	if c, err := w.space(); err != nil {
@@ -365,7 +369,7 @@ func (w *walker) list(c byte, each func(raw []byte) error) error {
 		if err != nil {
 			return err
 		}
-		if err := call(v); err != nil {
+		if err := hand(each, v); err != nil {
 			return err
 		}
 		c, err := w.space()
@@ -379,6 +383,72 @@ func (w *walker) list(c byte, each func(raw []byte) error) error {
 		case ',':
 		default:
 			return fmt.Errorf("%w: want ',' or ']', got %q", ErrSyntax, c)
+		}
+	}
+}
+
+// hand hands an element of the list to each.
+func hand(each func(raw []byte) error, raw []byte) error {
+	if err := each(raw); err != nil {
+		if err == ErrStop {
+			return err
+		}
+		return ElementError{err}
+	}
+	return nil
+}
+
+// Members calls f with the text of each key of the JSON object data, and
+// its value as sent, in order, having checked that data is one valid JSON
+// value (else ErrSyntax) and an object (else ErrNotObject). An error from
+// f ends it.
+func Members(data string, f func(key, raw string) error) error {
+	return walkContainer(data, '{', func(key, raw string) error { return f(key, raw) })
+}
+
+// Elements calls f with each element of the JSON array data, as sent, in
+// order, having checked that data is one valid JSON array.
+func Elements(data string, f func(raw string) error) error {
+	return walkContainer(data, '[', func(_, raw string) error { return f(raw) })
+}
+
+func walkContainer(data string, open byte, f func(key, raw string) error) error {
+	i := skipSpace(data, 0)
+	if i < len(data) && data[i] != open {
+		end, err := skipValue(data, i, 0)
+		if err != nil || skipSpace(data, end) != len(data) {
+			return ErrSyntax
+		}
+		return ErrNotObject
+	}
+	if end, err := skipValue(data, i, 0); err != nil || skipSpace(data, end) != len(data) {
+		return ErrSyntax // checked whole first: f sees only valid JSON
+	}
+	closer := byte('}')
+	if open == '[' {
+		closer = ']'
+	}
+	i = skipSpace(data, i+1)
+	if data[i] == closer {
+		return nil
+	}
+	for {
+		key := ""
+		if open == '{' {
+			keyEnd, escaped, _ := skipString(data, i)
+			key = data[i+1 : keyEnd-1]
+			if escaped {
+				key, _ = unquote(data[i:keyEnd])
+			}
+			i = skipSpace(data, skipSpace(data, keyEnd)+1) // past the colon
+		}
+		end, _ := skipValue(data, i, 1)
+		if err := f(key, data[i:end]); err != nil {
+			return err
+		}
+		var done bool
+		if i, done, _ = afterValue(data, end, closer); done {
+			return nil
 		}
 	}
 }
