@@ -248,12 +248,23 @@ func TestRecoverListsWhatNeedsAPerson(t *testing.T) {
 		_, err = c.Capture(ctx, capture(xpaytest.DemoAuthorized, 100, nil, ""))
 		assert.ErrorIs(t, err, xpay.ErrWriteInFlight, "held until a person decides")
 
+		assert.ErrorContains(t, c.Drop(ctx, a.ID, "not owed"), "not one a person may close so", "Drop is for writes settled as not done")
 		require.NoError(t, c.Resolve(ctx, a.ID, true, "two captures of 20.00 on the order: ours and the back office's"))
 		assert.Empty(t, r.entries(xpay.JournalAttention))
 		done := r.entries(xpay.JournalDone)
 		require.Len(t, done, 1)
 		assert.Contains(t, done[0].Detail, "resolved by hand")
 		assert.Error(t, c.Resolve(ctx, a.ID, true, "again"), "closed")
+		assert.ErrorContains(t, c.Drop(ctx, done[0].ID, "done"), "not one a person may close so", "a write done is not dropped")
+
+		// An open write whose window has not passed may still land: no
+		// person closes it.
+		r.srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Times: 1})
+		_, err = c.Capture(ctx, capture(xpaytest.DemoAuthorized, 100, nil, ""))
+		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+		open := r.entries(xpay.JournalOpen)
+		require.Len(t, open, 1)
+		assert.ErrorContains(t, c.Resolve(ctx, open[0].ID, false, "too soon"), "not one a person may close so")
 	})
 }
 

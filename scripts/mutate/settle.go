@@ -136,7 +136,7 @@ var settleMutations = []mutation{
 	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalNotDone, u.Now.Add(recoverRetry),`},
 	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now,`},
 	{"journal.go", `case e.State == JournalNotDone && !latest[e.IdempotencyKey].After(e.Sent):`, `case e.State == JournalNotDone:`},
-	{"journal.go", `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible)`, `return e.State == JournalAttention || e.State == JournalOpen`},
+	{"journal.go", `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible)`, `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible || true)`},
 	{"journal.go", `func (c *Client) Drop(ctx context.Context, id, note string) error {
 	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return e.State == JournalNotDone })`, `func (c *Client) Drop(ctx context.Context, id, note string) error {
 	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return true })`},
@@ -151,8 +151,8 @@ var settleMutations = []mutation{
 	{"sqljournal/journal.go", `if j.dialect == PostgreSQL {
 		if _, err := tx.ExecContext(ctx, `, `if false {
 		if _, err := tx.ExecContext(ctx, `},
-	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if true {`},
-	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if !ok || time.Now().After(stopBy) {`},
+	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if true || !ok || next.After(deadline) || time.Now().After(stopBy) {`},
+	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if !ok || false && next.After(deadline) || time.Now().After(stopBy) {`},
 	{"examples/settle/main.go", `		status = cli.ExitOwed`, `		status = 0`},
 	{"examples/settle/main.go", `fmt.Printf("FOR A PERSON: %s: %s; once decided: -resolve %s [-happened]\n", describe(e), e.Detail, e.ID)
 		status = cli.ExitUnknown`, `fmt.Printf("FOR A PERSON: %s: %s; once decided: -resolve %s [-happened]\n", describe(e), e.Detail, e.ID)`},
