@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -361,7 +362,7 @@ func demo(ctx context.Context, n int) int {
 		fmt.Sprintf("XPAY_CLOCK=%d*%d", origin.UnixMilli(), speed))
 	start := func(name, kill string) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, self, "-replica", "-journal", journal, "-orders", ordersFile, "-name", name)
-		cmd.Env, cmd.Stdout, cmd.Stderr = append(env, "XPAY_FLEET_KILL="+kill), os.Stdout, os.Stderr
+		cmd.Env, cmd.Stdout, cmd.Stderr = append(slices.Clip(env), "XPAY_FLEET_KILL="+kill), os.Stdout, os.Stderr
 		if err := cmd.Start(); err != nil {
 			cli.Fail(err)
 		}
