@@ -41,6 +41,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,28 +104,40 @@ func New(db *sql.DB, d Dialect) *Journal {
 // Migrate creates the journal's table and indexes if they do not exist,
 // in one transaction. Replicas may run it at once: on PostgreSQL, where
 // two CREATE ... IF NOT EXISTS at once can both try to create, it takes a
-// transaction-scoped advisory lock first; SQLite runs one writing
-// transaction at a time.
-func (j *Journal) Migrate(ctx context.Context) error {
-	tx, err := j.db.BeginTx(ctx, nil)
+// transaction-scoped advisory lock first; on SQLite the transaction takes
+// the write lock as it begins (BEGIN IMMEDIATE), since one that began to
+// read could not take it later without failing at once.
+func (j *Journal) Migrate(ctx context.Context) (err error) {
+	conn, err := j.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqljournal: Migrate: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
-	if j.dialect == PostgreSQL {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
-			return fmt.Errorf("sqljournal: Migrate: %w", err)
-		}
+	defer conn.Close()
+	begin, lock := "BEGIN", `SELECT pg_advisory_xact_lock(`+strconv.FormatInt(migrateLock, 10)+`)`
+	if j.dialect == SQLite {
+		begin, lock = "BEGIN IMMEDIATE", ""
 	}
-	for _, stmt := range strings.Split(Schema, ";") {
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return fmt.Errorf("sqljournal: Migrate: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	stmts := strings.Split(Schema, ";")
+	if lock != "" {
+		stmts = append([]string{lock}, stmts...)
+	}
+	for _, stmt := range stmts {
 		if strings.TrimSpace(stripComments(stmt)) == "" {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("sqljournal: Migrate: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("sqljournal: Migrate: %w", err)
 	}
 	return nil

@@ -148,9 +148,9 @@ var settleMutations = []mutation{
 	{"sqljournal/journal.go", `WHERE id = $5 AND owner = $6 AND state IN ('open', 'attention', 'not_done')`, `WHERE id = $5 AND owner = $6`},
 	{"sqljournal/journal.go", `WHERE xpay_journal.id = picked.id AND state = 'open' AND lease_ms <= $3`, `WHERE xpay_journal.id = picked.id`},
 	{"sqljournal/journal.go", `const pick = ` + "`" + `SELECT id FROM xpay_journal WHERE alias = $4 AND state = 'open' AND lease_ms <= $3 ORDER BY lease_ms LIMIT $5` + "`", `const pick = ` + "`" + `SELECT id FROM xpay_journal WHERE alias = $4 AND state = 'open' AND lease_ms <= $3 + 60000 ORDER BY lease_ms LIMIT $5` + "`"},
-	{"sqljournal/journal.go", `if j.dialect == PostgreSQL {
-		if _, err := tx.ExecContext(ctx, `, `if false {
-		if _, err := tx.ExecContext(ctx, `},
+	{"sqljournal/journal.go", `	if lock != "" {
+		stmts = append([]string{lock}, stmts...)
+	}`, ``},
 	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if true || !ok || next.After(deadline) || time.Now().After(stopBy) {`},
 	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if !ok || false && next.After(deadline) || time.Now().After(stopBy) {`},
 	{"examples/settle/main.go", `		status = cli.ExitOwed`, `		status = 0`},
