@@ -249,16 +249,7 @@ func (s *Server) PayCheckout(code string, approve bool) (returnURL string, err e
 		s.mu.Unlock()
 		return "", fmt.Errorf("xpaytest: no checkout on the payment page with code %s", code)
 	}
-	o, err := s.pay(l, approve)
-	if err != nil {
-		s.mu.Unlock()
-		return "", err
-	}
-	result := s.outcome(l, o)
-	n := s.notification(l, result)
-	s.mu.Unlock()
-	s.deliver(n)
-	return withQuery(l.returnURL, result), nil
+	return s.payAndUnlock(l, approve)
 }
 
 // CancelCheckout gives up the payment page's checkout for code, as the

@@ -317,6 +317,13 @@ func (s *Server) PayLink(code string, approve bool) (returnURL string, err error
 		s.mu.Unlock()
 		return "", fmt.Errorf("xpaytest: no link with code %s", code)
 	}
+	return s.payAndUnlock(l, approve)
+}
+
+// payAndUnlock pays l as the customer on the page does, releases s.mu,
+// which the caller holds, then delivers the notification, and returns
+// the signed return URL.
+func (s *Server) payAndUnlock(l *link, approve bool) (returnURL string, err error) {
 	o, err := s.pay(l, approve)
 	if err != nil {
 		s.mu.Unlock()
