@@ -11,7 +11,7 @@ import (
 func SpecOperations() map[string]bool {
 	ops := map[string]bool{}
 	for _, s := range specTable {
-		ops[s.svc.name] = s.write
+		ops[s.op.name] = s.write
 	}
 	return ops
 }
@@ -27,7 +27,7 @@ func WithPause(f func(ctx context.Context, d time.Duration) error) Option {
 func SpecNothingFound() map[string]bool {
 	ops := map[string]bool{}
 	for _, s := range specTable {
-		ops[s.svc.name] = s.svc.notFoundEmpty
+		ops[s.op.name] = s.op.notFoundEmpty
 	}
 	return ops
 }
