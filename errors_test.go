@@ -30,13 +30,14 @@ func TestErrorsShowNoControlCharactersFromTheServer(t *testing.T) {
 	assert.Equal(t, "Stato\x1b[31m non valido\n\u202eotinI", apiErr.Message, "the field keeps what was sent")
 }
 
-// The README's error messages are what the client prints, to the letter.
-func TestREADMEErrorMessages(t *testing.T) {
+// The error messages of docs/errors.md are what the client prints, to the
+// letter.
+func TestDocumentedErrorMessages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	readme, err := os.ReadFile("README.md")
+	doc, err := os.ReadFile("docs/errors.md")
 	require.NoError(t, err)
-	_, block, ok := strings.Cut(string(readme), "What the messages look like (each is a test):\n\n```text\n")
+	_, block, ok := strings.Cut(string(doc), "What the messages look like (each is a test):\n\n```text\n")
 	require.True(t, ok)
 	block, _, _ = strings.Cut(block, "```")
 	want := strings.Split(strings.TrimSpace(block), "\n")

@@ -16,6 +16,23 @@ func SpecOperations() map[string]bool {
 	return ops
 }
 
+// SpecService is a row of the API reference's table of services.
+type SpecService struct {
+	URI   string
+	MAC   []string // the request MAC's fields, in order
+	Write bool
+}
+
+// SpecServices returns the API reference's table of services, by Client
+// method.
+func SpecServices() map[string]SpecService {
+	ops := map[string]SpecService{}
+	for _, s := range specTable {
+		ops[s.op.name] = SpecService{URI: s.uri, MAC: s.mac, Write: s.write}
+	}
+	return ops
+}
+
 // WithPause replaces the waits between Settle's reads, so that a test can
 // move a clock instead of waiting.
 func WithPause(f func(ctx context.Context, d time.Duration) error) Option {

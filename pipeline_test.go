@@ -144,17 +144,21 @@ func TestReadsAreNotRetriedOnOther4xx(t *testing.T) {
 
 const matrixRetries = 2
 
-// The fault matrix of the README: each fault against a read (GetOrder, with
-// retries on) and a write (Capture). The sandbox counts what reached it.
-// No row depends on the machine's speed. Only the rows whose subject is
-// the client timeout have one, and it passes once the sandbox holds the
-// attempt's request, which it never answers in time (an hour of latency,
-// or a body that stalls), and never before: a timeout on the clock could
-// pass before a slow machine had delivered the request, which the sandbox
-// would then not count. Counts are read once they settle, since the
-// sandbox may count a request after the client has given up on it.
-func TestFaultMatrix(t *testing.T) {
-	t.Parallel()
+// faultRow is a row of the fault matrix: a fault the sandbox injects into
+// a read (GetOrder, with retries on) and a write (Capture), and what each
+// must get.
+type faultRow struct {
+	name         string
+	fault        xpaytest.Fault
+	check        func(*testing.T, error) // for the read and the write alike
+	readRetried  bool
+	writeUnknown bool
+	timeout      bool // the client timeout is the subject: a short one
+}
+
+// faultRows are the rows of the fault matrix. The checks take t, for the
+// read and the write alike.
+func faultRows() []faultRow {
 	isResponseErr := func(status int) func(*testing.T, error) {
 		return func(t *testing.T, err error) {
 			var respErr *xpay.ResponseError
@@ -191,14 +195,7 @@ func TestFaultMatrix(t *testing.T) {
 	contains := func(s string) func(*testing.T, error) {
 		return func(t *testing.T, err error) { require.ErrorContains(t, err, s) }
 	}
-	rows := []struct {
-		name         string
-		fault        xpaytest.Fault
-		check        func(*testing.T, error) // for the read and the write alike
-		readRetried  bool
-		writeUnknown bool
-		timeout      bool // the client timeout is the subject: a short one
-	}{
+	return []faultRow{
 		{"latency beyond the deadline", xpaytest.Fault{Latency: time.Hour}, is(context.DeadlineExceeded), true, true, true},
 		{"HTTP 503 with an HTML page", xpaytest.Fault{HTTPStatus: http.StatusServiceUnavailable}, isHTML(http.StatusServiceUnavailable), true, true, false},
 		{"HTTP 502 with an HTML page", xpaytest.Fault{HTTPStatus: http.StatusBadGateway}, isHTML(http.StatusBadGateway), true, true, false},
@@ -215,6 +212,20 @@ func TestFaultMatrix(t *testing.T) {
 		{"a signed answer an hour old", xpaytest.Fault{Stale: time.Hour}, is(xpay.ErrStaleResponse), false, true, false},
 		{"an answer that stalls", xpaytest.Fault{Stall: true}, is(context.DeadlineExceeded), true, true, true},
 	}
+}
+
+// The fault matrix of docs/faults.md: each fault against a read (GetOrder, with
+// retries on) and a write (Capture). The sandbox counts what reached it.
+// No row depends on the machine's speed. Only the rows whose subject is
+// the client timeout have one, and it passes once the sandbox holds the
+// attempt's request, which it never answers in time (an hour of latency,
+// or a body that stalls), and never before: a timeout on the clock could
+// pass before a slow machine had delivered the request, which the sandbox
+// would then not count. Counts are read once they settle, since the
+// sandbox may count a request after the client has given up on it.
+func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
+	rows := faultRows()
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			t.Parallel()
@@ -275,6 +286,57 @@ func TestFaultConnectionRefused(t *testing.T) {
 	require.ErrorContains(t, err, "connection refused")
 	assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "the request was never written")
 	assert.Equal(t, matrixRetries, strings.Count(logs.String(), "xpay retry"), "no write retried")
+}
+
+// faultDocs names, for each row of the fault matrix, its row in
+// docs/faults.md; TestFaultConnectionRefused is the row of a connection
+// refused.
+var faultDocs = map[string]string{
+	"latency beyond the deadline":                   "Latency beyond the client timeout",
+	"HTTP 503 with an HTML page":                    "HTTP 503 with an HTML page",
+	"HTTP 502 with an HTML page":                    "HTTP 502 with an HTML page",
+	"HTTP 429 with an HTML page":                    "HTTP 429 with an HTML page",
+	"connection reset after the request is written": "Connection reset after the request is written",
+	"malformed JSON":                                "Malformed JSON",
+	"truncated body":                                "Truncated body",
+	"missing MAC":                                   "Missing response MAC",
+	"wrong MAC":                                     "Wrong response MAC",
+	"KO 50 without MAC":                             "KO 50 or 99 without MAC",
+	"KO 99 without MAC":                             "KO 50 or 99 without MAC",
+	"esito neither OK nor KO":                       "`esito` neither OK nor KO",
+	"a redirect":                                    "A redirect (307 to the same URL; any 3xx)",
+	"a signed answer an hour old":                   "A signed answer an hour old",
+	"an answer that stalls":                         "The answer stalls after half its body",
+}
+
+// docs/faults.md says what the fault matrix tests: a row for each of its
+// rows, and for a connection refused, that says whether a read is retried
+// and whether a write's outcome is unknown; and no row that no test drives.
+func TestFaultMatrixIsDocumented(t *testing.T) {
+	t.Parallel()
+	type want struct{ readRetried, writeUnknown bool }
+	wants := map[string]want{"Connection refused (request never written)": {true, false}}
+	for _, row := range faultRows() {
+		doc, ok := faultDocs[row.name]
+		require.True(t, ok, "%s has no row in faultDocs", row.name)
+		wants[doc] = want{row.readRetried, row.writeUnknown}
+	}
+	rows := tableRows(readDoc(t, "docs/faults.md"), "| Fault | Error (read and write) | Read retried | Write |")
+	seen := map[string]bool{}
+	for _, row := range rows {
+		require.Len(t, row, 4, "%q", row)
+		w, ok := wants[row[0]]
+		if !assert.True(t, ok, "%q: a row no test drives", row[0]) {
+			continue
+		}
+		seen[row[0]] = true
+		assert.Equal(t, map[bool]string{true: "yes", false: "no"}[w.readRetried], row[2], "%s: read retried", row[0])
+		unknown := strings.Contains(row[3], "`ErrOutcomeUnknown`") && !strings.Contains(row[3], "**not**")
+		assert.Equal(t, w.writeUnknown, unknown, "%s: the write's outcome unknown", row[0])
+	}
+	for doc := range wants {
+		assert.True(t, seen[doc], "%q has no row in docs/faults.md", doc)
+	}
 }
 
 func TestRetryResignsEveryAttempt(t *testing.T) {
