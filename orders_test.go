@@ -536,3 +536,14 @@ func ordersOpCases() []opCase {
 		},
 	}
 }
+
+// Operations tells an order with details and no rows (none: an empty
+// list) from one without details, as ListOrders returns them (nobody
+// knows: nil).
+func TestOperationsOfAnOrderWithoutRows(t *testing.T) {
+	t.Parallel()
+	rows := (&xpay.Order{Details: []xpay.OrderDetail{{}}}).Operations()
+	assert.NotNil(t, rows)
+	assert.Empty(t, rows)
+	assert.Nil(t, (&xpay.Order{}).Operations())
+}
