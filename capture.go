@@ -2,7 +2,7 @@ package xpay
 
 import "context"
 
-var svcCapture = service{name: "Capture", path: "ecomm/api/bo/contabilizza", write: true}
+var opCapture = operation{name: "Capture", path: "ecomm/api/bo/contabilizza", write: true}
 
 // CaptureRequest asks XPay to capture (contabilizzare) an authorized
 // payment, in full or in part.
@@ -30,37 +30,12 @@ type CaptureRequest struct {
 func (r *CaptureRequest) journalKey() string  { return orderKey(r.TransactionCode) }
 func (r *CaptureRequest) idempotency() string { return r.IdempotencyKey }
 
-// orderKey is the journal's name for an order: its writes (captures,
-// refunds, the link that made it) go one at a time.
-func orderKey(code string) string { return "order:" + code }
-
 func (r *CaptureRequest) pending(w *PendingWrite) {
 	pendingMoney(w, r.TransactionCode, r.Amount, r.Currency, r.Before)
 }
 
-// pendingMoney fills in what Settle needs of a capture or a refund.
-func pendingMoney(w *PendingWrite, code string, amount Amount, cur Currency, before *Order) {
-	w.TransactionCode, w.Amount, w.Currency = code, amount, cur
-	if before != nil {
-		w.Before = append([]Operation{}, before.Operations()...) // empty, not nil: known to have none
-	}
-}
-
 func (r *CaptureRequest) macFields(apiKey, timeStamp Field) []Field {
 	return moneyMACFields(apiKey, timeStamp, r.TransactionCode, r.Currency, r.Amount)
-}
-
-// moneyMACFields is the MAC input of contabilizza and storna: apiKey,
-// codiceTransazione, divisa, importo, timeStamp. divisa comes before
-// importo.
-func moneyMACFields(apiKey, timeStamp Field, code string, cur Currency, amount Amount) []Field {
-	return []Field{
-		apiKey,
-		{"codiceTransazione", code},
-		{"divisa", string(cur)},
-		{"importo", amount.String()},
-		timeStamp,
-	}
 }
 
 func (r *CaptureRequest) validate() error {
@@ -70,25 +45,6 @@ func (r *CaptureRequest) validate() error {
 		checkCurrency("Currency", r.Currency),
 		checkBefore("Before", r.TransactionCode, r.Before),
 	)
-}
-
-// checkBefore checks the order read before a capture or refund of code:
-// one with its operation rows, all readable.
-func checkBefore(field, code string, o *Order) error {
-	switch {
-	case o == nil:
-		return nil
-	case len(o.Details) == 0:
-		return invalid(field, "-", "carries no operation rows (dettaglio): pass the order GetOrder returned, not one from ListOrders")
-	case o.TransactionCode != "" && o.TransactionCode != code:
-		return invalid(field, "-", "is the order %q, not %q", printable(o.TransactionCode), printable(code))
-	}
-	for i, op := range o.Operations() {
-		if unreadableAmount(op) {
-			return invalid(field, "-", "operation row %d has an amount this package cannot read (%.40s): settle by hand", i+1, op.Extra["importo"])
-		}
-	}
-	return nil
 }
 
 // CaptureResponse is XPay's answer to a capture: the envelope alone.
@@ -106,5 +62,5 @@ type CaptureResponse struct {
 // trying again: it may have happened, or still be on its way. Read the
 // order first and pass it as Before, so that Settle can tell.
 func (c *Client) Capture(ctx context.Context, req *CaptureRequest) (*CaptureResponse, error) {
-	return invoke[CaptureResponse](ctx, c, &svcCapture, req)
+	return invoke[CaptureResponse](ctx, c, &opCapture, req)
 }

@@ -6,15 +6,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
-)
-
-// money is the capture and refund of the API reference's test vectors.
-var (
-	money     = xpay.CaptureRequest{TransactionCode: "ORD-2024-000123", Amount: 5000, Currency: xpay.CurrencyEUR}
-	moneyBody = `{"apiKey":"ALIAS_WEB_00000000","timeStamp":1718611200000,"mac":"d2d3e0a8945a1d760c36a423d7c1875a8887b76f",
-		"codiceTransazione":"ORD-2024-000123","importo":5000,"divisa":"978"}`
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 // captureOpCases is Capture's row of the table every operation passes
@@ -44,4 +39,67 @@ func captureOpCases() []opCase {
 			},
 		},
 	}
+}
+
+// The order life cycle of capture and refund, as XPay enforces it.
+func TestE2EOrderLifeCycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newSandbox(t)
+	require.NoError(t, srv.AddOrder(xpaytest.Order{Code: "ORD-LC-1", Amount: 10000}))
+	capture := func(a xpay.Amount) error {
+		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-LC-1", Amount: a, Currency: eur})
+		return err
+	}
+	refund := func(code string, a xpay.Amount) error {
+		_, err := c.Refund(ctx, &xpay.RefundRequest{TransactionCode: code, Amount: a, Currency: eur})
+		return err
+	}
+	state := func(code string) xpay.OrderState {
+		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code})
+		require.NoError(t, err)
+		return res.Order().State
+	}
+
+	require.NoError(t, capture(6000))
+	assert.Equal(t, xpay.OrderStatePartiallyCaptured, state("ORD-LC-1"))
+	requireCode(t, capture(4001), xpay.CodeAmountTooHigh)
+	require.NoError(t, capture(4000))
+	assert.Equal(t, xpay.OrderStateCaptured, state("ORD-LC-1"))
+	requireCode(t, capture(1), xpay.CodeInvalidState)
+	require.NoError(t, refund("ORD-LC-1", 3000))
+	assert.Equal(t, xpay.OrderStatePartiallyRefunded, state("ORD-LC-1"))
+	requireCode(t, capture(1), xpay.CodeInvalidState)
+	requireCode(t, refund("ORD-LC-1", 7001), xpay.CodeAmountTooHigh)
+	require.NoError(t, refund("ORD-LC-1", 7000))
+	assert.Equal(t, xpay.OrderStateRefunded, state("ORD-LC-1"))
+	requireCode(t, refund("ORD-LC-1", 1), xpay.CodeInvalidState)
+
+	res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-LC-1"})
+	require.NoError(t, err)
+	var rows []string
+	for _, op := range res.Order().Operations() {
+		rows = append(rows, string(op.Type)+" "+op.Amount.String())
+	}
+	assert.Equal(t, []string{"CONTAB. 6000", "CONTAB. 4000", "STORNO 3000", "STORNO 7000"}, rows)
+
+	// An authorization not yet captured is voided.
+	require.NoError(t, refund(xpaytest.DemoAuthorized, 5000))
+	assert.Equal(t, xpay.OrderStateCancelled, state(xpaytest.DemoAuthorized))
+	requireCode(t, refund("ORD-NONE", 1), xpay.CodeNotFound)
+
+	list, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll, TransactionCode: "ORD-LC-1"})
+	require.NoError(t, err)
+	require.Len(t, list.Orders, 1)
+	assert.Equal(t, xpay.OrderStateRefunded, list.Orders[0].State)
+
+	all, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll})
+	require.NoError(t, err)
+	var streamed []xpay.Order
+	for o, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
+		require.NoError(t, err)
+		streamed = append(streamed, o)
+	}
+	assert.Len(t, streamed, 4)
+	assert.Equal(t, all.Orders, streamed, "the stream yields what ListOrders returns")
 }

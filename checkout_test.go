@@ -1,9 +1,11 @@
 package xpay_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 // Payment page MACs, computed outside Go (Python's hashlib) from the
@@ -42,8 +45,6 @@ func pageRequest(edit func(*xpay.PaymentPageRequest)) *xpay.PaymentPageRequest {
 	}
 	return r
 }
-
-func field(name, value string) xpay.Field { return xpay.Field{Name: name, Value: value} }
 
 // Each kind of request signs what XPay's samples sign and sends what they
 // send, in their order.
@@ -270,29 +271,271 @@ func TestPaymentPageServeHTTP(t *testing.T) {
 	assert.Contains(t, body, "<noscript>", "a button where scripts do not run")
 }
 
-// The contract number and card expiry of a first payment come from the
-// verified result, unsigned as XPay sends them.
-func TestPaymentResultContract(t *testing.T) {
+// The payment page, from the shop's request to the verified return and
+// notification, for each kind of request, by form and by redirect.
+func TestE2ECheckout(t *testing.T) {
 	t.Parallel()
-	c, _ := newTestClient(t)
-	fields := []xpay.Field{
-		field("codTrans", "ORD-2024-000123"), field("esito", "OK"), field("importo", "5000"), field("divisa", "EUR"),
-		field("data", "20240617"), field("orario", "100003"), field("codAut", "A1B2C3"),
+	tests := []struct {
+		name    string
+		req     xpay.PaymentPageRequest
+		byGet   bool
+		approve bool
+		paid    bool
+		check   func(t *testing.T, srv *xpaytest.Server, c *xpay.Client, res *xpay.PaymentResult)
+	}{
+		{name: "payment by form", req: xpay.PaymentPageRequest{TransactionCode: "CHK-E2E-1", Amount: 4990, Email: "mario.rossi@example.com"}, approve: true, paid: true,
+			check: func(t *testing.T, _ *xpaytest.Server, c *xpay.Client, res *xpay.PaymentResult) {
+				order, err := c.GetOrder(t.Context(), &xpay.GetOrderRequest{TransactionCode: "CHK-E2E-1"})
+				require.NoError(t, err)
+				assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State)
+				assert.Equal(t, xpay.Amount(4990), order.Order().Amount)
+				assert.Empty(t, res.ContractNumber())
+			}},
+		{name: "payment by redirect", req: xpay.PaymentPageRequest{TransactionCode: "CHK-E2E-2", Amount: 1200}, byGet: true, approve: true, paid: true},
+		{name: "refused", req: xpay.PaymentPageRequest{TransactionCode: "CHK-E2E-3", Amount: 1200},
+			check: func(t *testing.T, _ *xpaytest.Server, c *xpay.Client, res *xpay.PaymentResult) {
+				assert.Equal(t, xpay.PaymentOutcomeKO, res.Outcome)
+				order, err := c.GetOrder(t.Context(), &xpay.GetOrderRequest{TransactionCode: "CHK-E2E-3"})
+				require.NoError(t, err)
+				assert.Equal(t, xpay.OrderStateDenied, order.Order().State)
+			}},
+		{name: "recurring first payment, then charges", req: xpay.PaymentPageRequest{Kind: xpay.PageRecurringFirst, TransactionCode: "CHK-E2E-4", Amount: 999,
+			ContractNumber: "CNT-E2E-0004", Group: xpaytest.DefaultGroup}, approve: true, paid: true,
+			check: func(t *testing.T, _ *xpaytest.Server, c *xpay.Client, res *xpay.PaymentResult) {
+				assert.Equal(t, "CNT-E2E-0004", res.ContractNumber(), "the contract is kept from the result")
+				assert.Equal(t, "203012", res.CardExpiry())
+				details, err := c.ListContractDetails(t.Context(), &xpay.ContractFilter{ContractNumber: res.ContractNumber()})
+				require.NoError(t, err)
+				require.Len(t, details.Contracts, 1)
+				assert.Equal(t, "CHK-E2E-4", details.Contracts[0].TransactionCode)
+				charge, err := c.Charge(t.Context(), &xpay.ChargeRequest{ContractNumber: res.ContractNumber(), TransactionCode: "REC-E2E-4-1",
+					Amount: 999, Currency: xpay.CurrencyEUR, CardExpiry: res.CardExpiry()})
+				require.NoError(t, err)
+				assert.NotEmpty(t, charge.AuthorizationCode)
+				order, err := c.GetOrder(t.Context(), &xpay.GetOrderRequest{TransactionCode: "REC-E2E-4-1"})
+				require.NoError(t, err)
+				assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State)
+			}},
+		{name: "one-click first payment", req: xpay.PaymentPageRequest{Kind: xpay.PageOneClickFirst, TransactionCode: "CHK-E2E-5", Amount: 500,
+			ContractNumber: "CNT-E2E-0005", Group: xpaytest.DefaultGroup}, approve: true, paid: true,
+			check: func(t *testing.T, _ *xpaytest.Server, _ *xpay.Client, res *xpay.PaymentResult) {
+				assert.Equal(t, "CNT-E2E-0005", res.ContractNumber())
+			}},
+		{name: "card check", req: xpay.PaymentPageRequest{Kind: xpay.PageCardCheck, TransactionCode: "VC-E2E-6"}, approve: true, paid: true,
+			check: func(t *testing.T, _ *xpaytest.Server, c *xpay.Client, res *xpay.PaymentResult) {
+				assert.Equal(t, xpay.Amount(0), res.Amount)
+				_, err := c.GetOrder(t.Context(), &xpay.GetOrderRequest{TransactionCode: "VC-E2E-6"})
+				requireCode(t, err, xpay.CodeNotFound) // a check is no order
+			}},
 	}
-	q := url.Values{}
-	for _, f := range fields {
-		q.Set(f.Name, f.Value)
-	}
-	q.Set("mac", xpay.Sign(testSecret, fields...))
-	res, err := c.VerifyPaymentResult(q)
-	require.NoError(t, err)
-	assert.Empty(t, res.ContractNumber())
-	assert.Empty(t, res.CardExpiry())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := newSandbox(t)
+			shop := newShop(t, c)
+			req := tc.req
+			req.ReturnURL, req.CancelURL, req.NotifyURL = "https://shop.example/esito", "https://shop.example/annullo", shop.url
+			page, err := c.SignPaymentPage(&req)
+			require.NoError(t, err)
+			b := newBrowser(t)
+			var onPage *url.URL
+			if tc.byGet {
+				onPage = b.get(page.URL())
+			} else {
+				onPage = b.submit(page)
+			}
+			require.Equal(t, srv.URL, onPage.Scheme+"://"+onPage.Host, "XPay shows its own page")
+			outcome := map[bool]string{true: "approve", false: "decline"}[tc.approve]
+			back := b.post(onPage.String(), url.Values{"outcome": {outcome}})
+			assert.Equal(t, "shop.example/esito", back.Host+back.Path)
 
-	q.Set("num_contratto", "CNT-0001-ROSSI")
-	q.Set("scadenza_pan", "203012")
-	res, err = c.VerifyPaymentResult(q)
+			res, err := c.VerifyPaymentResult(back.Query())
+			require.NoError(t, err)
+			assert.Equal(t, tc.paid, res.Paid())
+			assert.Equal(t, req.TransactionCode, res.TransactionCode)
+			assert.Equal(t, "EUR", res.Currency)
+			notified := <-shop.results
+			assert.Equal(t, res.TransactionCode, notified.TransactionCode, "the notification says what the return says")
+			assert.Equal(t, res.Outcome, notified.Outcome)
+			if tc.check != nil {
+				tc.check(t, srv, c, res)
+			}
+		})
+	}
+}
+
+// What the page refuses lands on url_back with esito ERRORE, unsigned;
+// with no usable url_back there is nowhere to go but an error page.
+func TestE2ECheckoutErrors(t *testing.T) {
+	t.Parallel()
+	srv, c := newSandbox(t)
+	page := func(edit func(*xpay.PaymentPageRequest)) url.Values {
+		r := &xpay.PaymentPageRequest{TransactionCode: "CHK-ERR-1", Amount: 1000, ReturnURL: "https://shop.example/esito", CancelURL: "https://shop.example/annullo"}
+		if edit != nil {
+			edit(r)
+		}
+		p, err := c.SignPaymentPage(r)
+		require.NoError(t, err)
+		return p.Values()
+	}
+	other, err := xpay.NewClient(srv.Alias(), "ANOTHER_SECRET", xpay.WithBaseURL(srv.URL))
 	require.NoError(t, err)
-	assert.Equal(t, "CNT-0001-ROSSI", res.ContractNumber())
-	assert.Equal(t, "203012", res.CardExpiry())
+	forged, err := other.SignPaymentPage(&xpay.PaymentPageRequest{TransactionCode: "CHK-ERR-1", Amount: 1000, ReturnURL: "https://shop.example/esito", CancelURL: "https://shop.example/annullo"})
+	require.NoError(t, err)
+	without := func(name string) url.Values { v := page(nil); v.Del(name); return v }
+	tests := []struct {
+		name    string
+		form    url.Values
+		warning string
+	}{
+		{"a MAC of another key", forged.Values(), "MAC errato"},
+		{"no url", without("url"), "Parametro url mancante"},
+		{"no mac", without("mac"), "Parametro mac mancante"},
+		{"another alias", func() url.Values { v := page(nil); v.Set("alias", "ALIAS_ALTRO"); return v }(), "alias"},
+		{"importo changed", func() url.Values { v := page(nil); v.Set("importo", "1"); return v }(), "MAC errato"},
+		{"one-click signed without the merchant's group", page(func(r *xpay.PaymentPageRequest) {
+			r.Kind, r.ContractNumber = xpay.PageOneClickFirst, "CNT-ERR-0001"
+		}), "MAC errato"},
+		{"a contract already registered", page(func(r *xpay.PaymentPageRequest) {
+			r.Kind, r.ContractNumber = xpay.PageRecurringFirst, xpaytest.DemoContract
+		}), "già presente"},
+		{"a code already used", page(func(r *xpay.PaymentPageRequest) { r.TransactionCode = xpaytest.DemoAuthorized }), "già utilizzato"},
+	}
+	pageURL := srv.URL + "/" + xpay.PagePath
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			back := newBrowser(t).post(pageURL, tc.form)
+			assert.Equal(t, "shop.example/annullo", back.Host+back.Path)
+			q := back.Query()
+			assert.Equal(t, "ERRORE", q.Get("esito"))
+			assert.Contains(t, q.Get("warning"), tc.warning)
+			assert.Empty(t, q.Get("mac"), "XPay's integrations read ERRORE unsigned")
+			_, err := c.VerifyPaymentResult(q)
+			assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		})
+	}
+
+	t.Run("no url_back", func(t *testing.T) {
+		form := without("url_back")
+		resp, err := http.PostForm(pageURL, form)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		body, _ := io.ReadAll(resp.Body)
+		assert.Contains(t, string(body), "url_back")
+	})
+	t.Run("neither GET nor POST", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPut, pageURL, nil)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	})
+}
+
+// The customer gives up on the page: to url_back, esito ANNULLO, signed;
+// a checkout can be paid or cancelled from Go and the control API too.
+func TestE2ECheckoutCancelAndControls(t *testing.T) {
+	t.Parallel()
+	srv, c := newSandbox(t)
+	start := func(code string) *url.URL {
+		page, err := c.SignPaymentPage(&xpay.PaymentPageRequest{TransactionCode: code, Amount: 700,
+			ReturnURL: "https://shop.example/esito", CancelURL: "https://shop.example/annullo"})
+		require.NoError(t, err)
+		return newBrowser(t).submit(page)
+	}
+	onPage := start("CHK-CAN-1")
+	back := newBrowser(t).post(onPage.String(), url.Values{"outcome": {"cancel"}})
+	assert.Equal(t, "shop.example/annullo", back.Host+back.Path)
+	res, err := c.VerifyPaymentResult(back.Query())
+	require.NoError(t, err)
+	assert.Equal(t, xpay.PaymentOutcomeCancelled, res.Outcome)
+
+	// The customer comes back and sends the form again: a new page, the old one closed.
+	again := start("CHK-CAN-1")
+	assert.NotEqual(t, onPage.Path, again.Path)
+	returnURL, err := srv.PayCheckout("CHK-CAN-1", true)
+	require.NoError(t, err)
+	u, _ := url.Parse(returnURL)
+	res, err = c.VerifyPaymentResult(u.Query())
+	require.NoError(t, err)
+	assert.True(t, res.Paid())
+	_, err = srv.PayCheckout("CHK-CAN-1", true)
+	assert.Error(t, err, "paid once")
+	_, err = srv.CancelCheckout("CHK-CAN-1")
+	assert.Error(t, err, "a paid checkout cannot be cancelled")
+	_, err = srv.PayCheckout("CHK-UNKNOWN", true)
+	assert.Error(t, err)
+
+	start("CHK-CAN-2")
+	backURL, err := srv.CancelCheckout("CHK-CAN-2")
+	require.NoError(t, err)
+	assert.Contains(t, backURL, "esito=ANNULLO")
+}
+
+// browser is a customer's browser that shows each redirect instead of
+// following it.
+type browser struct {
+	t  *testing.T
+	hc *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	return &browser{t, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// do sends req and returns where the answer redirects to.
+func (b *browser) do(req *http.Request) *url.URL {
+	b.t.Helper()
+	resp, err := b.hc.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	require.Equal(b.t, http.StatusSeeOther, resp.StatusCode, "%s", body)
+	u, err := resp.Location()
+	require.NoError(b.t, err)
+	return u
+}
+
+func (b *browser) get(u string) *url.URL {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(b.t, err)
+	return b.do(req)
+}
+
+func (b *browser) post(u string, form url.Values) *url.URL {
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	require.NoError(b.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// submit reads the shop's form page, rendered by PaymentPage.ServeHTTP,
+// and posts it, as the page's script does; it returns where XPay sends
+// the customer.
+func (b *browser) submit(page *xpay.PaymentPage) *url.URL {
+	b.t.Helper()
+	rec := httptest.NewRecorder()
+	page.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/checkout", nil))
+	action := regexp.MustCompile(`<form id="xpay" method="post" action="([^"]*)">`).FindStringSubmatch(rec.Body.String())
+	require.NotNil(b.t, action, rec.Body.String())
+	return b.post(html.UnescapeString(action[1]), formFields(rec.Body.String()))
+}
+
+// shop is the merchant's notification endpoint: each verified
+// notification arrives on results.
+type shop struct {
+	url     string
+	results chan *xpay.PaymentResult
+}
+
+func newShop(t *testing.T, c *xpay.Client) *shop {
+	s := &shop{results: make(chan *xpay.PaymentResult, 8)}
+	srv := httptest.NewServer(c.PaymentNotificationHandler(func(_ context.Context, r *xpay.PaymentResult) error {
+		s.results <- r
+		return nil
+	}))
+	t.Cleanup(srv.Close)
+	s.url = srv.URL + "/xpay/notify"
+	return s
 }

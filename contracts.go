@@ -11,7 +11,7 @@ import (
 // none, and 30 matches its other codes.
 const maxContractLen = 30
 
-var svcCreateContractFromPOS = service{name: "CreateContractFromPOS", path: "ecomm/api/contratti/creazioneDaPosFisico", write: true}
+var opCreateContractFromPOS = operation{name: "CreateContractFromPOS", path: "ecomm/api/contratti/creazioneDaPosFisico", write: true}
 
 // CreateContractFromPOSRequest registers a contract (a card token for
 // recurring payments) from a payment made on a physical POS
@@ -95,7 +95,7 @@ type CreateContractFromPOSResponse struct {
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreateContractFromPOS(ctx context.Context, req *CreateContractFromPOSRequest) (*CreateContractFromPOSResponse, error) {
-	return invoke[CreateContractFromPOSResponse](ctx, c, &svcCreateContractFromPOS, req)
+	return invoke[CreateContractFromPOSResponse](ctx, c, &opCreateContractFromPOS, req)
 }
 
 // ContractFilter selects contracts. Empty fields do not filter, and are
@@ -131,9 +131,9 @@ func (f *ContractFilter) validate() error {
 }
 
 var (
-	svcListContracts        = service{name: "ListContracts", path: "ecomm/api/contratti/queryContratti", notFoundEmpty: true}
-	svcListContractDetails  = service{name: "ListContractDetails", path: "ecomm/api/contratti/dettagliContratto", notFoundEmpty: true}
-	svcListContractStatuses = service{name: "ListContractStatuses", path: "ecomm/api/contratti/statoContratti", notFoundEmpty: true}
+	opListContracts        = operation{name: "ListContracts", path: "ecomm/api/contratti/queryContratti", notFoundEmpty: true}
+	opListContractDetails  = operation{name: "ListContractDetails", path: "ecomm/api/contratti/dettagliContratto", notFoundEmpty: true}
+	opListContractStatuses = operation{name: "ListContractStatuses", path: "ecomm/api/contratti/statoContratti", notFoundEmpty: true}
 )
 
 // ContractsResponse lists contracts: the answer of ListContracts,
@@ -177,7 +177,7 @@ func (k *Contract) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, k
 //
 // It is a read.
 func (c *Client) ListContracts(ctx context.Context, req *ContractFilter) (*ContractsResponse, error) {
-	return invoke[ContractsResponse](ctx, c, &svcListContracts, req)
+	return invoke[ContractsResponse](ctx, c, &opListContracts, req)
 }
 
 // ListContractDetails returns contracts with their card and first-payment
@@ -188,7 +188,7 @@ func (c *Client) ListContracts(ctx context.Context, req *ContractFilter) (*Contr
 //
 // It is a read.
 func (c *Client) ListContractDetails(ctx context.Context, req *ContractFilter) (*ContractsResponse, error) {
-	return invoke[ContractsResponse](ctx, c, &svcListContractDetails, req)
+	return invoke[ContractsResponse](ctx, c, &opListContractDetails, req)
 }
 
 // ListContractStatusesRequest asks for the update state of contracts
@@ -222,13 +222,13 @@ func (r *ListContractStatusesRequest) validate() error {
 //
 // It is a read.
 func (c *Client) ListContractStatuses(ctx context.Context, req *ListContractStatusesRequest) (*ContractsResponse, error) {
-	return invoke[ContractsResponse](ctx, c, &svcListContractStatuses, req)
+	return invoke[ContractsResponse](ctx, c, &opListContractStatuses, req)
 }
 
 var (
-	svcDeleteContract  = service{name: "DeleteContract", path: "ecomm/api/contratti/cancellaContratto", write: true}
-	svcEnableContract  = service{name: "EnableContract", path: "ecomm/api/contratti/abilitaContratto", write: true}
-	svcDisableContract = service{name: "DisableContract", path: "ecomm/api/contratti/disabilitaContratto", write: true}
+	opDeleteContract  = operation{name: "DeleteContract", path: "ecomm/api/contratti/cancellaContratto", write: true}
+	opEnableContract  = operation{name: "EnableContract", path: "ecomm/api/contratti/abilitaContratto", write: true}
+	opDisableContract = operation{name: "DisableContract", path: "ecomm/api/contratti/disabilitaContratto", write: true}
 )
 
 // ContractRequest names one contract: the request of DeleteContract,
@@ -265,14 +265,14 @@ type ContractChangeResponse struct {
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) DeleteContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
-	return invoke[ContractChangeResponse](ctx, c, &svcDeleteContract, req)
+	return invoke[ContractChangeResponse](ctx, c, &opDeleteContract, req)
 }
 
 // EnableContract enables a contract (abilitaContratto).
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) EnableContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
-	return invoke[ContractChangeResponse](ctx, c, &svcEnableContract, req)
+	return invoke[ContractChangeResponse](ctx, c, &opEnableContract, req)
 }
 
 // DisableContract disables a contract (disabilitaContratto) so that it
@@ -280,5 +280,5 @@ func (c *Client) EnableContract(ctx context.Context, req *ContractRequest) (*Con
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) DisableContract(ctx context.Context, req *ContractRequest) (*ContractChangeResponse, error) {
-	return invoke[ContractChangeResponse](ctx, c, &svcDisableContract, req)
+	return invoke[ContractChangeResponse](ctx, c, &opDisableContract, req)
 }

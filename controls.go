@@ -39,10 +39,10 @@ func checkValue(t ValueType, v string) error {
 }
 
 var (
-	svcAddToBlacklist      = service{name: "AddToBlacklist", path: "ecomm/api/blacklist/aggiungi", write: true}
-	svcRemoveFromBlacklist = service{name: "RemoveFromBlacklist", path: "ecomm/api/blacklist/rimuovi", write: true}
-	svcCheckBlacklist      = service{name: "CheckBlacklist", path: "ecomm/api/blacklist/controlla", notFoundEmpty: true}
-	svcListBlacklist       = service{name: "ListBlacklist", path: "ecomm/api/blacklist/reportBlackList", notFoundEmpty: true}
+	opAddToBlacklist      = operation{name: "AddToBlacklist", path: "ecomm/api/blacklist/aggiungi", write: true}
+	opRemoveFromBlacklist = operation{name: "RemoveFromBlacklist", path: "ecomm/api/blacklist/rimuovi", write: true}
+	opCheckBlacklist      = operation{name: "CheckBlacklist", path: "ecomm/api/blacklist/controlla", notFoundEmpty: true}
+	opListBlacklist       = operation{name: "ListBlacklist", path: "ecomm/api/blacklist/reportBlackList", notFoundEmpty: true}
 )
 
 // AddToBlacklistRequest puts a contract number or a tax code on the
@@ -199,14 +199,14 @@ func (e *BlacklistEntry) UnmarshalJSON(b []byte) error { return lenient.Unmarsha
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) AddToBlacklist(ctx context.Context, req *AddToBlacklistRequest) (*BlacklistChangeResponse, error) {
-	return invoke[BlacklistChangeResponse](ctx, c, &svcAddToBlacklist, req)
+	return invoke[BlacklistChangeResponse](ctx, c, &opAddToBlacklist, req)
 }
 
 // RemoveFromBlacklist takes a value off the blacklist (blacklist/rimuovi).
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlacklistRequest) (*BlacklistChangeResponse, error) {
-	return invoke[BlacklistChangeResponse](ctx, c, &svcRemoveFromBlacklist, req)
+	return invoke[BlacklistChangeResponse](ctx, c, &opRemoveFromBlacklist, req)
 }
 
 // CheckBlacklist looks a value up in the blacklist (blacklist/controlla);
@@ -219,7 +219,7 @@ func (c *Client) RemoveFromBlacklist(ctx context.Context, req *RemoveFromBlackli
 //
 // It is a read.
 func (c *Client) CheckBlacklist(ctx context.Context, req *BlacklistRequest) (*BlacklistResponse, error) {
-	return invoke[BlacklistResponse](ctx, c, &svcCheckBlacklist, req)
+	return invoke[BlacklistResponse](ctx, c, &opCheckBlacklist, req)
 }
 
 // ListBlacklist lists the blacklist entries of one type
@@ -230,13 +230,13 @@ func (c *Client) CheckBlacklist(ctx context.Context, req *BlacklistRequest) (*Bl
 //
 // It is a read.
 func (c *Client) ListBlacklist(ctx context.Context, req *ListBlacklistRequest) (*BlacklistResponse, error) {
-	return invoke[BlacklistResponse](ctx, c, &svcListBlacklist, req)
+	return invoke[BlacklistResponse](ctx, c, &opListBlacklist, req)
 }
 
 var (
-	svcCheckCFPAN  = service{name: "CheckCFPAN", path: "ecomm/api/cfpan/controllaEsistenza", notFoundEmpty: true}
-	svcDeleteCFPAN = service{name: "DeleteCFPAN", path: "ecomm/api/cfpan/rimuovi", write: true}
-	svcListCFPAN   = service{name: "ListCFPAN", path: "ecomm/api/cfpan/reportAssociazioni", notFoundEmpty: true}
+	opCheckCFPAN  = operation{name: "CheckCFPAN", path: "ecomm/api/cfpan/controllaEsistenza", notFoundEmpty: true}
+	opDeleteCFPAN = operation{name: "DeleteCFPAN", path: "ecomm/api/cfpan/rimuovi", write: true}
+	opListCFPAN   = operation{name: "ListCFPAN", path: "ecomm/api/cfpan/reportAssociazioni", notFoundEmpty: true}
 )
 
 // CFPANRequest names a tax code and card pair: the request of
@@ -360,14 +360,14 @@ func (a *CFPANAssociation) UnmarshalJSON(b []byte) error { return lenient.Unmars
 //
 // It is a read.
 func (c *Client) CheckCFPAN(ctx context.Context, req *CFPANRequest) (*CFPANResponse, error) {
-	return invoke[CFPANResponse](ctx, c, &svcCheckCFPAN, req)
+	return invoke[CFPANResponse](ctx, c, &opCheckCFPAN, req)
 }
 
 // DeleteCFPAN deletes a tax code and card pair (cfpan/rimuovi).
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*DeleteCFPANResponse, error) {
-	return invoke[DeleteCFPANResponse](ctx, c, &svcDeleteCFPAN, req)
+	return invoke[DeleteCFPANResponse](ctx, c, &opDeleteCFPAN, req)
 }
 
 // ListCFPAN lists the pairs of a contract number or tax code
@@ -378,5 +378,5 @@ func (c *Client) DeleteCFPAN(ctx context.Context, req *DeleteCFPANRequest) (*Del
 //
 // It is a read.
 func (c *Client) ListCFPAN(ctx context.Context, req *ListCFPANRequest) (*CFPANResponse, error) {
-	return invoke[CFPANResponse](ctx, c, &svcListCFPAN, req)
+	return invoke[CFPANResponse](ctx, c, &opListCFPAN, req)
 }

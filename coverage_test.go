@@ -77,7 +77,7 @@ func TestEveryMethodIsCovered(t *testing.T) {
 			write, ok := spec[name]
 			require.True(t, ok, "%s has no row in specTable (spec_test.go); if it is no operation, add it to helpers", name)
 			files := fixtures[name]
-			require.Len(t, files, 2, "%s has no opCase with recorded OK and KO answers (operations_test.go, services_test.go)", name)
+			require.Len(t, files, 2, "%s has no opCase with recorded OK and KO answers (an opCase in the test file of its source file, gathered by opCases in operations_test.go)", name)
 			for _, f := range files {
 				_, err := os.Stat(filepath.Join("testdata", f))
 				assert.NoError(t, err, "%s: fixture %s", name, f)

@@ -3,61 +3,16 @@ package xpay_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
 	"github.com/xpaygo/xpay/xpaytest"
-)
-
-// fakeClock is a clock tests move by hand, shared by sandbox and client.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-func newSandbox(t *testing.T, opts ...xpaytest.Option) (*xpaytest.Server, *xpay.Client) {
-	t.Helper()
-	srv := xpaytest.NewServer(append([]xpaytest.Option{xpaytest.WithDemoData(), xpaytest.WithClock(e2eNow)}, opts...)...)
-	t.Cleanup(srv.Close)
-	return srv, srv.Client()
-}
-
-func requireCode(t *testing.T, err error, code int) {
-	t.Helper()
-	var apiErr *xpay.APIError
-	require.ErrorAs(t, err, &apiErr, "want KO %d", code)
-	assert.Equal(t, code, apiErr.Code, apiErr.Message)
-}
-
-// The sandboxes of newSandbox start at noon in Italy on a fixed day, and
-// their clock runs from there: "today" is one day for the whole run,
-// whatever the hour the tests run at. Clients that srv.Client makes share
-// the clock; one made otherwise must take WithClock(e2eNow).
-var (
-	e2eAnchor = time.Date(2026, 6, 17, 12, 0, 0, 0, xpay.Rome())
-	e2eBoot   = time.Now()
-)
-
-func e2eNow() time.Time { return e2eAnchor.Add(time.Since(e2eBoot)) }
-
-var (
-	today     = xpay.DateOf(e2eAnchor)
-	weekAgo   = today.AddDays(-7)
-	thisWeek  = xpay.DateRange{From: weekAgo, To: today.AddDays(1)}
-	eur       = xpay.CurrencyEUR
-	demoCFPAN = xpay.CFPANRequest{TaxCode: xpaytest.DemoTaxCode, HashPAN: xpaytest.DemoHashPAN, GroupCode: xpaytest.DefaultGroup}
 )
 
 // e2eStep is one call of an operation through the SDK.
@@ -356,279 +311,34 @@ func TestE2EEveryOperation(t *testing.T) {
 	}
 }
 
-// The order life cycle of capture and refund, as XPay enforces it.
-func TestE2EOrderLifeCycle(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	srv, c := newSandbox(t)
-	require.NoError(t, srv.AddOrder(xpaytest.Order{Code: "ORD-LC-1", Amount: 10000}))
-	capture := func(a xpay.Amount) error {
-		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-LC-1", Amount: a, Currency: eur})
-		return err
+// payWithNonce pays code with a nonce the sandbox behind c issues, through
+// its control API, as XPay Build's card form hands one to the page.
+func payWithNonce(ctx context.Context, c *xpay.Client, code string, approve bool) (*xpay.PayNonceResponse, error) {
+	n, err := issueNonce(ctx, c.BaseURL(), code, 2500, approve)
+	if err != nil {
+		return nil, err
 	}
-	refund := func(code string, a xpay.Amount) error {
-		_, err := c.Refund(ctx, &xpay.RefundRequest{TransactionCode: code, Amount: a, Currency: eur})
-		return err
-	}
-	state := func(code string) xpay.OrderState {
-		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code})
-		require.NoError(t, err)
-		return res.Order().State
-	}
-
-	require.NoError(t, capture(6000))
-	assert.Equal(t, xpay.OrderStatePartiallyCaptured, state("ORD-LC-1"))
-	requireCode(t, capture(4001), xpay.CodeAmountTooHigh)
-	require.NoError(t, capture(4000))
-	assert.Equal(t, xpay.OrderStateCaptured, state("ORD-LC-1"))
-	requireCode(t, capture(1), xpay.CodeInvalidState)
-	require.NoError(t, refund("ORD-LC-1", 3000))
-	assert.Equal(t, xpay.OrderStatePartiallyRefunded, state("ORD-LC-1"))
-	requireCode(t, capture(1), xpay.CodeInvalidState)
-	requireCode(t, refund("ORD-LC-1", 7001), xpay.CodeAmountTooHigh)
-	require.NoError(t, refund("ORD-LC-1", 7000))
-	assert.Equal(t, xpay.OrderStateRefunded, state("ORD-LC-1"))
-	requireCode(t, refund("ORD-LC-1", 1), xpay.CodeInvalidState)
-
-	res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-LC-1"})
-	require.NoError(t, err)
-	var rows []string
-	for _, op := range res.Order().Operations() {
-		rows = append(rows, string(op.Type)+" "+op.Amount.String())
-	}
-	assert.Equal(t, []string{"CONTAB. 6000", "CONTAB. 4000", "STORNO 3000", "STORNO 7000"}, rows)
-
-	// An authorization not yet captured is voided.
-	require.NoError(t, refund(xpaytest.DemoAuthorized, 5000))
-	assert.Equal(t, xpay.OrderStateCancelled, state(xpaytest.DemoAuthorized))
-	requireCode(t, refund("ORD-NONE", 1), xpay.CodeNotFound)
-
-	list, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll, TransactionCode: "ORD-LC-1"})
-	require.NoError(t, err)
-	require.Len(t, list.Orders, 1)
-	assert.Equal(t, xpay.OrderStateRefunded, list.Orders[0].State)
-
-	all, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll})
-	require.NoError(t, err)
-	var streamed []xpay.Order
-	for o, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: thisWeek, Channel: xpay.ChannelAll}) {
-		require.NoError(t, err)
-		streamed = append(streamed, o)
-	}
-	assert.Len(t, streamed, 4)
-	assert.Equal(t, all.Orders, streamed, "the stream yields what ListOrders returns")
+	return c.PayNonce(ctx, &xpay.PayNonceRequest{TransactionCode: code, Amount: 2500, Currency: xpay.CurrencyEUR, Nonce: n})
 }
 
-// noRedirects is a browser that stops at the redirect to the merchant.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-func TestE2EPayByLinkPaidOnThePage(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	srv, c := newSandbox(t)
-	link, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
-		TransactionCode: "PBL-PAGE-1", Amount: 12050, TimeoutHours: 4, ReturnURL: "https://shop.example/esito?ordine=1",
-	})
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(link.URL, srv.URL))
-
-	page, err := http.Get(link.URL)
-	require.NoError(t, err)
-	body := new(bytes.Buffer)
-	_, _ = body.ReadFrom(page.Body)
-	page.Body.Close()
-	assert.Equal(t, http.StatusOK, page.StatusCode)
-	assert.Contains(t, body.String(), "120.50 EUR")
-
-	resp, err := noRedirects.PostForm(link.URL, url.Values{"outcome": {"approve"}})
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	back, err := url.Parse(resp.Header.Get("Location"))
-	require.NoError(t, err)
-	q := back.Query()
-	assert.Equal(t, "shop.example", back.Host)
-	assert.Equal(t, "1", q.Get("ordine"), "the merchant's own parameters are kept")
-	assert.Equal(t, "OK", q.Get("esito"))
-	assert.Equal(t, "PBL-PAGE-1", q.Get("codTrans"))
-	var fields []xpay.Field
-	for _, name := range []string{"codTrans", "esito", "importo", "divisa", "data", "orario", "codAut"} {
-		fields = append(fields, xpay.Field{Name: name, Value: q.Get(name)})
+// issueNonce asks the control API of the sandbox at base for a nonce.
+func issueNonce(ctx context.Context, base, code string, amount xpay.Amount, approve bool) (xpay.Nonce, error) {
+	body, _ := json.Marshal(map[string]any{"transactionCode": code, "amount": amount, "approve": approve})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+xpaytest.ControlPrefix[1:]+"nonces", bytes.NewReader(body))
+	if err != nil {
+		return xpay.Nonce{}, err
 	}
-	assert.Equal(t, xpay.Sign(srv.Secret(), fields...), q.Get("mac"), "the payment page's return MAC")
-
-	order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-PAGE-1"})
-	require.NoError(t, err)
-	assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State)
-	assert.Equal(t, xpay.Amount(12050), order.Order().Amount)
-
-	again, err := noRedirects.PostForm(link.URL, url.Values{"outcome": {"approve"}})
-	require.NoError(t, err)
-	again.Body.Close()
-	assert.Equal(t, http.StatusConflict, again.StatusCode, "a link is paid once")
-
-	_, err = c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-PAGE-1", TimeoutHours: 1})
-	requireCode(t, err, xpay.CodeInvalidState)
-
-	report, err := c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: today, CreatedTo: today})
-	require.NoError(t, err)
-	require.Len(t, report.Links, 1)
-	assert.Equal(t, "Pagato", report.Links[0].Status)
-	assert.Equal(t, "VISA", report.Links[0].Circuit)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return xpay.Nonce{}, err
+	}
+	defer resp.Body.Close()
+	var env map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != http.StatusOK {
+		return xpay.Nonce{}, fmt.Errorf("control API: HTTP %d: %v %v", resp.StatusCode, env, err)
+	}
+	return xpay.Nonce{Value: env["xpayNonce"], Outcome: env["esito"], OperationID: env["idOperazione"], Timestamp: env["timeStamp"], MAC: env["mac"]}, nil
 }
 
-func TestE2EPayByLinkRegenerate(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	clock := &fakeClock{t: time.Now()}
-	srv, _ := newSandbox(t, xpaytest.WithClock(clock.Now))
-	c := srv.Client(xpay.WithClock(clock.Now))
-	create := func(code string) string {
-		res, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: code, Amount: 900, TimeoutHours: 2, ReturnURL: "https://shop.example/"})
-		require.NoError(t, err)
-		return res.URL
-	}
-	regenerate := func(code, newCode string) *xpay.RegeneratePayByLinkResponse {
-		res, err := c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: code, NewTransactionCode: newCode, TimeoutHours: 2})
-		require.NoError(t, err)
-		return res
-	}
-
-	t.Run("unused link keeps its URL and gets a new expiry", func(t *testing.T) {
-		u := create("PBL-UNUSED")
-		clock.Advance(3 * time.Hour)
-		page, err := http.Get(u)
-		require.NoError(t, err)
-		page.Body.Close()
-		assert.Equal(t, http.StatusGone, page.StatusCode, "expired")
-		report, err := c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: xpay.DateOf(clock.Now().AddDate(0, 0, -1)), CreatedTo: xpay.DateOf(clock.Now())})
-		require.NoError(t, err)
-		assert.Equal(t, "Scaduto", report.Links[0].Status)
-
-		res := regenerate("PBL-UNUSED", "")
-		assert.Equal(t, u, res.URL)
-		assert.Equal(t, "PBL-UNUSED", res.TransactionCode)
-		require.NoError(t, payLink(srv, "PBL-UNUSED", true), "payable again")
-	})
-	t.Run("declined link gets a counter", func(t *testing.T) {
-		u := create("PBL-DECLINED")
-		require.NoError(t, payLink(srv, "PBL-DECLINED", false))
-		res := regenerate("PBL-DECLINED", "")
-		assert.Equal(t, "PBL-DECLINED-1", res.TransactionCode)
-		assert.NotEqual(t, u, res.URL)
-		require.NoError(t, payLink(srv, res.TransactionCode, false))
-		assert.Equal(t, "PBL-DECLINED-2", regenerate(res.TransactionCode, "").TransactionCode, "counted from the first code")
-
-		_, err := c.RegeneratePayByLink(ctx, &xpay.RegeneratePayByLinkRequest{TransactionCode: "PBL-DECLINED", TimeoutHours: 1})
-		requireCode(t, err, xpay.CodeTransactionNotFound)
-		old, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-DECLINED"})
-		require.NoError(t, err)
-		assert.Equal(t, xpay.OrderStateDenied, old.Order().State)
-	})
-	t.Run("never over 30 characters", func(t *testing.T) {
-		code := strings.Repeat("L", 29) + "Z" // 30 characters
-		create(code)
-		require.NoError(t, payLink(srv, code, false))
-		res := regenerate(code, "")
-		assert.Equal(t, strings.Repeat("L", 28)+"-1", res.TransactionCode, "the last two characters replaced")
-	})
-	t.Run("new code requested", func(t *testing.T) {
-		create("PBL-NEWCODE")
-		require.NoError(t, payLink(srv, "PBL-NEWCODE", false))
-		res := regenerate("PBL-NEWCODE", "PBL-NEWCODE-BIS")
-		assert.Equal(t, "PBL-NEWCODE-BIS", res.TransactionCode)
-		require.NoError(t, payLink(srv, "PBL-NEWCODE-BIS", true))
-		order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "PBL-NEWCODE-BIS"})
-		require.NoError(t, err)
-		assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State)
-	})
-}
-
-func TestE2EPayByLinkReportCap(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	_, c := newSandbox(t)
-	for i := range 120 {
-		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
-			TransactionCode: "PBL-CAP-" + string(rune('A'+i/26)) + string(rune('A'+i%26)), Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/",
-		})
-		require.NoError(t, err)
-	}
-	res, err := c.ListPayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: today, CreatedTo: today})
-	require.NoError(t, err)
-	assert.Len(t, res.Links, 100)
-	assert.True(t, res.Truncated())
-	var n int
-	var last error
-	for _, err := range c.PayByLinks(ctx, &xpay.ListPayByLinksRequest{CreatedFrom: weekAgo, CreatedTo: today}) {
-		if err != nil {
-			last = err
-			continue
-		}
-		n++
-	}
-	assert.Equal(t, 100, n)
-	assert.ErrorIs(t, last, xpay.ErrTooManyLinks)
-}
-
-// The sandbox checks what the SDK cannot get wrong: freshness and
-// credentials.
-func TestE2EEnvelopeChecks(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	srv, _ := newSandbox(t)
-	get := func(c *xpay.Client) error {
-		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
-		return err
-	}
-	// A clock 6 minutes slow: XPay refuses the request with KO 5, signed
-	// with its own, distant, timeStamp. The client cannot tell that answer
-	// from a replay, so it is no *APIError; its text says what XPay said.
-	stale := srv.Client(xpay.WithClock(func() time.Time { return e2eNow().Add(-6 * time.Minute) }))
-	err := get(stale)
-	require.ErrorIs(t, err, xpay.ErrStaleResponse)
-	assert.NotErrorAs(t, err, new(*xpay.APIError))
-	assert.ErrorContains(t, err, "KO 5: Sono passati più di 5 minuti")
-
-	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret(), xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
-	require.NoError(t, err)
-	requireCode(t, get(wrongAlias), xpay.CodeInvalidAlias)
-
-	// A wrong key: XPay answers error 3, signed with the real key, so the
-	// client cannot trust the answer either.
-	wrongKey, err := xpay.NewClient(srv.Alias(), "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
-	require.NoError(t, err)
-	err = get(wrongKey)
-	require.ErrorIs(t, err, xpay.ErrInvalidMAC)
-	var respErr *xpay.ResponseError
-	require.ErrorAs(t, err, &respErr)
-	assert.Contains(t, string(respErr.Body), `"codice":3`)
-}
-
-// A capture whose answer is lost after XPay carried it out is settled by
-// reading the order: the reconciliation the ErrOutcomeUnknown docs
-// describe.
-func TestE2EReconcileLostCapture(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	for _, processed := range []bool{true, false} {
-		srv, c := newSandbox(t)
-		srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: processed, Times: 1})
-		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 2000, Currency: eur})
-		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
-
-		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
-		require.NoError(t, err)
-		captured := false
-		for _, op := range res.Order().Operations() {
-			captured = captured || (op.Type == xpay.OperationTypeCapture && op.Amount == 2000)
-		}
-		assert.Equal(t, processed, captured, "processed=%v", processed)
-	}
-}
-
-// payLink pays (or refuses) a link in the sandbox, ignoring the return URL.
-func payLink(srv *xpaytest.Server, code string, approve bool) error {
-	_, err := srv.PayLink(code, approve)
-	return err
-}
+var demoCFPAN = xpay.CFPANRequest{TaxCode: xpaytest.DemoTaxCode, HashPAN: xpaytest.DemoHashPAN, GroupCode: xpaytest.DefaultGroup}

@@ -4,13 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-// Response is what every XPay answer carries. Every <Method>Response type
-// embeds it. A Response returned with a nil error has a verified, fresh
+// Response is what every XPay answer carries, and every response type
+// embeds it: most are named after their method (CaptureResponse for
+// Capture); operations that answer alike share one (ContractsResponse,
+// ContractChangeResponse, BlacklistResponse, BlacklistChangeResponse,
+// CFPANResponse). A Response returned with a nil error has a verified, fresh
 // MAC (or none, where XPay's own client reads the answer unsigned:
 // ListWarnings), and esito OK, but for one rule: to a list or search read
 // (each method says so) XPay answers "nothing found" with KO 2, which is
@@ -45,6 +49,30 @@ func (r *Response) NothingFound() bool {
 // instead of copying it. []byte(b) gives the bytes.
 type RawBody string
 
+// Timestamp is XPay's timeStamp: milliseconds since the Unix epoch. It keeps
+// the digits exactly as the server sent them, JSON number or string, because
+// the response MAC is computed over that text.
+type Timestamp string
+
+// UnmarshalJSON accepts a JSON number or a string of digits.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	digits, ok := lenient.Number(b)
+	if !ok {
+		return fmt.Errorf("xpay: timeStamp: want epoch milliseconds, got %.40s", b)
+	}
+	*t = Timestamp(digits)
+	return nil
+}
+
+// Time returns the timestamp as a time.Time.
+func (t Timestamp) Time() (time.Time, error) {
+	ms, err := strconv.ParseInt(string(t), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("xpay: timeStamp %q is not epoch milliseconds", string(t))
+	}
+	return time.UnixMilli(ms), nil
+}
+
 // ErrorDetail is the errore object of a KO answer. Callers normally see it
 // as an *APIError instead.
 type ErrorDetail struct {
@@ -68,7 +96,7 @@ func decodeFailure(err error) error {
 // into out, whatever its HTTP status (XPay sends KO bodies with 200 as
 // well as with 4xx and 5xx), keeps raw in it, and judges it: the one step
 // that decides what an answer is worth.
-func (c *Client) decode(op *service, status int, body string, raw RawBody, out envelope, sent time.Time) error {
+func (c *Client) decode(op *operation, status int, body string, raw RawBody, out envelope, sent time.Time) error {
 	if err := lenient.UnmarshalString(body, out); err != nil {
 		return c.untrusted(op, status, raw, decodeFailure(err))
 	}
@@ -79,14 +107,14 @@ func (c *Client) decode(op *service, status int, body string, raw RawBody, out e
 
 // decodeAll decodes an answer held whole in raw. The decoder checks that
 // it is JSON as it decodes.
-func (c *Client) decodeAll(op *service, status int, raw RawBody, out envelope, sent time.Time) error {
+func (c *Client) decodeAll(op *operation, status int, raw RawBody, out envelope, sent time.Time) error {
 	return c.decode(op, status, string(raw), raw, out, sent)
 }
 
 // judge decides whether a decoded envelope can be trusted: a verified,
 // fresh OK is nil, a verified, fresh KO an *APIError, anything else a
 // *ResponseError. sent is when the request was signed.
-func (c *Client) judge(op *service, status int, raw RawBody, r *Response, sent time.Time) error {
+func (c *Client) judge(op *operation, status int, raw RawBody, r *Response, sent time.Time) error {
 	if r.Outcome == "" {
 		return c.untrusted(op, status, raw, errNotEnvelope)
 	}
@@ -145,7 +173,7 @@ func hint(code int) string {
 	return ""
 }
 
-func (c *Client) refusal(op *service, status int, raw RawBody, r *Response, detail ErrorDetail) *APIError {
+func (c *Client) refusal(op *operation, status int, raw RawBody, r *Response, detail ErrorDetail) *APIError {
 	return &APIError{
 		Operation:   op.name,
 		Code:        detail.Code,
@@ -173,4 +201,9 @@ func (c *Client) fresh(ts Timestamp, sent time.Time) error {
 			ErrStaleResponse, at.Sub(now).Round(time.Second), c.freshness)
 	}
 	return nil
+}
+
+// untrusted builds the error for an answer that arrived but cannot be used.
+func (c *Client) untrusted(op *operation, status int, raw RawBody, cause error) error {
+	return &ResponseError{Operation: op.name, HTTPStatus: status, Body: raw, Err: cause}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
 // movingClock is a clock that a test moves: it stands still until told.
@@ -152,4 +154,243 @@ func TestNothingFoundIsAKO(t *testing.T) {
 			assert.Len(t, res.Orders, tc.orders)
 		})
 	}
+}
+
+// Finding: a 4 MiB answer of empty objects decoded into about 1.8 GiB.
+// Now what decoding may allocate is bounded by the body's size, for every
+// shape that expands: empty list elements, nested ones, and many small
+// unknown keys. Not parallel: it measures the heap.
+func TestDecodingMemoryIsBoundedByTheBodySize(t *testing.T) {
+	const size = 4 << 20
+	head := "{" + envelopeJSON("OK", "1", nowMS) + `,"report":[`
+	for _, tc := range []struct {
+		name, head, part, sep, tail string
+		refused                     bool
+	}{
+		{"empty orders", head, "{}", ",", "]}", true},
+		{"empty operations in one order", head + `{"dettaglio":[{"operazioni":[`, "{}", ",", "]}]}]}", true},
+		{"empty details in orders", head, `{"dettaglio":[{},{},{},{}]}`, ",", "]}", true},
+		{"small unknown keys", "{" + envelopeJSON("OK", "1", nowMS) + ",", `"k#":1`, ",", "}", true},
+		{"unknown keys in orders", head, `{"a":1,"b":2}`, ",", "]}", true},
+	} {
+		n := (size - len(tc.head)) / (len(tc.part) + len(tc.sep))
+		c := serveBody(t, http.StatusOK, func() io.Reader { return repeated(tc.head, tc.part, tc.sep, tc.tail, n) })
+		var err error
+		allocated := allocatedBy(func() {
+			_, err = c.ListOrders(context.Background(), listReq)
+		})
+		t.Logf("%s: %d-byte body, %.1f MiB allocated (%.1f×): %v", tc.name, size, float64(allocated)/(1<<20), float64(allocated)/size, err)
+		assert.LessOrEqual(t, allocated, uint64(memoryMultiple*size), tc.name)
+		if tc.refused {
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, err, &respErr, tc.name)
+			assert.ErrorContains(t, err, "times its size in memory")
+			assert.NotEmpty(t, respErr.Body, "the body is kept")
+		} else {
+			assert.NoError(t, err, tc.name)
+		}
+	}
+}
+
+// Finding: a signed answer from any time was accepted, so any captured
+// envelope could be replayed as the answer to any later call.
+func TestStaleAnswersAreRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		ts   int64
+		ok   bool
+	}{
+		{"timeStamp 1", 1, false},
+		{"an hour old", nowMS - time.Hour.Milliseconds(), false},
+		{"six minutes old", nowMS - 6*time.Minute.Milliseconds(), false},
+		{"six minutes ahead", nowMS + 6*time.Minute.Milliseconds(), false},
+		{"four minutes old", nowMS - 4*time.Minute.Milliseconds(), true},
+		{"four minutes ahead", nowMS + 4*time.Minute.Milliseconds(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			body := "{" + envelopeJSON("OK", "80310241", tc.ts) + "}"
+			c := serveBody(t, http.StatusOK, stringBody(body))
+			_, readErr := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+			_, writeErr := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
+			if tc.ok {
+				assert.NoError(t, readErr)
+				assert.NoError(t, writeErr)
+				return
+			}
+			var respErr *xpay.ResponseError
+			require.ErrorAs(t, readErr, &respErr)
+			assert.ErrorIs(t, readErr, xpay.ErrStaleResponse)
+			assert.NotErrorIs(t, readErr, xpay.ErrOutcomeUnknown)
+			assert.ErrorIs(t, writeErr, xpay.ErrStaleResponse)
+			assert.ErrorIs(t, writeErr, xpay.ErrOutcomeUnknown, "the capture may have happened")
+		})
+	}
+	t.Run("a wider window", func(t *testing.T) {
+		t.Parallel()
+		body := "{" + envelopeJSON("OK", "80310241", nowMS-time.Hour.Milliseconds()) + "}"
+		c := serveBody(t, http.StatusOK, stringBody(body), xpay.WithFreshness(2*time.Hour))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		assert.NoError(t, err)
+		for _, d := range []time.Duration{0, -time.Second} {
+			_, err := xpay.NewClient(testAlias, testSecret, xpay.WithFreshness(d))
+			assert.ErrorContains(t, err, "freshness")
+		}
+	})
+	t.Run("a stale KO says what XPay said but is no refusal", func(t *testing.T) {
+		t.Parallel()
+		body := "{" + envelopeJSON("KO", "80310241", nowMS-time.Hour.Milliseconds()) + `,"errore":{"codice":16,"messaggio":"Valore non valido"}}`
+		c := serveBody(t, http.StatusOK, stringBody(body))
+		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
+		assert.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+		assert.NotErrorAs(t, err, new(*xpay.APIError), "a replayed refusal must not pass for one")
+		assert.ErrorContains(t, err, "KO 16: Valore non valido")
+	})
+}
+
+// What XPay said, when a call fails, is in the error: an unsigned KO with
+// no code (as XPay answers a field it does not know), like a KO that does
+// not verify, quotes XPay, with a hint, but is no *APIError.
+func TestErrorsSayWhatXPaySaid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("unsigned KO without a code", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","errore":{"messaggio":"Campo \"apikey\" non riconosciuto"}}`))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		var apiErr *xpay.APIError
+		assert.False(t, errors.As(err, &apiErr))
+		assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.EqualError(t, err, `xpay: GetOrder: HTTP 200: response MAC missing or invalid; XPay's answer, unsigned and so not verified: KO 0: Campo "apikey" non riconosciuto`)
+		assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown)
+
+		_, err = c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
+		assert.False(t, errors.As(err, &apiErr))
+		assert.ErrorIs(t, err, xpay.ErrOutcomeUnknown, "unsigned: the capture may have happened")
+	})
+	t.Run("a wrong secret key", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := newSandbox(t)
+		c, err := xpay.NewClient(srv.Alias(), "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+		require.NoError(t, err)
+		_, err = c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.NotErrorAs(t, err, new(*xpay.APIError))
+		assert.EqualError(t, err, "xpay: GetOrder: HTTP 200: response MAC missing or invalid; XPay's answer, unverified: KO 3: Mac errato (XPay found the request's MAC wrong: check the secret key given to NewClient)")
+	})
+	t.Run("an unknown alias, answered unsigned", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","idOperazione":"1","timeStamp":1718611200000,"errore":{"codice":6,"messaggio":"apiKey non contiene un alias valido"}}`))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		assert.ErrorContains(t, err, "KO 6: apiKey non contiene un alias valido (XPay does not know the alias")
+	})
+	t.Run("control characters from the server", func(t *testing.T) {
+		t.Parallel()
+		c := serveBody(t, http.StatusOK, stringBody(`{"esito":"KO","idOperazione":"1","timeStamp":1718611200000,"mac":"00","errore":{"codice":3,"messaggio":"Mac\u001b[2J\r\nerrato\u202e"}}`))
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+		for _, r := range err.Error() {
+			assert.False(t, r < 0x20 || r == '\u202e', "%U in %q", r, err.Error())
+		}
+	})
+}
+
+// esito is matched to the letter: "ok", even correctly signed, is no OK.
+func TestEsitoIsMatchedToTheLetter(t *testing.T) {
+	t.Parallel()
+	for _, esito := range []string{"ok", "Ok", "ko", " OK"} {
+		c := serveBody(t, http.StatusOK, stringBody("{"+envelopeJSON(esito, "1", nowMS)+"}"))
+		res, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		assert.Nil(t, res, esito)
+		assert.ErrorContains(t, err, fmt.Sprintf("unexpected esito %q", esito))
+		_, err = c.Capture(context.Background(), &xpay.CaptureRequest{TransactionCode: "ORD-1", Amount: 1, Currency: eur})
+		assert.ErrorIs(t, err, xpay.ErrOutcomeUnknown, esito)
+	}
+}
+
+// The freshness window includes its edges, and not a millisecond more.
+func TestFreshnessWindowEdges(t *testing.T) {
+	t.Parallel()
+	window := xpay.DefaultFreshness.Milliseconds()
+	for offset, fresh := range map[int64]bool{
+		-window: true, -window - 1: false, // before the request
+		window: true, window + 1: false, // ahead of the clock (the clock is the request's)
+		0: true,
+	} {
+		c := serveBody(t, http.StatusOK, stringBody(`{`+envelopeJSON("OK", "1", nowMS+offset)+`,"report":[]}`))
+		_, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		if fresh {
+			assert.NoError(t, err, offset)
+		} else {
+			assert.ErrorIs(t, err, xpay.ErrStaleResponse, offset)
+		}
+	}
+}
+
+// A response MAC verifies only whole: no prefix of it, nor one right in
+// its first half only, nor one a digit longer.
+func TestResponseMACMustMatchWhole(t *testing.T) {
+	t.Parallel()
+	ts := fmt.Sprint(nowMS)
+	good := xpay.Sign(testSecret, xpay.Field{Name: "esito", Value: "OK"}, xpay.Field{Name: "idOperazione", Value: "1"}, xpay.Field{Name: "timeStamp", Value: ts})
+	flip := func(c byte) string {
+		if c == '0' {
+			return "1"
+		}
+		return "0"
+	}
+	for name, mac := range map[string]string{
+		"a prefix of 39":        good[:39],
+		"a prefix of 20":        good[:20],
+		"the first 20 only":     good[:20] + strings.Repeat("0", 20),
+		"the last digit off":    good[:39] + flip(good[39]),
+		"a digit more":          good + "0",
+		"the first digit off":   flip(good[0]) + good[1:],
+		"twice the good prefix": good[:20] + good[:20],
+	} {
+		body := fmt.Sprintf(`{"esito":"OK","idOperazione":"1","timeStamp":%s,"mac":%q,"report":[]}`, ts, mac)
+		c := serveBody(t, http.StatusOK, stringBody(body))
+		_, err := c.GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+		assert.ErrorIs(t, err, xpay.ErrInvalidMAC, name)
+	}
+	body := fmt.Sprintf(`{"esito":"OK","idOperazione":"1","timeStamp":%s,"mac":%q,"report":[]}`, ts, good)
+	_, err := serveBody(t, http.StatusOK, stringBody(body)).GetOrder(context.Background(), &xpay.GetOrderRequest{TransactionCode: "ORD-1"})
+	assert.NoError(t, err, "the whole MAC verifies")
+}
+
+// The sandbox checks what the SDK cannot get wrong: freshness and
+// credentials.
+func TestE2EEnvelopeChecks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, _ := newSandbox(t)
+	get := func(c *xpay.Client) error {
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		return err
+	}
+	// A clock 6 minutes slow: XPay refuses the request with KO 5, signed
+	// with its own, distant, timeStamp. The client cannot tell that answer
+	// from a replay, so it is no *APIError; its text says what XPay said.
+	stale := srv.Client(xpay.WithClock(func() time.Time { return e2eNow().Add(-6 * time.Minute) }))
+	err := get(stale)
+	require.ErrorIs(t, err, xpay.ErrStaleResponse)
+	assert.NotErrorAs(t, err, new(*xpay.APIError))
+	assert.ErrorContains(t, err, "KO 5: Sono passati più di 5 minuti")
+
+	wrongAlias, err := xpay.NewClient("ALIAS_WEB_99999999", srv.Secret(), xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+	require.NoError(t, err)
+	requireCode(t, get(wrongAlias), xpay.CodeInvalidAlias)
+
+	// A wrong key: XPay answers error 3, signed with the real key, so the
+	// client cannot trust the answer either.
+	wrongKey, err := xpay.NewClient(srv.Alias(), "NOT-THE-KEY", xpay.WithBaseURL(srv.URL), xpay.WithClock(e2eNow))
+	require.NoError(t, err)
+	err = get(wrongKey)
+	require.ErrorIs(t, err, xpay.ErrInvalidMAC)
+	var respErr *xpay.ResponseError
+	require.ErrorAs(t, err, &respErr)
+	assert.Contains(t, string(respErr.Body), `"codice":3`)
 }

@@ -1,12 +1,12 @@
 package xpay
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+	"time"
 )
 
 // Errors returned by the Client fall into four kinds. Use errors.As for the
@@ -112,40 +112,6 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// printable returns s with every control and bidi formatting character,
-// every line and paragraph separator (U+2028, U+2029), and every invalid
-// byte, replaced by U+FFFD, so that text from the server cannot forge
-// lines or reorder what a terminal or log shows.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune { // invalid bytes come in as RuneError
-		if unsafeRune(r) {
-			return utf8.RuneError
-		}
-		return r
-	}, s)
-}
-
-// unsafeRune reports whether r is a control or bidi formatting character,
-// or a line or paragraph separator: one that can hide, reorder or break
-// text on a screen or in a log.
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Zl, unicode.Zp)
-}
-
-// ValidationError reports a request value that breaks one of XPay's rules.
-// It is returned before anything is sent. VerifyPaymentResult returns one
-// for a payment result parameter that is missing or malformed.
-type ValidationError struct {
-	Operation string // the Client method, e.g. "Capture"
-	Field     string // the Go field, e.g. "TransactionCode"
-	WireName  string // the JSON name XPay uses, e.g. "codiceTransazione"
-	Rule      string // what the value must be, e.g. "2 to 30 characters"
-}
-
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("xpay: %s: invalid %s (%s): %s", e.Operation, e.Field, e.WireName, e.Rule)
-}
-
 // ResponseError reports an answer that could not be used: not an XPay
 // envelope (an HTML error page, malformed or truncated JSON, a key given
 // twice, an esito other than OK or KO), a redirect, a body over the size
@@ -202,6 +168,44 @@ func (e *OutcomeUnknownError) Error() string {
 }
 
 func (e *OutcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.Err} }
+
+// SettleWindow is how long after it was sent a write can still take
+// effect at XPay: XPay refuses a request whose timeStamp is more than 5
+// minutes old by its own clock, and a minute more is left for one it
+// accepted just in time and is still carrying out.
+const SettleWindow = 6 * time.Minute
+
+// PendingWrite is a write whose outcome is unknown: what an
+// *OutcomeUnknownError carries, and what Settle takes. It encodes with
+// encoding/json, field for field, so that it can be stored (a database
+// row, a file) and settled by another process, after a restart, with a
+// Client of its own for the same alias.
+type PendingWrite struct {
+	// Operation is the Client method that was called: "Capture",
+	// "Refund", "CreatePayByLink", ...
+	Operation string `json:"operation"`
+	// AliasFingerprint is the Client.AliasFingerprint of the Client that
+	// sent the write: an order is known only to the alias that made it,
+	// so only a Client of that alias can settle it. Empty in a write
+	// stored by a version of this package before it was recorded.
+	AliasFingerprint string `json:"aliasFingerprint,omitempty"`
+	// TransactionCode, Amount and Currency are the request's, for the
+	// writes that have them.
+	TransactionCode string   `json:"transactionCode,omitempty"`
+	Amount          Amount   `json:"amount,omitempty"`
+	Currency        Currency `json:"currency,omitempty"`
+	// Sent is the request's timeStamp: XPay can carry the write out until
+	// SettleWindow after it, by XPay's clock.
+	Sent time.Time `json:"sent"`
+	// Before are the order's operation rows as read before the write (the
+	// request's Before), or nil when they were not read. An empty list
+	// means the order had none; nil means nobody knows.
+	Before []Operation `json:"before"`
+	// Request is the request's own fields as sent, in JSON (without
+	// apiKey, timeStamp and mac): what settling a write other than a
+	// capture or a refund reads, and what a person needs to send it again.
+	Request json.RawMessage `json:"request,omitempty"`
+}
 
 // notSent marks the failure of a request that cannot have reached XPay: a
 // cancelled context before sending, a connection never made. It never

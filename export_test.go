@@ -11,7 +11,24 @@ import (
 func SpecOperations() map[string]bool {
 	ops := map[string]bool{}
 	for _, s := range specTable {
-		ops[s.svc.name] = s.write
+		ops[s.op.name] = s.write
+	}
+	return ops
+}
+
+// SpecService is a row of the API reference's table of services.
+type SpecService struct {
+	URI   string
+	MAC   []string // the request MAC's fields, in order
+	Write bool
+}
+
+// SpecServices returns the API reference's table of services, by Client
+// method.
+func SpecServices() map[string]SpecService {
+	ops := map[string]SpecService{}
+	for _, s := range specTable {
+		ops[s.op.name] = SpecService{URI: s.uri, MAC: s.mac, Write: s.write}
 	}
 	return ops
 }
@@ -27,7 +44,7 @@ func WithPause(f func(ctx context.Context, d time.Duration) error) Option {
 func SpecNothingFound() map[string]bool {
 	ops := map[string]bool{}
 	for _, s := range specTable {
-		ops[s.svc.name] = s.svc.notFoundEmpty
+		ops[s.op.name] = s.op.notFoundEmpty
 	}
 	return ops
 }

@@ -1,6 +1,6 @@
 module github.com/xpaygo/xpay
 
-go 1.24.0
+go 1.26
 
 require (
 	github.com/google/go-querystring v1.2.0

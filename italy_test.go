@@ -1,9 +1,9 @@
 package xpay_test
 
 import (
+	"context"
 	"fmt"
-	"math"
-	"strings"
+	"regexp"
 	"testing"
 	"time"
 
@@ -85,44 +85,50 @@ func TestDays(t *testing.T) {
 	assert.Equal(t, "Europe/Rome", xpay.Rome().String())
 }
 
-func TestAmountForPeople(t *testing.T) {
+// dataOperazione is written as XPay writes it, to the second with Java's
+// Timestamp's ".0" ("2024-07-25 12:41:47.0"), which pretix-xpay reads with
+// Python's %f (one to six digits, pretix_xpay/utils.py:72; the rule is
+// copied in xpaytest's TestOperationDatesReadAsPretixReadsThem);
+// dataTransazione has no fraction. Both parse.
+func TestE2EOperationDatesAsXPayWritesThem(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		a    xpay.Amount
-		c    xpay.Currency
-		text string
-	}{
-		{12345, xpay.CurrencyEUR, "123.45"}, {5, xpay.CurrencyEUR, "0.05"}, {0, xpay.CurrencyEUR, "0.00"},
-		{-250, xpay.CurrencyEUR, "-2.50"}, {500, "392", "500"}, {1234, "414", "1.234"},
-		{math.MaxInt64, xpay.CurrencyEUR, "92233720368547758.07"},
-	} {
-		assert.Equal(t, tc.text, tc.a.Decimal(tc.c))
-	}
-	assert.Equal(t, "123.45 EUR", xpay.Amount(12345).Format(xpay.CurrencyEUR))
-	assert.Equal(t, "500 392", xpay.Amount(500).Format("392"))
-	assert.Equal(t, "12345", fmt.Sprint(xpay.Amount(12345)), "String stays what the wire carries")
-
-	for in, want := range map[string]xpay.Amount{
-		"20": 2000, "20.00": 2000, "20,00": 2000, "20.5": 2050, "0.05": 5, "0,5": 50, "007.10": 710, "0": 0,
-		"92233720368547758.07": math.MaxInt64,
-	} {
-		got, err := xpay.ParseAmount(in, xpay.CurrencyEUR)
-		require.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
-	}
-	for in, msg := range map[string]string{
-		"20.001": "has 3 decimals; the currency has 2", "-1": "negative", "+1": "want digits", "": "want digits",
-		"1.234,56": "either a point or a comma", "1,234,56": "want digits", "20.": "want digits", ".5": "want digits",
-		"1e3": "want digits", " 20": "want digits", "€20": "want digits", "92233720368547758.08": "too large",
-		"99999999999999999999": "too large",
-	} {
-		_, err := xpay.ParseAmount(in, xpay.CurrencyEUR)
-		assert.ErrorContains(t, err, msg, "%q", in)
-	}
-	yen, err := xpay.ParseAmount("500", "392")
+	ctx := context.Background()
+	_, c := newSandbox(t)
+	_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: "ORD-DEMO-0001", Amount: 1000, Currency: xpay.CurrencyEUR})
 	require.NoError(t, err)
-	assert.Equal(t, xpay.Amount(500), yen)
-	_, err = xpay.ParseAmount("500.5", "392")
-	assert.ErrorContains(t, err, "has 1 decimals; the currency has 0")
-	assert.True(t, strings.HasPrefix(err.Error(), "xpay: amount"))
+	res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: "ORD-DEMO-0001"})
+	require.NoError(t, err)
+	o := res.Order()
+	ops := o.Operations()
+	require.NotEmpty(t, ops)
+	withFraction := regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.0$`)
+	assert.Regexp(t, withFraction, ops[0].Date)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`, o.TransactionDate)
+	for _, d := range []string{ops[0].Date, o.TransactionDate} {
+		_, err := xpay.ParseTime(d, nil)
+		assert.NoError(t, err, d)
+	}
+	list, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today.AddDays(-1), To: today}, Channel: xpay.ChannelAll, TransactionCode: "ORD-DEMO-0001"})
+	require.NoError(t, err)
+	require.Len(t, list.Orders, 1)
+	assert.Regexp(t, withFraction, list.Orders[0].OperationDate)
+}
+
+func TestParseTimeLayouts(t *testing.T) {
+	t.Parallel()
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		rome = time.FixedZone("CEST", 2*60*60)
+	}
+	want := time.Date(2024, 6, 17, 10, 15, 42, 0, rome)
+	for _, s := range []string{"2024-06-17 10:15:42", "17/06/2024 10:15:42", "2024-06-17T10:15:42"} {
+		got, err := xpay.ParseTime(s, rome)
+		require.NoError(t, err, s)
+		assert.True(t, want.Equal(got), "%s: got %v", s, got)
+	}
+	day, err := xpay.ParseTime("17/06/2024", nil)
+	require.NoError(t, err)
+	assert.True(t, time.Date(2024, 6, 17, 0, 0, 0, 0, xpay.Rome()).Equal(day), "no location means Italy: %v", day)
+	_, err = xpay.ParseTime("17 giugno 2024", nil)
+	assert.ErrorContains(t, err, `"17 giugno 2024"`)
 }

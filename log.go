@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func (c *Client) log(ctx context.Context, op *service, status int, r *Response, err error, d time.Duration) {
+func (c *Client) log(ctx context.Context, op *operation, status int, r *Response, err error, d time.Duration) {
 	if c.logger == nil {
 		return
 	}
@@ -34,7 +34,7 @@ func (c *Client) log(ctx context.Context, op *service, status int, r *Response, 
 	c.logger.LogAttrs(ctx, level, "xpay call", attrs...)
 }
 
-func (c *Client) logRetry(ctx context.Context, op *service, n int, wait time.Duration, err error) {
+func (c *Client) logRetry(ctx context.Context, op *operation, n int, wait time.Duration, err error) {
 	if c.logger == nil {
 		return
 	}

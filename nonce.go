@@ -12,7 +12,7 @@ import (
 // that XPay signed. The merchant's server pays with it (pagaNonce), after
 // checking that envelope.
 
-var svcPayNonce = service{name: "PayNonce", path: "ecomm/api/hostedPayments/pagaNonce", write: true}
+var opPayNonce = operation{name: "PayNonce", path: "ecomm/api/hostedPayments/pagaNonce", write: true}
 
 // Nonce is the card nonce XPay Build hands the page (the XPay_Nonce
 // event), with the envelope XPay signed it in. NonceFromForm reads it
@@ -123,22 +123,22 @@ func (c *Client) PayNonce(ctx context.Context, req *PayNonceRequest) (*PayNonceR
 	if err := c.checkNonce(req); err != nil {
 		return nil, err
 	}
-	return invoke[PayNonceResponse](ctx, c, &svcPayNonce, req)
+	return invoke[PayNonceResponse](ctx, c, &opPayNonce, req)
 }
 
 // checkNonce verifies the envelope of req's nonce. A nil req or Client is
 // left for invoke to refuse.
 func (c *Client) checkNonce(req *PayNonceRequest) error {
-	if req == nil || c.usable(svcPayNonce.name) != nil {
+	if req == nil || c.usable(opPayNonce.name) != nil {
 		return nil
 	}
 	n := &req.Nonce
 	fields := []Field{{"esito", n.Outcome}, {"idOperazione", n.OperationID}, {"xpayNonce", n.Value}, {"timeStamp", n.Timestamp}}
 	if n.MAC == "" || !verifyMAC(string(c.creds().secret), fields, n.MAC) {
-		return fmt.Errorf("xpay: %s: %w", svcPayNonce.name, macError("the nonce's MAC is missing or does not verify: treat it as forged; nothing was sent"))
+		return fmt.Errorf("xpay: %s: %w", opPayNonce.name, macError("the nonce's MAC is missing or does not verify: treat it as forged; nothing was sent"))
 	}
 	if n.Outcome != "OK" {
-		return &ValidationError{Operation: svcPayNonce.name, Field: "Nonce.Outcome", WireName: "esito",
+		return &ValidationError{Operation: opPayNonce.name, Field: "Nonce.Outcome", WireName: "esito",
 			Rule: fmt.Sprintf("must be OK: the nonce's esito is %q, so the card form did not take the card", printable(n.Outcome))}
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-var svcGetOrder = service{name: "GetOrder", path: "ecomm/api/bo/situazioneOrdine"}
+var opGetOrder = operation{name: "GetOrder", path: "ecomm/api/bo/situazioneOrdine"}
 
 // GetOrderRequest asks for one order with all its operations.
 type GetOrderRequest struct {
@@ -71,7 +71,7 @@ func (r *GetOrderResponse) Expiry() string {
 //
 // It is a read.
 func (c *Client) GetOrder(ctx context.Context, req *GetOrderRequest) (*GetOrderResponse, error) {
-	return invoke[GetOrderResponse](ctx, c, &svcGetOrder, req)
+	return invoke[GetOrderResponse](ctx, c, &opGetOrder, req)
 }
 
 // Order is one order (an element of report) as XPay describes it in
@@ -139,8 +139,8 @@ func (o *Order) Operations() []Operation {
 
 // ErrNoOperationRows is the error of Order.Captured and Order.Refunded on
 // an order that carries no operation rows (no dettaglio): the orders of
-// ListOrders, Orders and Orders, whose totals cannot be read off
-// them. Read the order with GetOrder.
+// ListOrders and Orders, whose totals cannot be read off them. Read the
+// order with GetOrder.
 var ErrNoOperationRows = errors.New("xpay: the order carries no operation rows (dettaglio), as the orders of ListOrders do: read it with GetOrder")
 
 // Captured returns the sum of the order's capture rows (CONTAB.), from an
@@ -164,9 +164,9 @@ func (o *Order) sum(t OperationType) (Amount, error) {
 		if op.Type != t {
 			continue
 		}
-		if unreadableAmount(op) {
+		if raw, unreadable := op.unreadableAmount(); unreadable {
 			return 0, fmt.Errorf("xpay: order %s: the amount of operation row %d (%s) is not an integer of minor units: %.40s",
-				printable(o.TransactionCode), i+1, t, op.Extra["importo"])
+				printable(o.TransactionCode), i+1, t, raw)
 		}
 		total += op.Amount
 	}
@@ -207,30 +207,38 @@ type OrderDetail struct {
 // in the package documentation (go doc github.com/xpaygo/xpay).
 func (d *OrderDetail) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, d) }
 
-// Operation is one row of an order's history (operazioni): a capture, a
-// refund or a void.
-// It decodes by the rules under “Decoding answers” in the package
-// documentation.
-type Operation struct {
-	Type     OperationType `json:"tipoOperazione"` // OperationTypeCapture, OperationTypeRefund, ...
-	Amount   Amount        `json:"importo"`
-	Currency string        `json:"divisa"`
-	State    OrderState    `json:"stato"`
-	Date     string        `json:"dataOperazione"` // format varies; see ParseTime
-	User     string        `json:"utente"`         // back-office user, if any
-	// PayPalPartialCaptureID, on a PayPal CONTAB. row, is the id to pass
-	// to Refund to refund that partial capture; on a STORNO row it names
-	// the capture refunded.
-	PayPalPartialCaptureID string `json:"idContabParzialePayPal"`
+// orderKey is the journal's name for an order: its writes (captures,
+// refunds, the link that made it) go one at a time.
+func orderKey(code string) string { return "order:" + code }
 
-	Extra map[string]json.RawMessage `json:"-"`
+// pendingMoney fills in what Settle needs of a capture or a refund.
+func pendingMoney(w *PendingWrite, code string, amount Amount, cur Currency, before *Order) {
+	w.TransactionCode, w.Amount, w.Currency = code, amount, cur
+	if before != nil {
+		w.Before = append([]Operation{}, before.Operations()...) // empty, not nil: known to have none
+	}
 }
 
-// UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
-// in the package documentation (go doc github.com/xpaygo/xpay).
-func (op *Operation) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, op) }
+// checkBefore checks the order read before a capture or refund of code:
+// one with its operation rows, all readable.
+func checkBefore(field, code string, o *Order) error {
+	switch {
+	case o == nil:
+		return nil
+	case len(o.Details) == 0:
+		return invalid(field, "-", "carries no operation rows (dettaglio): pass the order GetOrder returned, not one from ListOrders")
+	case o.TransactionCode != "" && o.TransactionCode != code:
+		return invalid(field, "-", "is the order %q, not %q", printable(o.TransactionCode), printable(code))
+	}
+	for i, op := range o.Operations() {
+		if raw, unreadable := op.unreadableAmount(); unreadable {
+			return invalid(field, "-", "operation row %d has an amount this package cannot read (%.40s): settle by hand", i+1, raw)
+		}
+	}
+	return nil
+}
 
-var svcListOrders = service{name: "ListOrders", path: "ecomm/api/bo/reportOrdini", notFoundEmpty: true}
+var opListOrders = operation{name: "ListOrders", path: "ecomm/api/bo/reportOrdini", notFoundEmpty: true}
 
 // Channel is the payment channel filter (canale) of ListOrders. Values not
 // listed here can be sent as Channel("...").
@@ -245,9 +253,6 @@ const (
 	ChannelMySi   Channel = "MySi"
 	ChannelSofort Channel = "sofort"
 )
-
-// maxTransactionLen is the longest codiceTransazione XPay accepts.
-const maxTransactionLen = 30
 
 // ListOrdersRequest selects the orders of a period (reportOrdini).
 type ListOrdersRequest struct {
@@ -359,7 +364,7 @@ func quoted[T ~string](values []T) string {
 func (c *Client) Orders(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
 		if req == nil {
-			yield(Order{}, check(&svcListOrders, req))
+			yield(Order{}, check(&opListOrders, req))
 			return
 		}
 		for from := req.Period.From; ; {
@@ -405,10 +410,10 @@ type ListOrdersResponse struct {
 //
 // It is a read.
 func (c *Client) ListOrders(ctx context.Context, req *ListOrdersRequest) (*ListOrdersResponse, error) {
-	return invoke[ListOrdersResponse](ctx, c, &svcListOrders, req)
+	return invoke[ListOrdersResponse](ctx, c, &opListOrders, req)
 }
 
-var svcListWarnings = service{name: "ListWarnings", path: "ecomm/api/bo/warning", macOptional: true, notFoundEmpty: true}
+var opListWarnings = operation{name: "ListWarnings", path: "ecomm/api/bo/warning", macOptional: true, notFoundEmpty: true}
 
 // ListWarningsRequest selects the warnings XPay raised about transactions,
 // such as notifications it could not deliver. Every filter is optional.
@@ -465,7 +470,7 @@ func (w *Warning) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, w)
 //
 // It is a read.
 func (c *Client) ListWarnings(ctx context.Context, req *ListWarningsRequest) (*ListWarningsResponse, error) {
-	return invoke[ListWarningsResponse](ctx, c, &svcListWarnings, req)
+	return invoke[ListWarningsResponse](ctx, c, &opListWarnings, req)
 }
 
 // ordersList names the key of ListOrdersResponse.Orders.
@@ -475,7 +480,7 @@ var ordersList = lenient.KeyOf[ListOrdersResponse]("Orders")
 func (c *Client) window(ctx context.Context, req *ListOrdersRequest) iter.Seq2[Order, error] {
 	return func(yield func(Order, error) bool) {
 		var o Order // one, decoded into afresh for each order and yielded as a copy
-		err := c.streamList(ctx, &svcListOrders, req, func() envelope { return new(ListOrdersResponse) }, ordersList, func(raw []byte) error {
+		err := c.streamList(ctx, &opListOrders, req, func() envelope { return new(ListOrdersResponse) }, ordersList, func(raw []byte) error {
 			o = Order{}
 			if err := lenient.Unmarshal(raw, &o); err != nil {
 				return err

@@ -10,7 +10,7 @@ import (
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-var svcCreatePayByLink = service{name: "CreatePayByLink", path: "ecomm/api/bo/richiestaPayMail", write: true}
+var opCreatePayByLink = operation{name: "CreatePayByLink", path: "ecomm/api/bo/richiestaPayMail", write: true}
 
 // CreatePayByLinkRequest asks XPay for a payment link (richiestaPayMail) to
 // send to a customer. The amount is in euro: XPay takes no currency here.
@@ -88,10 +88,10 @@ type CreatePayByLinkResponse struct {
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) CreatePayByLink(ctx context.Context, req *CreatePayByLinkRequest) (*CreatePayByLinkResponse, error) {
-	return invoke[CreatePayByLinkResponse](ctx, c, &svcCreatePayByLink, req)
+	return invoke[CreatePayByLinkResponse](ctx, c, &opCreatePayByLink, req)
 }
 
-var svcRegeneratePayByLink = service{name: "RegeneratePayByLink", path: "ecomm/api/bo/rigeneraPayMail", write: true}
+var opRegeneratePayByLink = operation{name: "RegeneratePayByLink", path: "ecomm/api/bo/rigeneraPayMail", write: true}
 
 // RegeneratePayByLinkRequest renews a link (rigeneraPayMail) that expired
 // or was paid with a negative outcome, or extends one still unused.
@@ -147,10 +147,10 @@ type RegeneratePayByLinkResponse struct {
 //
 // It is a write (see Reads and writes in the package documentation).
 func (c *Client) RegeneratePayByLink(ctx context.Context, req *RegeneratePayByLinkRequest) (*RegeneratePayByLinkResponse, error) {
-	return invoke[RegeneratePayByLinkResponse](ctx, c, &svcRegeneratePayByLink, req)
+	return invoke[RegeneratePayByLinkResponse](ctx, c, &opRegeneratePayByLink, req)
 }
 
-var svcListPayByLinks = service{name: "ListPayByLinks", path: "ecomm/api/bo/ReportPaymail", notFoundEmpty: true}
+var opListPayByLinks = operation{name: "ListPayByLinks", path: "ecomm/api/bo/ReportPaymail", notFoundEmpty: true}
 
 // MaxPayByLinkResults is the most links ListPayByLinks returns for one
 // search; XPay drops the rest.
@@ -217,7 +217,7 @@ func (l *PayByLink) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, 
 //
 // It is a read.
 func (c *Client) ListPayByLinks(ctx context.Context, req *ListPayByLinksRequest) (*ListPayByLinksResponse, error) {
-	return invoke[ListPayByLinksResponse](ctx, c, &svcListPayByLinks, req)
+	return invoke[ListPayByLinksResponse](ctx, c, &opListPayByLinks, req)
 }
 
 // ErrTooManyLinks is yielded by PayByLinks when a single day holds more
@@ -233,7 +233,7 @@ var ErrTooManyLinks = errors.New("xpay: more Pay-by-Link links in one day than X
 func (c *Client) PayByLinks(ctx context.Context, req *ListPayByLinksRequest) iter.Seq2[PayByLink, error] {
 	return func(yield func(PayByLink, error) bool) {
 		if req == nil {
-			yield(PayByLink{}, check(&svcListPayByLinks, req))
+			yield(PayByLink{}, check(&opListPayByLinks, req))
 			return
 		}
 		c.payByLinks(ctx, req.CreatedFrom, req.CreatedTo, yield)

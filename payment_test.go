@@ -411,3 +411,72 @@ func TestPaymentResultTimeInTheRepeatedHour(t *testing.T) {
 	assert.True(t, res.Time.Equal(parsed), "%v and %v", res.Time, parsed)
 	assert.Equal(t, time.Date(2024, 10, 27, 0, 30, 0, 0, time.UTC), res.Time.UTC(), "02:30 CEST, the earlier")
 }
+
+// The outcome a paid link sends back, to the browser and to urlPost,
+// carries the card's expiry (scadenza_pan), and the contract the payment
+// registered (num_contratto) when the link asked for one, as real
+// integrations read them.
+func TestE2EPaymentOutcomeCarriesExpiryAndContract(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newSandbox(t)
+	var mu sync.Mutex
+	var notified url.Values
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		notified = r.PostForm
+		mu.Unlock()
+	}))
+	t.Cleanup(shop.Close)
+	_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{
+		TransactionCode: "PBL-RIC-1", Amount: 990, TimeoutHours: 4, ReturnURL: "https://shop.example/esito", NotifyURL: shop.URL,
+		AdditionalParameters: map[string]string{"num_contratto": "CNT-PBL-RIC-1"},
+	})
+	require.NoError(t, err)
+	returned, err := srv.PayLink("PBL-RIC-1", true)
+	require.NoError(t, err)
+	back, err := url.Parse(returned)
+	require.NoError(t, err)
+	mu.Lock()
+	form := notified
+	mu.Unlock()
+	for name, q := range map[string]url.Values{"return URL": back.Query(), "notification": form} {
+		result, err := c.VerifyPaymentResult(q)
+		require.NoError(t, err, name)
+		assert.True(t, result.Paid(), name)
+		assert.Equal(t, "203012", q.Get("scadenza_pan"), name)
+		assert.Equal(t, "CNT-PBL-RIC-1", q.Get("num_contratto"), name)
+		assert.NotEmpty(t, q.Get("pan"), name)
+	}
+	contracts, err := c.ListContracts(ctx, &xpay.ContractFilter{ContractNumber: "CNT-PBL-RIC-1"})
+	require.NoError(t, err)
+	require.Len(t, contracts.Contracts, 1, "the payment registered the contract")
+}
+
+// The contract number and card expiry of a first payment come from the
+// verified result, unsigned as XPay sends them.
+func TestPaymentResultContract(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestClient(t)
+	fields := []xpay.Field{
+		field("codTrans", "ORD-2024-000123"), field("esito", "OK"), field("importo", "5000"), field("divisa", "EUR"),
+		field("data", "20240617"), field("orario", "100003"), field("codAut", "A1B2C3"),
+	}
+	q := url.Values{}
+	for _, f := range fields {
+		q.Set(f.Name, f.Value)
+	}
+	q.Set("mac", xpay.Sign(testSecret, fields...))
+	res, err := c.VerifyPaymentResult(q)
+	require.NoError(t, err)
+	assert.Empty(t, res.ContractNumber())
+	assert.Empty(t, res.CardExpiry())
+
+	q.Set("num_contratto", "CNT-0001-ROSSI")
+	q.Set("scadenza_pan", "203012")
+	res, err = c.VerifyPaymentResult(q)
+	require.NoError(t, err)
+	assert.Equal(t, "CNT-0001-ROSSI", res.ContractNumber())
+	assert.Equal(t, "203012", res.CardExpiry())
+}

@@ -7,7 +7,7 @@ import (
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-var svcGetProfileInfo = service{name: "GetProfileInfo", path: "ecomm/api/profileInfo"}
+var opGetProfileInfo = operation{name: "GetProfileInfo", path: "ecomm/api/profileInfo"}
 
 // GetProfileInfoRequest asks which payment methods the alias has enabled
 // (profileInfo). XPay takes the name and versions of the software that
@@ -81,5 +81,5 @@ func (m *PaymentMethod) UnmarshalJSON(b []byte) error { return lenient.Unmarshal
 //
 // It is a read.
 func (c *Client) GetProfileInfo(ctx context.Context, req *GetProfileInfoRequest) (*GetProfileInfoResponse, error) {
-	return invoke[GetProfileInfoResponse](ctx, c, &svcGetProfileInfo, req)
+	return invoke[GetProfileInfoResponse](ctx, c, &opGetProfileInfo, req)
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-var svcCharge = service{name: "Charge", path: "ecomm/api/recurring/pagamentoRicorrente", write: true}
+var opCharge = operation{name: "Charge", path: "ecomm/api/recurring/pagamentoRicorrente", write: true}
 
 // ChargeRequest charges a card kept under a contract (pagamentoRicorrente),
 // without the customer: a merchant-initiated payment, such as a
@@ -125,5 +125,5 @@ func (r *ChargeResponse) AuthorizedAt() (time.Time, error) {
 // was charged; denied, or unknown to XPay once SettleWindow has passed
 // since the Write's Sent, it was not, and no longer can be.
 func (c *Client) Charge(ctx context.Context, req *ChargeRequest) (*ChargeResponse, error) {
-	return invoke[ChargeResponse](ctx, c, &svcCharge, req)
+	return invoke[ChargeResponse](ctx, c, &opCharge, req)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,41 +15,26 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xpaygo/xpay"
+	"github.com/xpaygo/xpay/xpaytest"
 )
 
-// Request MACs of the payments reference's services, computed outside Go
-// (Python's hashlib) from the strings shown, with the back-office
-// reference's example alias, timeStamp and secret.
+// Request MACs of Charge, computed outside Go (Python's hashlib) from the
+// strings shown, with the back-office reference's example alias,
+// timeStamp and secret.
 const (
 	// apiKey=ALIAS_WEB_00000000numeroContratto=CNT-0001-ROSSIcodiceTransazione=REC-2024-000001importo=1999divisa=978scadenza=203012timeStamp=1718611200000
 	macCharge = "be4dda89fb9e8a62a4fd8ba22432d2d8b7838428"
 	// the same with scadenza= empty
 	macChargeNoExpiry = "62dfca385d5725acf267ca02f6ea597027d0990b"
-	// apiKey=ALIAS_WEB_00000000codiceTransazione=BLD-2024-000001importo=5000divisa=978xpayNonce=NONCE-0123456789abcdeftimeStamp=1718611200000
-	macPayNonce = "aa313362819aa19ca2b82d8f54f409495f1a4a22"
-	// esito=OKidOperazione=80310300xpayNonce=NONCE-0123456789abcdeftimeStamp=1718611199000
-	macNonceEnvelope = "fdababfa435ef769c2d7a8f03a41d196e41b4671"
 )
 
-var (
-	chargeRequest = xpay.ChargeRequest{
-		ContractNumber: "CNT-0001-ROSSI", TransactionCode: "REC-2024-000001", Amount: 1999, Currency: xpay.CurrencyEUR, CardExpiry: "203012",
-	}
-	testNonce = xpay.Nonce{Value: "NONCE-0123456789abcdef", Outcome: "OK", OperationID: "80310300", Timestamp: "1718611199000", MAC: macNonceEnvelope}
-	nonceReq  = xpay.PayNonceRequest{TransactionCode: "BLD-2024-000001", Amount: 5000, Currency: xpay.CurrencyEUR, Nonce: testNonce}
-)
-
-// paymentOpCases covers the services of the payments reference.
-func paymentOpCases() []opCase {
+// chargeOpCases is the row of Charge in the table every operation passes
+// (TestOperations).
+func chargeOpCases() []opCase {
 	charge := func(edit func(*xpay.ChargeRequest)) func(context.Context, *xpay.Client) (any, error) {
 		r := chargeRequest
 		edit(&r)
 		return call((*xpay.Client).Charge, r)
-	}
-	payNonce := func(edit func(*xpay.PayNonceRequest)) func(context.Context, *xpay.Client) (any, error) {
-		r := nonceReq
-		edit(&r)
-		return call((*xpay.Client).PayNonce, r)
 	}
 	return []opCase{
 		{
@@ -86,34 +70,6 @@ func paymentOpCases() []opCase {
 				{"parameter with a control character", charge(func(r *xpay.ChargeRequest) {
 					r.AdditionalParameters = map[string]string{"Note1": "a\x00b"}
 				}), "AdditionalParameters[Note1]", "parametriAggiuntivi"},
-			},
-		},
-		{
-			name: "PayNonce", uri: "ecomm/api/hostedPayments/pagaNonce", write: true,
-			call: payNonce(func(*xpay.PayNonceRequest) {}),
-			body: body(macPayNonce, `"codiceTransazione":"BLD-2024-000001","importo":5000,"divisa":"978","xpayNonce":"NONCE-0123456789abcdef"`),
-			ok:   "pagaNonce-ok.json", ko: "pagaNonce-ko.json", koCode: xpay.CodePaymentRefused, koMessage: "Autorizzazione negata",
-			checkOK: func(t *testing.T, res any) {
-				r := res.(*xpay.PayNonceResponse)
-				assert.Equal(t, "D4E5F6", r.AuthorizationCode)
-				assert.Equal(t, "MasterCard", r.Brand)
-				assert.Equal(t, "525599******9992", r.PAN)
-				assert.Equal(t, "202812", r.CardExpiry)
-			},
-			invalid: []invalidCase{
-				{"no nonce", payNonce(func(r *xpay.PayNonceRequest) {
-					// A signed envelope around an empty nonce: the envelope verifies, the request does not.
-					r.Nonce = xpay.Nonce{Outcome: "OK", OperationID: "1", Timestamp: "1", MAC: xpay.Sign(testSecret,
-						xpay.Field{Name: "esito", Value: "OK"}, xpay.Field{Name: "idOperazione", Value: "1"},
-						xpay.Field{Name: "xpayNonce", Value: ""}, xpay.Field{Name: "timeStamp", Value: "1"})}
-				}), "Nonce.Value", "xpayNonce"},
-				{"nonce of a failed card form", payNonce(func(r *xpay.PayNonceRequest) {
-					r.Nonce = xpay.Nonce{Value: "N1", Outcome: "KO", OperationID: "1", Timestamp: "1", MAC: xpay.Sign(testSecret,
-						xpay.Field{Name: "esito", Value: "KO"}, xpay.Field{Name: "idOperazione", Value: "1"},
-						xpay.Field{Name: "xpayNonce", Value: "N1"}, xpay.Field{Name: "timeStamp", Value: "1"})}
-				}), "Nonce.Outcome", "esito"},
-				{"amount zero", payNonce(func(r *xpay.PayNonceRequest) { r.Amount = 0 }), "Amount", "importo"},
-				{"the page's alphabetic currency", payNonce(func(r *xpay.PayNonceRequest) { r.Currency = "EUR" }), "Currency", "divisa"},
 			},
 		},
 	}
@@ -184,55 +140,55 @@ func TestChargeLostAnswer(t *testing.T) {
 	assert.Equal(t, 1, mock.GetTotalCallCount(), "never retried, whatever WithRetry says")
 }
 
-// The nonce's envelope is checked first: a nonce whose MAC is missing or
-// does not verify is refused, and nothing is sent.
-func TestPayNonceChecksTheNonceFirst(t *testing.T) {
+// A charge against the contracts the sandbox holds: each refusal its KO,
+// and a lost answer an unknown outcome that reading the order settles.
+func TestE2ECharge(t *testing.T) {
 	t.Parallel()
-	tampered := func(edit func(*xpay.Nonce)) xpay.Nonce {
-		n := testNonce
-		edit(&n)
-		return n
-	}
-	for name, n := range map[string]xpay.Nonce{
-		"another nonce":     tampered(func(n *xpay.Nonce) { n.Value = "NONCE-SOMEONE-ELSES" }),
-		"another operation": tampered(func(n *xpay.Nonce) { n.OperationID = "80310399" }),
-		"another time":      tampered(func(n *xpay.Nonce) { n.Timestamp = "1718611199001" }),
-		"no MAC":            tampered(func(n *xpay.Nonce) { n.MAC = "" }),
-		"another key's MAC": tampered(func(n *xpay.Nonce) { n.MAC = xpay.Sign("ANOTHER_KEY", xpay.Field{Name: "esito", Value: "OK"}) }),
-		"nothing":           {},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			c, mock := newTestClient(t)
-			mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, "{}"))
-			req := nonceReq
-			req.Nonce = n
-			res, err := c.PayNonce(context.Background(), &req)
-			assert.Nil(t, res)
-			assert.ErrorIs(t, err, xpay.ErrInvalidMAC)
-			assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "nothing was sent")
-			assert.Contains(t, err.Error(), "nonce")
-			assert.Zero(t, mock.GetTotalCallCount(), "nothing may be sent")
-		})
-	}
-}
-
-// NonceFromForm reads the fields Nexi's Build sample posts, and the MAC
-// letter case does not matter.
-func TestNonceFromForm(t *testing.T) {
-	t.Parallel()
-	form := url.Values{
-		"xpayNonce": {testNonce.Value}, "xpayEsito": {"OK"}, "xpayIdOperazione": {"80310300"},
-		"xpayTimeStamp": {"1718611199000"}, "xpayMac": {strings.ToUpper(macNonceEnvelope)},
-		"codiceTransazione": {"BLD-2024-000001"},
-	}
-	n := xpay.NonceFromForm(form)
-	assert.Equal(t, testNonce.Value, n.Value)
-	c, mock := newTestClient(t)
-	got := recordBody(t, mock, "ecomm/api/hostedPayments/pagaNonce", "pagaNonce-ok.json")
-	req := nonceReq
-	req.Nonce = n
-	_, err := c.PayNonce(context.Background(), &req)
+	srv, c := newSandbox(t)
+	ctx := t.Context()
+	require.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-SCADUTA-1", CardExpiry: "202001"}))
+	require.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-SPENTA-1"}))
+	_, err := c.DisableContract(ctx, &xpay.ContractRequest{ContractNumber: "CNT-SPENTA-1"})
 	require.NoError(t, err)
-	assert.JSONEq(t, body(macPayNonce, `"codiceTransazione":"BLD-2024-000001","importo":5000,"divisa":"978","xpayNonce":"NONCE-0123456789abcdef"`), string(*got))
+	_, err = c.DeleteContract(ctx, &xpay.ContractRequest{ContractNumber: xpaytest.DemoContract})
+	require.NoError(t, err)
+	require.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-VALIDA-1"}))
+
+	charge := func(number, code, expiry string) error {
+		_, err := c.Charge(ctx, &xpay.ChargeRequest{ContractNumber: number, TransactionCode: code, Amount: 1500, Currency: xpay.CurrencyEUR, CardExpiry: expiry})
+		return err
+	}
+	tests := []struct {
+		name, number, code, expiry string
+		ko                         int
+	}{
+		{"expired card", "CNT-SCADUTA-1", "REC-CHG-1", "", xpay.CodeCardExpired},
+		{"an expiry sent that has passed", "CNT-VALIDA-1", "REC-CHG-2", "202001", xpay.CodeCardExpired},
+		{"disabled contract", "CNT-SPENTA-1", "REC-CHG-3", "", xpay.CodeInvalidContract},
+		{"deleted contract", xpaytest.DemoContract, "REC-CHG-4", "", xpay.CodeInvalidContract},
+		{"unknown contract", "CNT-NESSUNA-1", "REC-CHG-5", "", xpay.CodeInvalidContract},
+		{"a code already used", "CNT-VALIDA-1", xpaytest.DemoAuthorized, "", xpay.CodeDuplicate},
+		{"a new expiry renews an expired card", "CNT-SCADUTA-1", "REC-CHG-6", "203106", 0},
+		{"the renewed card is kept", "CNT-SCADUTA-1", "REC-CHG-7", "", 0},
+	}
+	for _, tc := range tests {
+		err := charge(tc.number, tc.code, tc.expiry)
+		if tc.ko == 0 {
+			assert.NoError(t, err, tc.name)
+			continue
+		}
+		requireCode(t, err, tc.ko)
+	}
+
+	srv.InjectFault("Charge", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
+	err = charge("CNT-VALIDA-1", "REC-CHG-LOST", "")
+	var unknown *xpay.OutcomeUnknownError
+	require.ErrorAs(t, err, &unknown)
+	assert.Equal(t, "Charge", unknown.Write.Operation)
+	assert.Equal(t, "REC-CHG-LOST", unknown.Write.TransactionCode)
+	order, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: unknown.Write.TransactionCode})
+	require.NoError(t, err)
+	assert.Equal(t, xpay.OrderStateAuthorized, order.Order().State, "the charge happened: do not charge again")
+	requireCode(t, charge("CNT-VALIDA-1", "REC-CHG-LOST", ""), xpay.CodeDuplicate)
+	assert.Equal(t, len(tests)+2, srv.Requests("Charge"))
 }

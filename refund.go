@@ -7,7 +7,7 @@ import (
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-var svcRefund = service{name: "Refund", path: "ecomm/api/bo/storna", write: true}
+var opRefund = operation{name: "Refund", path: "ecomm/api/bo/storna", write: true}
 
 // RefundRequest asks XPay to reverse (stornare) a payment: it voids an
 // authorization that is not yet captured, or refunds captured money.
@@ -86,5 +86,5 @@ func (a *APMInfo) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, a)
 // trying again: it may have happened, or still be on its way. Read the
 // order first and pass it as Before, so that Settle can tell.
 func (c *Client) Refund(ctx context.Context, req *RefundRequest) (*RefundResponse, error) {
-	return invoke[RefundResponse](ctx, c, &svcRefund, req)
+	return invoke[RefundResponse](ctx, c, &opRefund, req)
 }

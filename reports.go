@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/google/go-querystring/query"
+
 	"github.com/xpaygo/xpay/internal/lenient"
 )
 
-var svcListReports = service{name: "ListReports", path: "ecomm/api/bo/elencoReport", notFoundEmpty: true}
+var opListReports = operation{name: "ListReports", path: "ecomm/api/bo/elencoReport", notFoundEmpty: true}
 
 // ListReportsRequest asks for the processed instances of the reports
 // scheduled in XPay's back office (elencoReport).
@@ -62,10 +63,10 @@ func (r *Report) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, r) 
 //
 // It is a read.
 func (c *Client) ListReports(ctx context.Context, req *ListReportsRequest) (*ListReportsResponse, error) {
-	return invoke[ListReportsResponse](ctx, c, &svcListReports, req)
+	return invoke[ListReportsResponse](ctx, c, &opListReports, req)
 }
 
-var svcDownloadReport = service{name: "DownloadReport", path: "ecomm/api/bo/downloadReport"}
+var opDownloadReport = operation{name: "DownloadReport", path: "ecomm/api/bo/downloadReport"}
 
 // downloadQuery is the query string of downloadReport.
 type downloadQuery struct {
@@ -115,7 +116,7 @@ func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
 	if err != nil {
 		return "", sent, fmt.Errorf("xpay: %s: %w", op, err)
 	}
-	return c.baseURL + svcDownloadReport.path + "?" + q.Encode(), sent, nil
+	return c.baseURL + opDownloadReport.path + "?" + q.Encode(), sent, nil
 }
 
 // DownloadReport streams a report file to w, as it arrives, and returns
@@ -126,10 +127,10 @@ func (c *Client) downloadURL(op, reportID string) (string, time.Time, error) {
 // as for any other call. It is a read: under WithRetry it is tried again,
 // with a freshly signed URL, until the first byte has reached w.
 func (c *Client) DownloadReport(ctx context.Context, reportID string, w io.Writer) (int64, error) {
-	if err := c.checkReportID(svcDownloadReport.name, reportID); err != nil {
+	if err := c.checkReportID(opDownloadReport.name, reportID); err != nil {
 		return 0, err
 	}
-	return c.stream(ctx, &svcDownloadReport, func() (string, time.Time, error) {
-		return c.downloadURL(svcDownloadReport.name, reportID)
+	return c.stream(ctx, &opDownloadReport, func() (string, time.Time, error) {
+		return c.downloadURL(opDownloadReport.name, reportID)
 	}, w)
 }

@@ -121,7 +121,7 @@ func TestDownloadReportAnswers(t *testing.T) {
 }
 
 // The caller's context bounds the transfer of a file. (How the client
-// timeout bounds a stream that stalls is in hostile_test.go.)
+// timeout bounds a stream that stalls is in exchange_test.go.)
 func TestDownloadReportStopsWithTheContext(t *testing.T) {
 	t.Parallel()
 	c, mock := newTestClient(t)
@@ -297,4 +297,25 @@ func TestSandboxReportsCoverTheirDay(t *testing.T) {
 
 	_, err = srv.AddReport("", now)
 	assert.ErrorContains(t, err, "needs a name")
+}
+
+// reportsOpCases is the row of ListReports in the table every operation passes
+// (TestOperations).
+func reportsOpCases() []opCase {
+	return []opCase{
+		{
+			name: "ListReports", uri: "ecomm/api/bo/elencoReport",
+			call: call((*xpay.Client).ListReports, xpay.ListReportsRequest{RefDate: june17}),
+			body: body(macNoFields, `"refDate":"17/06/2024"`),
+			ok:   "elencoReport-ok.json", ko: "elencoReport-ko.json", koCode: xpay.CodeNotFound, koMessage: msgNotFound,
+			checkOK: func(t *testing.T, res any) {
+				r := res.(*xpay.ListReportsResponse)
+				require.Len(t, r.Reports, 1)
+				assert.Equal(t, xpay.Report{ID: "1045", Name: "Transazioni giornaliere", ProcessedAt: "17/06/2024 06:00:00", Format: "CSV"}, r.Reports[0])
+			},
+			invalid: []invalidCase{
+				{"bad day", call((*xpay.Client).ListReports, xpay.ListReportsRequest{RefDate: xpay.Date{Year: 2024, Month: 13, Day: 1}}), "RefDate", "refDate"},
+			},
+		},
+	}
 }

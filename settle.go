@@ -10,12 +10,6 @@ import (
 	"time"
 )
 
-// SettleWindow is how long after it was sent a write can still take
-// effect at XPay: XPay refuses a request whose timeStamp is more than 5
-// minutes old by its own clock, and a minute more is left for one it
-// accepted just in time and is still carrying out.
-const SettleWindow = 6 * time.Minute
-
 // ErrSettleAmbiguous means that Settle cannot tell whether the write took
 // effect: the order shows a row of the write's type and amount that may
 // be another one's (two such rows appeared, or none was read before the
@@ -24,38 +18,6 @@ const SettleWindow = 6 * time.Minute
 // this order. No read will tell: a person has to look at the order. Until
 // then, do not send the write again.
 var ErrSettleAmbiguous = errors.New("xpay: Settle: cannot tell whether the write happened")
-
-// PendingWrite is a write whose outcome is unknown: what an
-// *OutcomeUnknownError carries, and what Settle takes. It encodes with
-// encoding/json, field for field, so that it can be stored (a database
-// row, a file) and settled by another process, after a restart, with a
-// Client of its own for the same alias.
-type PendingWrite struct {
-	// Operation is the Client method that was called: "Capture",
-	// "Refund", "CreatePayByLink", ...
-	Operation string `json:"operation"`
-	// AliasFingerprint is the Client.AliasFingerprint of the Client that
-	// sent the write: an order is known only to the alias that made it,
-	// so only a Client of that alias can settle it. Empty in a write
-	// stored by a version of this package before it was recorded.
-	AliasFingerprint string `json:"aliasFingerprint,omitempty"`
-	// TransactionCode, Amount and Currency are the request's, for the
-	// writes that have them.
-	TransactionCode string   `json:"transactionCode,omitempty"`
-	Amount          Amount   `json:"amount,omitempty"`
-	Currency        Currency `json:"currency,omitempty"`
-	// Sent is the request's timeStamp: XPay can carry the write out until
-	// SettleWindow after it, by XPay's clock.
-	Sent time.Time `json:"sent"`
-	// Before are the order's operation rows as read before the write (the
-	// request's Before), or nil when they were not read. An empty list
-	// means the order had none; nil means nobody knows.
-	Before []Operation `json:"before"`
-	// Request is the request's own fields as sent, in JSON (without
-	// apiKey, timeStamp and mac): what settling a write other than a
-	// capture or a refund reads, and what a person needs to send it again.
-	Request json.RawMessage `json:"request,omitempty"`
-}
 
 // Settle finds out whether a write whose outcome is unknown (the Write of
 // an *OutcomeUnknownError, possibly stored and loaded back) took effect.
@@ -187,25 +149,25 @@ type settleRule struct {
 // settleRules are the rules of every write but RegeneratePayByLink, by
 // operation.
 var settleRules = map[string]settleRule{
-	svcCapture.name:               moneyRule(OperationTypeCapture),
-	svcRefund.name:                moneyRule(OperationTypeRefund),
-	svcCharge.name:                chargeRule,
-	svcPayNonce.name:              chargeRule,
-	svcCreatePayByLink.name:       linkRule,
-	svcCreateContractFromPOS.name: contractRule(func(k *Contract) bool { return k != nil }),
-	svcDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),
-	svcEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),
-	svcDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),
-	svcAddToBlacklist.name:        blacklistRule(true),
-	svcRemoveFromBlacklist.name:   blacklistRule(false),
-	svcDeleteCFPAN.name:           cfpanRule,
+	opCapture.name:               moneyRule(OperationTypeCapture),
+	opRefund.name:                moneyRule(OperationTypeRefund),
+	opCharge.name:                chargeRule,
+	opPayNonce.name:              chargeRule,
+	opCreatePayByLink.name:       linkRule,
+	opCreateContractFromPOS.name: contractRule(func(k *Contract) bool { return k != nil }),
+	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),
+	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),
+	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),
+	opAddToBlacklist.name:        blacklistRule(true),
+	opRemoveFromBlacklist.name:   blacklistRule(false),
+	opDeleteCFPAN.name:           cfpanRule,
 }
 
 // readOrder reads an order for Settle: the answer, verified and fresh,
 // comes back with XPay's verified refusal (an *APIError) too, for its
 // signed timeStamp.
 func (c *Client) readOrder(ctx context.Context, code string) (*GetOrderResponse, error) {
-	out, err := c.call(ctx, &svcGetOrder, &GetOrderRequest{TransactionCode: code}, func() envelope { return new(GetOrderResponse) })
+	out, err := c.call(ctx, &opGetOrder, &GetOrderRequest{TransactionCode: code}, func() envelope { return new(GetOrderResponse) })
 	res, _ := out.(*GetOrderResponse)
 	return res, err
 }
@@ -320,7 +282,7 @@ var linkRule = settleRule{
 		var req CreatePayByLinkRequest
 		_ = decodeRequest(w, &req) // checked
 		regen := &RegeneratePayByLinkRequest{TransactionCode: w.TransactionCode, TimeoutHours: req.TimeoutHours}
-		out, err := c.exchange(ctx, &svcRegeneratePayByLink, regen, func() envelope { return new(RegeneratePayByLinkResponse) }, time.Time{})
+		out, err := c.exchange(ctx, &opRegeneratePayByLink, regen, func() envelope { return new(RegeneratePayByLinkResponse) }, time.Time{})
 		res, _ := out.(*RegeneratePayByLinkResponse)
 		if res == nil {
 			return false, nil, err
@@ -351,7 +313,7 @@ func contractRule(done func(k *Contract) bool) settleRule {
 		check: func(w *PendingWrite) error { _, err := contractOf(w); return err },
 		read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
 			number, _ := contractOf(w)
-			res, err := invoke[ContractsResponse](ctx, c, &svcListContractStatuses, &ListContractStatusesRequest{ContractFilter: ContractFilter{ContractNumber: number}})
+			res, err := invoke[ContractsResponse](ctx, c, &opListContractStatuses, &ListContractStatusesRequest{ContractFilter: ContractFilter{ContractNumber: number}})
 			if err != nil {
 				return false, nil, err
 			}
@@ -463,7 +425,7 @@ func (c *Client) settleable(w *PendingWrite) (settleRule, error) {
 	}
 	rule, ok := settleRules[w.Operation]
 	switch {
-	case w.Operation == svcRegeneratePayByLink.name:
+	case w.Operation == opRegeneratePayByLink.name:
 		return rule, settleInvalid("Operation", "is RegeneratePayByLink, which no read can tell happened: a person must look at the link; regenerating it again is harmless for a link never used")
 	case !ok:
 		return rule, settleInvalid("Operation", "is %q, which is not a write of this package", printable(w.Operation))
@@ -531,12 +493,13 @@ func (w *PendingWrite) find(orders []Order, t OperationType, freshness time.Dura
 	matching := 0
 	for i, op := range rows {
 		r := row{op.Type, op.Amount, op.Date}
+		raw, unreadable := op.unreadableAmount()
 		switch {
 		case before[r] > 0:
 			before[r]-- // there before the write
 		case op.Type != t && known(op.Type): // another kind of write
-		case unreadableAmount(op):
-			return false, fmt.Errorf("%w: the amount of row %d (%s) cannot be read: %.40s", ErrSettleAmbiguous, i+1, printable(string(op.Type)), op.Extra["importo"])
+		case unreadable:
+			return false, fmt.Errorf("%w: the amount of row %d (%s) cannot be read: %.40s", ErrSettleAmbiguous, i+1, printable(string(op.Type)), raw)
 		case op.Amount != w.Amount:
 		case w.Before == nil && rowBefore(op.Date, older):
 		case rowBefore(op.Date, older):
@@ -582,13 +545,6 @@ func rowBefore(date string, t time.Time) bool {
 		at = at.Add(time.Second)
 	}
 	return at.Add(-time.Nanosecond).Before(t)
-}
-
-// unreadableAmount reports whether op's importo did not decode: it is
-// then kept in Extra, and Amount reads zero.
-func unreadableAmount(op Operation) bool {
-	_, ok := op.Extra["importo"]
-	return ok
 }
 
 // pause waits d between Settle's reads, or returns ctx's error as soon as

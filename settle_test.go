@@ -93,10 +93,6 @@ func persisted(t *testing.T, err error) xpay.PendingWrite {
 	return w
 }
 
-func capture20(code string, before *xpay.Order) *xpay.CaptureRequest {
-	return &xpay.CaptureRequest{TransactionCode: code, Amount: 2000, Currency: eur, Before: before}
-}
-
 // A pending write survives a restart: stored as JSON, loaded back and
 // settled by another Client, for both outcomes.
 func TestSettleAPersistedWriteWithANewClient(t *testing.T) {
@@ -376,88 +372,6 @@ func TestSettleMisuseAndCancellation(t *testing.T) {
 	happened, err := c.Settle(cancelled, &ok)
 	assert.False(t, happened)
 	assert.ErrorIs(t, err, context.Canceled, "the outcome is still unknown")
-}
-
-// The unknown outcome is decided in one place, for every write: whatever
-// is not XPay's verified refusal, nor a request that never left.
-func TestOutcomeUnknownIsDecidedOnce(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	srv, c := newSandbox(t)
-	req := capture20(xpaytest.DemoAuthorized, nil)
-
-	srv.InjectFault("Capture", xpaytest.Fault{UnsignedKO: 50, Times: 1})
-	_, err := c.Capture(ctx, req)
-	var unknown *xpay.OutcomeUnknownError
-	require.ErrorAs(t, err, &unknown, "an unsigned KO may be forged")
-	assert.Equal(t, "Capture", unknown.Write.Operation)
-
-	_, err = c.Refund(ctx, &xpay.RefundRequest{TransactionCode: xpaytest.DemoDenied, Amount: 1, Currency: eur})
-	requireCode(t, err, xpay.CodeInvalidState)
-	assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a verified refusal is no unknown outcome")
-
-	srv.InjectFault("CreatePayByLink", xpaytest.Fault{Reset: true, Processed: true, Times: 1})
-	_, err = c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-LOST-1", Amount: 100, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
-	require.ErrorAs(t, err, &unknown)
-	assert.Equal(t, xpay.PendingWrite{Operation: "CreatePayByLink", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "PBL-LOST-1", Sent: unknown.Write.Sent,
-		Request: json.RawMessage(`{"codiceTransazione":"PBL-LOST-1","importo":100,"timeout":1,"url":"https://shop.example/esito"}`)}, unknown.Write)
-	assert.False(t, unknown.Write.Sent.IsZero())
-
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	_, err = c.Capture(cancelled, req)
-	assert.ErrorIs(t, err, context.Canceled)
-	assert.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a request that never left")
-}
-
-// Before must be an order with its rows: one from ListOrders has none,
-// and would make every older row look new.
-func TestBeforeMustCarryTheRows(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	srv, c := newSandbox(t)
-	res, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today.AddDays(-1), To: today}, Channel: xpay.ChannelAll, TransactionCode: xpaytest.DemoCaptured})
-	require.NoError(t, err)
-	require.Len(t, res.Orders, 1)
-	listed := &res.Orders[0]
-	other, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
-	require.NoError(t, err)
-
-	for rule, before := range map[string]*xpay.Order{"no operation rows": listed, "is the order": other.Order()} {
-		_, err := c.Refund(ctx, &xpay.RefundRequest{TransactionCode: xpaytest.DemoCaptured, Amount: 1, Currency: eur, Before: before})
-		var ve *xpay.ValidationError
-		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "Before", ve.Field)
-		assert.Contains(t, ve.Rule, rule)
-	}
-	assert.Zero(t, srv.Requests("Refund"))
-}
-
-// Totals read off an order without rows are an error, not zero.
-func TestTotalsOfAListedOrderAreAnError(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	_, c := newSandbox(t)
-	res, err := c.ListOrders(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today.AddDays(-1), To: today}, Channel: xpay.ChannelAll, TransactionCode: xpaytest.DemoCaptured})
-	require.NoError(t, err)
-	require.Len(t, res.Orders, 1)
-	_, err = res.Orders[0].Captured()
-	assert.ErrorIs(t, err, xpay.ErrNoOperationRows)
-	_, err = res.Orders[0].Refunded()
-	assert.ErrorIs(t, err, xpay.ErrNoOperationRows)
-	for o, err := range c.Orders(ctx, &xpay.ListOrdersRequest{Period: xpay.DateRange{From: today.AddDays(-1), To: today}, Channel: xpay.ChannelAll}) {
-		require.NoError(t, err)
-		_, err = o.Captured()
-		assert.ErrorIs(t, err, xpay.ErrNoOperationRows, o.TransactionCode)
-	}
-
-	var o xpay.Order
-	require.NoError(t, json.Unmarshal([]byte(`{"dettaglio":[{"operazioni":[{"tipoOperazione":"CONTAB.","importo":1000},{"tipoOperazione":"CONTAB.","importo":5000.0}]}]}`), &o))
-	_, err = o.Captured()
-	assert.ErrorContains(t, err, "row 2 (CONTAB.) is not an integer of minor units: 5000.0")
-	refunded, err := o.Refunded()
-	assert.NoError(t, err, "no STORNO row is unreadable")
-	assert.Zero(t, refunded)
 }
 
 // Each of these is a write that happened: Settle must answer true, or
@@ -948,4 +862,54 @@ func TestSettleAContractInAnUnknownState(t *testing.T) {
 	assert.False(t, happened)
 	assert.ErrorIs(t, err, xpay.ErrSettleAmbiguous)
 	assert.ErrorContains(t, err, `"SOSPESO", a state this package does not know`)
+}
+
+// Settle reads a verified KO other than "not found" as a read that
+// failed: never as an order nothing happened to.
+func TestSettleTakesOnlyNotFoundForNothing(t *testing.T) {
+	t.Parallel()
+	for code, happened := range map[int]bool{xpay.CodeGeneric: false, xpay.CodeInvalidAlias: false, xpay.CodeNotFound: true, 0: false} {
+		pauses := 0
+		c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error {
+			if pauses++; pauses > 3 { // the clock never moves: the first read is after the window
+				return errors.New("read again after the window")
+			}
+			return nil
+		}))
+		ko := fmt.Sprintf(`{%s,"errore":{"codice":%d,"messaggio":"x"}}`, envelopeJSON("KO", "1", nowMS), code)
+		if code == 0 { // an OK that holds no order
+			ko = `{` + envelopeJSON("OK", "1", nowMS) + `,"report":[]}`
+		}
+		mock.RegisterNoResponder(httpmock.NewStringResponder(http.StatusOK, ko))
+		w := xpay.PendingWrite{Operation: "Capture", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "ORD-1", Amount: 100, Sent: fixedClock().Add(-xpay.SettleWindow), Before: []xpay.Operation{}}
+		done, err := c.Settle(context.Background(), &w)
+		assert.False(t, done)
+		if happened { // KO 2 after the window: XPay does not know the order, nothing happened to it
+			assert.NoError(t, err)
+			continue
+		}
+		assert.ErrorContains(t, err, "the outcome is still unknown", "KO %d", code)
+	}
+}
+
+// A capture whose answer is lost after XPay carried it out is settled by
+// reading the order: the reconciliation the ErrOutcomeUnknown docs
+// describe.
+func TestE2EReconcileLostCapture(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, processed := range []bool{true, false} {
+		srv, c := newSandbox(t)
+		srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: processed, Times: 1})
+		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: xpaytest.DemoAuthorized, Amount: 2000, Currency: eur})
+		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+
+		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoAuthorized})
+		require.NoError(t, err)
+		captured := false
+		for _, op := range res.Order().Operations() {
+			captured = captured || (op.Type == xpay.OperationTypeCapture && op.Amount == 2000)
+		}
+		assert.Equal(t, processed, captured, "processed=%v", processed)
+	}
 }

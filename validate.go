@@ -6,11 +6,26 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Each check returns nil or a *ValidationError naming the Go field, the
 // wire name and the rule. The Client fills in the operation.
+
+// ValidationError reports a request value that breaks one of XPay's rules.
+// It is returned before anything is sent. VerifyPaymentResult returns one
+// for a payment result parameter that is missing or malformed.
+type ValidationError struct {
+	Operation string // the Client method, e.g. "Capture"
+	Field     string // the Go field, e.g. "TransactionCode"
+	WireName  string // the JSON name XPay uses, e.g. "codiceTransazione"
+	Rule      string // what the value must be, e.g. "2 to 30 characters"
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("xpay: %s: invalid %s (%s): %s", e.Operation, e.Field, e.WireName, e.Rule)
+}
 
 func invalid(field, wire, rule string, args ...any) error {
 	return &ValidationError{Field: field, WireName: wire, Rule: fmt.Sprintf(rule, args...)}
@@ -58,6 +73,9 @@ func checkPrintable(field, wire, v string) error {
 	return nil
 }
 
+// maxTransactionLen is the longest codiceTransazione XPay accepts.
+const maxTransactionLen = 30
+
 // checkTransactionCode checks a codiceTransazione: 2 to 30 characters.
 func checkTransactionCode(field, v string) error {
 	return checkTxCode(field, "codiceTransazione", v, 2)
@@ -82,22 +100,6 @@ func checkTxCode(field, wire, v string, shortest int) error {
 	}
 	if i := strings.IndexByte(v, '='); i >= 0 {
 		return invalid(field, wire, "must not contain '=' (found at byte %d): the payment result's MAC could be re-split on it", i)
-	}
-	return nil
-}
-
-// checkAmount checks an importo: a positive number of minor units.
-func checkAmount(field string, a Amount) error {
-	if a <= 0 {
-		return invalid(field, "importo", "must be a positive number of minor units (cents), got %d", int64(a))
-	}
-	return nil
-}
-
-// checkCurrency checks a divisa: an ISO 4217 numeric code of 3 digits.
-func checkCurrency(field string, c Currency) error {
-	if len(c) != 3 || !isDigits(string(c)) {
-		return invalid(field, "divisa", "must be a 3-digit ISO 4217 numeric code such as CurrencyEUR (978), got %q", string(c))
 	}
 	return nil
 }
@@ -127,6 +129,26 @@ func checkText(field, wire, v string, longest int) error {
 		}
 	}
 	return nil
+}
+
+// printable returns s with every control and bidi formatting character,
+// every line and paragraph separator (U+2028, U+2029), and every invalid
+// byte, replaced by U+FFFD, so that text from the server cannot forge
+// lines or reorder what a terminal or log shows.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune { // invalid bytes come in as RuneError
+		if unsafeRune(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
+// unsafeRune reports whether r is a control or bidi formatting character,
+// or a line or paragraph separator: one that can hide, reorder or break
+// text on a screen or in a log.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Zl, unicode.Zp)
 }
 
 // checkRequired checks that a code field is set, then checks it.
@@ -189,34 +211,6 @@ func checkTaxCode(field, wire, v string) error {
 		return nil
 	}
 	return invalid(field, wire, "must be 16 letters and digits, or 11 digits for a company, got %d characters", len(v))
-}
-
-// checkDate checks a Date; the zero Date passes unless required.
-func checkDate(field, wire string, d Date, required bool) error {
-	switch {
-	case d.IsZero() && required:
-		return invalid(field, wire, "is required")
-	case !d.IsZero() && !d.valid():
-		return invalid(field, wire, "is not a calendar day: %d-%02d-%02d", d.Year, int(d.Month), d.Day)
-	}
-	return nil
-}
-
-// checkDateTime checks an optional DateTime.
-func checkDateTime(field, wire string, dt DateTime) error {
-	if !dt.IsZero() && !dt.valid() {
-		return invalid(field, wire, "is not a valid date and time: %d-%02d-%02d %02d:%02d:%02d",
-			dt.Year, int(dt.Month), dt.Day, dt.Hour, dt.Minute, dt.Second)
-	}
-	return nil
-}
-
-// checkOrder checks that an optional range does not end before it starts.
-func checkOrder(field, wire string, from, to DateTime) error {
-	if !from.IsZero() && !to.IsZero() && to.time().Before(from.time()) {
-		return invalid(field, wire, "ends before it starts")
-	}
-	return nil
 }
 
 // checkFilterCode checks a transaction code that filters a list: empty

@@ -546,7 +546,7 @@ func TestSandboxCommand(t *testing.T) {
 // the sandbox command: the control API seeds an order, injects a lost
 // capture, reads the requests log, pays and cancels links, notifies a
 // server of its own, moves the clock and resets; its XPay calls are signed
-// and checked with the README's MAC formulas.
+// and checked with the MAC formulas of docs/sandbox.md.
 func TestSandboxControlAPIFromPython(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	require.NoError(t, err, "python3 is needed: .ci/run installs it")

@@ -80,7 +80,7 @@ func TestRecurringExample(t *testing.T) {
 // A client in another language (Python's standard library, no xpay) posts
 // the payment page's form as Nexi's pagamento-semplice sample and pretix
 // do, and as a redirect, pays, cancels, registers a contract and charges
-// it, reading every outcome with the README's MAC formulas.
+// it, reading every outcome with the MAC formulas of docs/sandbox.md.
 func TestCheckoutFromPython(t *testing.T) {
 	t.Parallel()
 	python, err := exec.LookPath("python3")

@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-benchfiles="bench_test.go bench_cpu_unix_test.go bench_cpu_other_test.go bench_jsontext_test.go stream_test.go"
+benchfiles="bench_test.go bench_cpu_unix_test.go bench_cpu_other_test.go bench_jsontext_test.go"
 
 echo "building the benchmarks..." >&2
 go test -c -o "$work/cur.test" .

@@ -31,7 +31,7 @@ var mutations = []mutation{
 	{"mac.go", `return subtle.ConstantTimeCompare(got[:], want[:]) == 1`, `return subtle.ConstantTimeCompare(got[:20], want[:20]) == 1`},
 	{"mac.go", `b = append(b, '=')`, `b = append(b, ':')`},
 	{"mac.go", `return []Field{{"esito", esito}, {"idOperazione", operationID}, {"timeStamp", timeStamp}}`, `return []Field{{"esito", esito}, {"timeStamp", timeStamp}, {"idOperazione", operationID}}`},
-	{"capture.go", `{"divisa", string(cur)},`, `{"divisa", string(cur)}, {"x", ""},`},
+	{"money.go", `{"divisa", string(cur)},`, `{"divisa", string(cur)}, {"x", ""},`},
 	{"envelope.go", `if r.Outcome == "" {`, `if false {`},
 	{"envelope.go", `case r.MAC == "" && op.macOptional && (`, `case r.MAC == "" && (`},
 	{"envelope.go", `if op.notFoundEmpty && detail.Code == CodeNotFound {`, `if detail.Code == CodeNotFound {`},
@@ -49,29 +49,29 @@ var mutations = []mutation{
 	{"pipeline.go", `case errors.As(err, &apiErr):
 		return false`, `case errors.As(err, &apiErr):
 		return true`},
-	{"pipeline.go", `mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()`, `mayHaveSent := wroteHeaders.Load()`},
-	{"pipeline.go", `mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()`, `mayHaveSent := !gotConnAsked.Load()`},
+	{"exchange.go", `mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()`, `mayHaveSent := wroteHeaders.Load()`},
+	{"exchange.go", `mayHaveSent := !gotConnAsked.Load() || wroteHeaders.Load()`, `mayHaveSent := !gotConnAsked.Load()`},
 	{"pipeline.go", `}, func() bool { return out.n > 0 })`, `}, func() bool { return false })`},
-	{"pipeline.go", `if int64(len(raw)) > c.maxBody {`, `if int64(len(raw)) > c.maxBody+1 {`},
-	{"pipeline.go", `if s := x.resp.StatusCode; s >= 300 && s < 400 {`, `if s := x.resp.StatusCode; s > 300 && s < 400 {`},
-	{"pipeline.go", `if s := x.resp.StatusCode; s >= 300 && s < 400 {`, `if s := x.resp.StatusCode; s >= 300 && s < 303 {`},
-	{"pipeline.go", `if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {`, `if lead, _ := body.Peek(64); firstByte(lead) == '{' {`},
-	{"pipeline.go", `case err == nil:
+	{"body.go", `if int64(len(raw)) > c.maxBody {`, `if int64(len(raw)) > c.maxBody+1 {`},
+	{"exchange.go", `if s := x.resp.StatusCode; s >= 300 && s < 400 {`, `if s := x.resp.StatusCode; s > 300 && s < 400 {`},
+	{"exchange.go", `if s := x.resp.StatusCode; s >= 300 && s < 400 {`, `if s := x.resp.StatusCode; s >= 300 && s < 303 {`},
+	{"body.go", `if lead, _ := body.Peek(64); status/100 != 2 || firstByte(lead) == '{' {`, `if lead, _ := body.Peek(64); firstByte(lead) == '{' {`},
+	{"body.go", `case err == nil:
 					return c.untrusted(op, status, head, errors.New("an XPay envelope instead of the file"))`, `case err == nil:
 					return nil`},
-	{"pipeline.go", `if err := ctx.Err(); err != nil {
+	{"exchange.go", `if err := ctx.Err(); err != nil {
 		return 0, sent, notSent{err}`, `if err := ctx.Err(); err != nil {
 		return 0, sent, err`},
-	{"pipeline.go", `return nil, c.lost(ctx, op, x.cause(err), mayHaveSent)`, `return nil, c.lost(ctx, op, x.cause(err), mayHaveSent && false)`},
-	{"stream.go", `}, func() bool { return delivered })`, `}, func() bool { return delivered && false })`},
-	{"stream.go", `case errors.Is(err, lenient.ErrTooLarge):`, `case false:`},
+	{"exchange.go", `return nil, c.lost(ctx, op, x.cause(err), mayHaveSent)`, `return nil, c.lost(ctx, op, x.cause(err), mayHaveSent && false)`},
+	{"pipeline.go", `}, func() bool { return delivered })`, `}, func() bool { return delivered && false })`},
+	{"body.go", `case errors.Is(err, lenient.ErrTooLarge):`, `case false:`},
 	{"options.go", `return d/2 + rand.N(d/2+1)`, `return rand.N(d/2 + 1)`},
 	{"options.go", `if n < 30 && p.base<<n < p.cap {`, `if n < 30 {`},
 	{"pipeline.go", `if err = sleep(ctx, wait); err != nil {
 			break
 		}`, `time.Sleep(wait)`},
-	{"capture.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
-	{"capture.go", `case len(o.Details) == 0:`, `case false:`},
+	{"orders.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
+	{"orders.go", `case len(o.Details) == 0:`, `case false:`},
 	{"orders.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"orders.go", `from = to.AddDays(1)`, `from = to`},
 	{"orders.go", `to := from.AddDays(MaxOrderPeriodDays - 1)`, `to := from.AddDays(MaxOrderPeriodDays)`},
@@ -101,8 +101,8 @@ var mutations = []mutation{
 	{"internal/lenient/walk.go", `if sc.tooDeep {`, `if false {`},
 	{"internal/lenient/walk.go", `sc := scanner{maxDepth: MaxDepth - depth}`, `sc := scanner{maxDepth: MaxDepth}`},
 	{"internal/lenient/walk.go", `if int64(end) > room {`, `if int64(end) > room+1 {`},
-	{"pipeline.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = length + 1`},
-	{"pipeline.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = 2 * int64(cap(b))`},
+	{"body.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = length + 1`},
+	{"body.go", `grown = min(4*int64(cap(b)), length+1)`, `grown = 2 * int64(cap(b))`},
 	// A body cut inside an escape, read past its end, panics.
 	{"internal/lenient/scan.go", `if j+4 >= len(s) ||`, `if j+4 > len(s) ||`},
 	// Any byte in place of the colon after a key.
@@ -111,7 +111,7 @@ var mutations = []mutation{
 	// The room around a streamed list, per member instead of together.
 	{"internal/lenient/walk.go", `room := w.limit - w.outside`, `room := w.limit`},
 	// An over-cap body that announced its length, read as cut short.
-	{"pipeline.go", `if length > 0 && int64(len(b)) < length && int64(len(b)) < limit {`, `if length > 0 && int64(len(b)) < length {`},
+	{"body.go", `if length > 0 && int64(len(b)) < length && int64(len(b)) < limit {`, `if length > 0 && int64(len(b)) < length {`},
 	// Freshness measured from the wrong moment, or not at all.
 	{"envelope.go", `case at.Before(sent.Add(-c.freshness)):`, `case at.Before(now.Add(-c.freshness)):`},
 	{"envelope.go", `case at.After(now.Add(c.freshness)):`, `case at.After(sent.Add(c.freshness)):`},

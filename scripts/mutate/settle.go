@@ -5,7 +5,7 @@ package main
 // which decides whether one is sent at all, and of the settle example,
 // whose exit status a script acts on.
 var settleMutations = []mutation{
-	{"settle.go", `const SettleWindow = 6 * time.Minute`, `const SettleWindow = 5 * time.Minute`},
+	{"errors.go", `const SettleWindow = 6 * time.Minute`, `const SettleWindow = 5 * time.Minute`},
 	{"settle.go", `deadline := w.Sent.Add(SettleWindow)`, `deadline := w.Sent.Add(SettleWindow / 2)`},
 	{"settle.go", `over := !started.Before(deadline)`, `over := true`},
 	{"settle.go", `over := !started.Before(deadline)`, `over := started.After(deadline)`},
@@ -59,18 +59,18 @@ var settleMutations = []mutation{
 	{"settle.go", `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
 			return false, r, nil`, `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
 			return true, r, nil`},
-	{"settle.go", `	svcDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),`, `	svcDeleteContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
-	{"settle.go", `	svcEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),`, `	svcEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
-	{"settle.go", `	svcDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),`, `	svcDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle.go", `	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),`, `	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle.go", `	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),`, `	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle.go", `	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),`, `	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil }),`},
 	{"settle.go", `			if found != nil && found.UpdateStatus != contractEnabled && found.UpdateStatus != contractDisabled {`, `			if false {`},
-	{"settle.go", `	svcAddToBlacklist.name:        blacklistRule(true),`, `	svcAddToBlacklist.name:        blacklistRule(false),`},
-	{"settle.go", `	svcRemoveFromBlacklist.name:   blacklistRule(false),`, `	svcRemoveFromBlacklist.name:   blacklistRule(true),`},
+	{"settle.go", `	opAddToBlacklist.name:        blacklistRule(true),`, `	opAddToBlacklist.name:        blacklistRule(false),`},
+	{"settle.go", `	opRemoveFromBlacklist.name:   blacklistRule(false),`, `	opRemoveFromBlacklist.name:   blacklistRule(true),`},
 	{"settle.go", `		return len(res.Associations) == 0, &res.Response, nil`, `		return len(res.Associations) != 0, &res.Response, nil`},
-	{"settle.go", `	case w.Operation == svcRegeneratePayByLink.name:`, `	case false:`},
+	{"settle.go", `	case w.Operation == opRegeneratePayByLink.name:`, `	case false:`},
 	{"settle.go", `case w.AliasFingerprint != "" && w.AliasFingerprint != fp:`, `case false:`},
 	{"settle.go", `case w.Sent.IsZero():`, `case false:`},
 	{"settle.go", `case w.Sent.After(c.now().Add(c.freshness)):`, `case false:`},
-	{"settle.go", `	svcRefund.name:                moneyRule(OperationTypeRefund),`, `	svcRefund.name:                moneyRule(OperationTypeCapture),`},
+	{"settle.go", `	opRefund.name:                moneyRule(OperationTypeRefund),`, `	opRefund.name:                moneyRule(OperationTypeCapture),`},
 	{"settle.go", `if o.TransactionCode != w.TransactionCode {`, `if false {`},
 	{"settle.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"settle.go", `if mine == 0 {`, `if false {`},
@@ -80,7 +80,7 @@ var settleMutations = []mutation{
 	{"settle.go", `case before[r] > 0:`, `case false:`},
 	{"settle.go", `before[r]-- // there before the write`, `// used up: nothing`},
 	{"settle.go", `case op.Type != t && known(op.Type): // another kind of write`, `case op.Type != t && (known(op.Type) || true): // another kind of write`},
-	{"settle.go", `case unreadableAmount(op):`, `case false:`},
+	{"settle.go", `case unreadable:`, `case false:`},
 	{"settle.go", `case op.Amount != w.Amount:`, `case false:`},
 	{"settle.go", `case w.Before == nil && rowBefore(op.Date, older):`, `case rowBefore(op.Date, older):`},
 	{"settle.go", `case rowBefore(op.Date, older):
@@ -107,8 +107,8 @@ var settleMutations = []mutation{
 		return true
 	}
 	if later`},
-	{"capture.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
-	{"capture.go", `case len(o.Details) == 0:`, `case false:`},
+	{"orders.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
+	{"orders.go", `case len(o.Details) == 0:`, `case false:`},
 	{"orders.go", `	ops := []Operation{}
 	for _, d := range o.Details {`, `	var ops []Operation
 	for _, d := range o.Details {`},
@@ -129,15 +129,15 @@ var settleMutations = []mutation{
 	{"journal.go", `	case errors.Is(err, ErrOutcomeUnknown):
 		return`, `	case false:
 		return`},
-	{"journal.go", `	case err == nil && happened:
+	{"recover.go", `	case err == nil && happened:
 		u.State, u.Detail = JournalDone,`, `	case err == nil && !happened:
 		u.State, u.Detail = JournalDone,`},
-	{"journal.go", `	case errors.Is(err, ErrSettleAmbiguous), errors.As(err, &ve):`, `	case errors.Is(err, ErrSettleAmbiguous) && false, errors.As(err, &ve) && false:`},
-	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalNotDone, u.Now.Add(recoverRetry),`},
-	{"journal.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now,`},
-	{"journal.go", `case e.State == JournalNotDone && !latest[e.IdempotencyKey].After(e.Sent):`, `case e.State == JournalNotDone:`},
-	{"journal.go", `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible)`, `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible || true)`},
-	{"journal.go", `func (c *Client) Drop(ctx context.Context, id, note string) error {
+	{"recover.go", `	case errors.Is(err, ErrSettleAmbiguous), errors.As(err, &ve):`, `	case errors.Is(err, ErrSettleAmbiguous) && false, errors.As(err, &ve) && false:`},
+	{"recover.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalNotDone, u.Now.Add(recoverRetry),`},
+	{"recover.go", `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now.Add(recoverRetry),`, `u.State, u.LeaseUntil, u.Detail = JournalOpen, u.Now,`},
+	{"recover.go", `case e.State == JournalNotDone && !latest[e.IdempotencyKey].After(e.Sent):`, `case e.State == JournalNotDone:`},
+	{"recover.go", `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible)`, `return e.State == JournalAttention || e.State == JournalOpen && (settled || impossible || true)`},
+	{"recover.go", `func (c *Client) Drop(ctx context.Context, id, note string) error {
 	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return e.State == JournalNotDone })`, `func (c *Client) Drop(ctx context.Context, id, note string) error {
 	return c.byHand(ctx, "Drop", id, JournalDropped, "dropped by hand: "+note, func(e *JournalEntry) bool { return true })`},
 	{"sqljournal/schema.sql", `ON xpay_journal (alias, write_key) WHERE state IN ('open', 'attention');`, `ON xpay_journal (alias, write_key) WHERE state IN ('open');`},

@@ -1,6 +1,7 @@
 package xpay
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,12 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
-
-const (
-	testAlias  = "ALIAS_WEB_00000000"
-	testSecret = "CHIAVE_SEGRETA_DI_ESEMPIO_NON_VALIDA"
-	testTS     = "1718611200000"
 )
 
 // parseMACString splits a test vector's string to sign back into fields, given
@@ -147,4 +142,23 @@ func TestFixtureMACs(t *testing.T) {
 		ts := strings.Trim(string(env.TimeStamp), `"`)
 		assert.True(t, verifyResponseMAC(testSecret, env.Esito, env.IDOperazione, ts, *env.MAC), "%s: MAC does not verify", f)
 	}
+}
+
+// FuzzVerifyResponseMAC: the right MAC verifies, in either letter case,
+// and no other string does.
+func FuzzVerifyResponseMAC(f *testing.F) {
+	f.Add("OK", "80310241", "1718611201117", "08021c0ecc37c28b47f9077a0ae126363ea0d164")
+	f.Add("KO", "1", "1", "")
+	f.Add("OK", "", "", strings.Repeat("0", 40))
+	f.Fuzz(func(t *testing.T, esito, id, ts, mac string) {
+		good := Sign(testSecret, responseMACFields(esito, id, ts)...)
+		if !verifyResponseMAC(testSecret, esito, id, ts, good) || !verifyResponseMAC(testSecret, esito, id, ts, strings.ToUpper(good)) {
+			t.Fatal("the right MAC does not verify")
+		}
+		got, err := hex.DecodeString(mac)
+		same := err == nil && hex.EncodeToString(got) == good
+		if verifyResponseMAC(testSecret, esito, id, ts, mac) != same {
+			t.Fatalf("verify(%q) = %v, want %v", mac, !same, same)
+		}
+	})
 }

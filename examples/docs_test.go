@@ -13,18 +13,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The README's curls of the control API run as written, in order, against
-// a fresh xpay-sandbox, and answer what their comments say ("# → ...",
-// where … stands for anything). Only the address differs: the test's
-// sandbox listens on a free port, not on 8080.
-func TestReadmeControlAPICurls(t *testing.T) {
+// The curls of the control API in docs/sandbox.md run as written, in
+// order, against a fresh xpay-sandbox, and answer what their comments say
+// ("# → ...", where … stands for anything). Only the address differs: the
+// test's sandbox listens on a free port, not on 8080.
+func TestDocumentedControlAPICurls(t *testing.T) {
 	curl, err := exec.LookPath("curl")
-	require.NoError(t, err, "curl is needed to run the README's examples")
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err, "curl is needed to run the documented examples")
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "sandbox.md"))
 	require.NoError(t, err)
-	start := strings.Index(string(readme), "```sh\nS=http://127.0.0.1:8080/_sandbox\n")
-	require.GreaterOrEqual(t, start, 0, "the README's block of control API curls")
-	block, _, found := strings.Cut(string(readme)[start+len("```sh\n"):], "```")
+	start := strings.Index(string(doc), "```sh\nS=http://127.0.0.1:8080/_sandbox\n")
+	require.GreaterOrEqual(t, start, 0, "the block of control API curls in docs/sandbox.md")
+	block, _, found := strings.Cut(string(doc)[start+len("```sh\n"):], "```")
 	require.True(t, found)
 
 	cmd := exec.Command(filepath.Join(bin, "xpay-sandbox"), "-addr", "127.0.0.1:0")
@@ -61,7 +61,7 @@ func TestReadmeControlAPICurls(t *testing.T) {
 	assert.GreaterOrEqual(t, curls, 19, "every curl of the block ran")
 }
 
-// pattern is the regular expression of an answer as the README writes
+// pattern is the regular expression of an answer as docs/sandbox.md writes
 // it: the text itself, where … stands for anything.
 func pattern(want string) *regexp.Regexp {
 	parts := strings.Split(strings.TrimSpace(want), "…")

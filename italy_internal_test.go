@@ -40,20 +40,6 @@ func TestDateRendering(t *testing.T) {
 	assert.JSONEq(t, `{"periodo":"01/06/2024 - 17/06/2024","da":"16/06/2024 09:05:07","a":""}`, string(b))
 }
 
-func TestTimestamp(t *testing.T) {
-	t.Parallel()
-	var ts Timestamp
-	require.NoError(t, json.Unmarshal([]byte(`"1718611201117"`), &ts))
-	assert.Equal(t, Timestamp("1718611201117"), ts)
-	require.NoError(t, json.Unmarshal([]byte(`1718611201117`), &ts))
-	when, err := ts.Time()
-	require.NoError(t, err)
-	assert.Equal(t, int64(1718611201117), when.UnixMilli())
-	assert.Error(t, json.Unmarshal([]byte(`{}`), &ts))
-	_, err = Timestamp("oggi").Time()
-	assert.Error(t, err)
-}
-
 // The embedded Europe/Rome zone, used where the system has none, agrees
 // with the EU rule: summer time from the last Sunday of March, 01:00 UTC,
 // to the last Sunday of October, 01:00 UTC, in years past and to come.
