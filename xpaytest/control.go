@@ -185,6 +185,7 @@ func (s *Server) Reset() error {
 	clear(s.counts)
 	s.notifyFault = nil
 	s.notified, s.received, s.held = nil, nil, nil
+	s.holding.Store(false)
 	s.offset.Store(0)
 	s.mu.Unlock()
 	s.retries.clear()

@@ -81,6 +81,7 @@ type Server struct {
 	notified    []Notification
 	received    []*received
 	held        []heldRequest // LandAfter faults: requests still on their way
+	holding     atomic.Bool   // held is not empty: checked without s.mu by every request
 
 	pending   sync.WaitGroup // delayed notifications, and the retrier
 	closed    chan struct{}
@@ -497,17 +498,17 @@ func (s *Server) hold(rt *route, r *http.Request, raw []byte, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.held = append(s.held, h)
+	s.holding.Store(true)
 }
 
 // land carries out, in the order they were due, the held requests whose
 // time has come. Each is served as if it arrived now: one whose timeStamp
 // has grown too old is refused, and nobody hears the answer.
 func (s *Server) land() {
-	s.mu.Lock()
-	if len(s.held) == 0 {
-		s.mu.Unlock()
+	if !s.holding.Load() { // no lock taken by every request for a fault seldom used
 		return
 	}
+	s.mu.Lock()
 	now := s.base()
 	var due []heldRequest
 	s.held = slices.DeleteFunc(s.held, func(h heldRequest) bool {
@@ -517,6 +518,7 @@ func (s *Server) land() {
 		due = append(due, h)
 		return true
 	})
+	s.holding.Store(len(s.held) > 0)
 	s.mu.Unlock()
 	slices.SortStableFunc(due, func(a, b heldRequest) int { return a.land.Compare(b.land) })
 	for _, h := range due {
