@@ -215,7 +215,7 @@ func orderKey(code string) string { return "order:" + code }
 func pendingMoney(w *PendingWrite, code string, amount Amount, cur Currency, before *Order) {
 	w.TransactionCode, w.Amount, w.Currency = code, amount, cur
 	if before != nil {
-		w.Before = append([]Operation{}, before.Operations()...) // empty, not nil: known to have none
+		w.Before = before.Operations() // a copy; empty, not nil, for an order read with no rows: known to have none
 	}
 }
 

@@ -70,7 +70,6 @@ var mutations = []mutation{
 	{"pipeline.go", `if err = sleep(ctx, wait); err != nil {
 			break
 		}`, `time.Sleep(wait)`},
-	{"orders.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
 	{"orders.go", `case len(o.Details) == 0:`, `case false:`},
 	{"orders.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"orders.go", `from = to.AddDays(1)`, `from = to`},

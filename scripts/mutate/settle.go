@@ -107,7 +107,6 @@ var settleMutations = []mutation{
 		return true
 	}
 	if later`},
-	{"orders.go", `w.Before = append([]Operation{}, before.Operations()...)`, `w.Before = before.Operations()`},
 	{"orders.go", `case len(o.Details) == 0:`, `case false:`},
 	{"orders.go", `	ops := []Operation{}
 	for _, d := range o.Details {`, `	var ops []Operation
