@@ -183,7 +183,10 @@ func TestSignPaymentPageRefusesBadInput(t *testing.T) {
 		{"description with a quote", func(r *xpay.PaymentPageRequest) { r.Description = "l'ordine" }, "Description", "descrizione"},
 		{"description with bidi", func(r *xpay.PaymentPageRequest) { r.Description = "a\u202eb" }, "Description", "descrizione"},
 		{"unknown capture mode", func(r *xpay.PaymentPageRequest) { r.Capture = "X" }, "Capture", "TCONTAB"},
-		{"note over 200", func(r *xpay.PaymentPageRequest) { r.Note2 = long(201) }, "Note2", "Note2"},
+		{"note1 over 200", func(r *xpay.PaymentPageRequest) { r.Note1 = long(201) }, "Note1", "Note1"},
+		{"note2 over 200", func(r *xpay.PaymentPageRequest) { r.Note2 = long(201) }, "Note2", "Note2"},
+		{"note3 over 200", func(r *xpay.PaymentPageRequest) { r.Note3 = long(201) }, "Note3", "Note3"},
+		{"e-mail over 150", func(r *xpay.PaymentPageRequest) { r.Email = long(139) + "@shop.example" }, "Email", "mail"},
 		{"additional field overriding a field", func(r *xpay.PaymentPageRequest) { r.AdditionalFields = map[string]string{"MAC": "0"} }, "AdditionalFields", "MAC"},
 		{"additional field overriding the service", func(r *xpay.PaymentPageRequest) {
 			r.AdditionalFields = map[string]string{"tipo_servizio": "paga_1click"}
@@ -206,8 +209,17 @@ func TestSignPaymentPageRefusesBadInput(t *testing.T) {
 		})
 	}
 
+	// Each limit is a limit, not one below it: the longest of every field is signed.
 	c, _ := newTestClient(t)
-	_, err := c.SignPaymentPage(nil)
+	page, err := c.SignPaymentPage(pageRequest(func(r *xpay.PaymentPageRequest) {
+		r.TransactionCode, r.Email, r.Language = long(30), long(137)+"@shop.example", "ITALIAN"
+		r.ReturnURL, r.CancelURL, r.NotifyURL = longURL(500), longURL(200), longURL(500)
+		r.Description, r.Note1, r.Note2, r.Note3 = long(2000), long(200), long(200), long(200)
+	}))
+	require.NoError(t, err)
+	assert.Len(t, page.Values().Get("mail"), 150)
+
+	_, err = c.SignPaymentPage(nil)
 	var ve *xpay.ValidationError
 	require.ErrorAs(t, err, &ve)
 	_, err = (&xpay.Client{}).SignPaymentPage(pageRequest(nil))
@@ -400,6 +412,12 @@ func TestE2ECheckoutErrors(t *testing.T) {
 			r.Kind, r.ContractNumber = xpay.PageRecurringFirst, xpaytest.DemoContract
 		}), "già presente"},
 		{"a code already used", page(func(r *xpay.PaymentPageRequest) { r.TransactionCode = xpaytest.DemoAuthorized }), "già utilizzato"},
+		{"a card check with an amount", func() url.Values { v := page(nil); v.Set("tipo_richiesta", "VC"); return v }(), "tipo_richiesta VC"},
+		{"a payment of zero", func() url.Values {
+			v := page(func(r *xpay.PaymentPageRequest) { r.Kind = xpay.PageCardCheck; r.Amount = 0 })
+			v.Del("tipo_richiesta")
+			return v
+		}(), "importo: 0"},
 	}
 	pageURL := srv.URL + "/" + xpay.PagePath
 	for _, tc := range tests {
@@ -453,7 +471,12 @@ func TestE2ECheckoutCancelAndControls(t *testing.T) {
 
 	// The customer comes back and sends the form again: a new page, the old one closed.
 	again := start("CHK-CAN-1")
+	require.Equal(t, srv.URL, again.Scheme+"://"+again.Host, "the sandbox's page again, not url_back: %s", again)
 	assert.NotEqual(t, onPage.Path, again.Path)
+	resp, err := http.Get(onPage.String())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the first page is closed")
 	returnURL, err := srv.PayCheckout("CHK-CAN-1", true)
 	require.NoError(t, err)
 	u, _ := url.Parse(returnURL)
@@ -471,6 +494,57 @@ func TestE2ECheckoutCancelAndControls(t *testing.T) {
 	backURL, err := srv.CancelCheckout("CHK-CAN-2")
 	require.NoError(t, err)
 	assert.Contains(t, backURL, "esito=ANNULLO")
+}
+
+// After a negative outcome XPay takes the same codTrans twice more: the
+// same order, refused again or authorized; a fourth form, or one after
+// the payment, lands on url_back with esito ERRORE.
+func TestE2ECheckoutRetriesAfterRefusal(t *testing.T) {
+	t.Parallel()
+	srv, c := newSandbox(t)
+	try := func(code, outcome string) (*url.URL, *xpay.PaymentResult) {
+		t.Helper()
+		page, err := c.SignPaymentPage(&xpay.PaymentPageRequest{TransactionCode: code, Amount: 700,
+			ReturnURL: "https://shop.example/esito", CancelURL: "https://shop.example/annullo"})
+		require.NoError(t, err)
+		b := newBrowser(t)
+		onPage := b.submit(page)
+		if onPage.Host != strings.TrimPrefix(srv.URL, "http://") {
+			return onPage, nil
+		}
+		back := b.post(onPage.String(), url.Values{"outcome": {outcome}})
+		res, err := c.VerifyPaymentResult(back.Query())
+		require.NoError(t, err)
+		return back, res
+	}
+	state := func(code string) xpay.OrderState {
+		t.Helper()
+		order, err := c.GetOrder(t.Context(), &xpay.GetOrderRequest{TransactionCode: code})
+		require.NoError(t, err)
+		return order.Order().State
+	}
+
+	for range 3 {
+		_, res := try("CHK-RTY-1", "decline")
+		require.NotNil(t, res, "the page takes the code again")
+		assert.Equal(t, xpay.PaymentOutcomeKO, res.Outcome)
+		assert.Equal(t, xpay.OrderStateDenied, state("CHK-RTY-1"))
+	}
+	back, res := try("CHK-RTY-1", "decline")
+	require.Nil(t, res, "a fourth try is refused")
+	assert.Equal(t, "shop.example/annullo", back.Host+back.Path)
+	assert.Equal(t, "ERRORE", back.Query().Get("esito"))
+
+	_, res = try("CHK-RTY-2", "decline")
+	assert.Equal(t, xpay.PaymentOutcomeKO, res.Outcome)
+	_, res = try("CHK-RTY-2", "approve")
+	assert.True(t, res.Paid())
+	assert.Equal(t, xpay.OrderStateAuthorized, state("CHK-RTY-2"), "the refused order, now authorized")
+	_, err := c.Capture(t.Context(), &xpay.CaptureRequest{TransactionCode: "CHK-RTY-2", Amount: 700, Currency: xpay.CurrencyEUR})
+	require.NoError(t, err)
+	back, res = try("CHK-RTY-2", "approve")
+	require.Nil(t, res, "a paid code is used")
+	assert.Contains(t, back.Query().Get("warning"), "già utilizzato")
 }
 
 // browser is a customer's browser that shows each redirect instead of

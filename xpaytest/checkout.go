@@ -36,6 +36,13 @@ func newPayments() payments {
 // checkoutLifetime is how long a checkout on the payment page stays open.
 const checkoutLifetime = time.Hour
 
+// pageRetries is how many times the page takes a codTrans again after a
+// negative outcome: twice, XPay's default ("the same code may be sent again
+// at most 2 more times", quoted by mlocati's Request.php:120-127). A code
+// paid, or refused a third time, is used; one left open or cancelled on
+// the page may be sent again at any time.
+const pageRetries = 2
+
 // cardExpiry is the expiry of the sandbox's test card, yyyymm: December,
 // four years after the Server's clock, so that no run finds it past.
 func (s *Server) cardExpiry() string { return strconv.Itoa(s.now().In(s.loc).Year()+4) + "12" }
@@ -164,15 +171,22 @@ func (s *Server) startCheckout(params url.Values) (l *link, back string, err err
 	case kind == "paga_multi" && request == "PR" && s.liveContract(number) == nil:
 		return fail("num_contratto %s sconosciuto", number)
 	}
-	if old := s.state.pay.checkouts[code]; old != nil && old.outcome == "" {
+	retries := 0
+	switch old := s.state.pay.checkouts[code]; {
+	case old != nil && old.outcome == "":
 		old.replaced = true // the customer came back and sent the form again: the old page is closed
 		delete(s.state.tokens, old.token)
-	} else if s.codeTaken(code) {
+		retries = old.retries
+	case old != nil && old.outcome == linkDenied && old.retries < pageRetries:
+		retries = old.retries + 1 // a new try after a refusal
+	case old != nil && old.outcome == linkDenied:
+		return fail("codTrans %s: già rifiutato %d volte", code, pageRetries+1)
+	case s.codeTaken(code):
 		return fail("codTrans %s già utilizzato", code)
 	}
 	now := s.now()
 	l = &link{code: code, origin: code, amount: amount, returnURL: get("url"), cancelURL: back, notifyURL: get("urlpost"),
-		params: map[string]string{}, token: newToken(), created: now, expires: now.Add(checkoutLifetime)}
+		params: map[string]string{}, token: newToken(), created: now, expires: now.Add(checkoutLifetime), retries: retries}
 	if m := get("mail"); m != "" {
 		l.params["mail"] = m
 	}

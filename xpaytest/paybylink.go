@@ -37,6 +37,7 @@ type link struct {
 	expires     time.Time
 	outcome     string // "", linkPaid or linkDenied
 	replaced    bool   // regenerated under a new code
+	retries     int    // of the payment page: forms taken again after a negative outcome, for its code
 }
 
 func (l *link) status(now time.Time) string {
@@ -393,10 +394,23 @@ func (s *Server) pay(l *link, approve bool) (*order, error) {
 	if approve {
 		o.State, l.outcome = xpay.OrderStateAuthorized, linkPaid
 	}
-	if err := s.addOrder(o); err != nil {
-		return nil, err
-	}
 	ord := s.state.orders[l.code]
+	switch {
+	case l.retries > 0 && ord != nil && ord.state == xpay.OrderStateDenied:
+		// A new try on the page after a refusal: the same order, refused again or now authorized.
+		ord.amount, ord.email = l.amount, l.params["mail"]
+		if approve {
+			ord.auth = authCode(l.code)
+			s.setState(ord, xpay.OrderStateAuthorized)
+		} else {
+			s.setState(ord, xpay.OrderStateDenied)
+		}
+	default:
+		if err := s.addOrder(o); err != nil {
+			return nil, err
+		}
+		ord = s.state.orders[l.code]
+	}
 	// A link that asks for a contract (num_contratto among its
 	// parametriAggiuntivi) registers the card under it when paid, as a
 	// first recurring payment does; the outcome then carries it.

@@ -5,7 +5,7 @@ alias, importo, divisa, codTrans, url, url_back and mac, posted to ecomm/ecomm/D
 and the way Nexi's one-click sample does (the same fields in a GET redirect); it pays, cancels
 and refuses on the page, reads the return and the notification, registers a contract with a
 first payment and charges it (pagamentoRicorrente), and pays with an XPay Build nonce
-(pagaNonce). Every MAC is computed with the README's formulas.
+(pagaNonce). Every MAC is computed with the formulas of docs/sandbox.md.
 
     python3 checkout_client.py BASE_URL ALIAS SECRET
 

@@ -2,7 +2,7 @@
 
 It drives cmd/xpay-sandbox the way a PHP, Python or Node team would: the
 control API to seed state, inject faults, pay links and move the clock, and
-XPay's own routes, signed and checked with the MAC formulas of the README.
+XPay's own routes, signed and checked with the MAC formulas of docs/sandbox.md.
 
     python3 sandbox_client.py BASE_URL ALIAS SECRET
 
