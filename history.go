@@ -71,12 +71,12 @@ type Operation struct {
 
 // UnmarshalJSON decodes leniently, by the rules under “Decoding answers”
 // in the package documentation (go doc github.com/xpaygo/xpay).
-func (op *Operation) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, op) }
+func (row *Operation) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b, row) }
 
 // unreadableAmount returns the row's importo as received when it did not
 // decode: the decoder then keeps it in Extra, and Amount reads zero. Such
 // a row's amount is unknown, and nothing may read it as zero.
-func (op *Operation) unreadableAmount() (raw json.RawMessage, unreadable bool) {
-	raw, unreadable = op.Extra["importo"]
+func (row *Operation) unreadableAmount() (raw json.RawMessage, unreadable bool) {
+	raw, unreadable = row.Extra["importo"]
 	return raw, unreadable
 }

@@ -160,15 +160,15 @@ func (o *Order) sum(t OperationType) (Amount, error) {
 		return 0, ErrNoOperationRows
 	}
 	var total Amount
-	for i, op := range o.Operations() {
-		if op.Type != t {
+	for i, row := range o.Operations() {
+		if row.Type != t {
 			continue
 		}
-		if raw, unreadable := op.unreadableAmount(); unreadable {
+		if raw, unreadable := row.unreadableAmount(); unreadable {
 			return 0, fmt.Errorf("xpay: order %s: the amount of operation row %d (%s) is not an integer of minor units: %.40s",
 				printable(o.TransactionCode), i+1, t, raw)
 		}
-		total += op.Amount
+		total += row.Amount
 	}
 	return total, nil
 }
@@ -210,33 +210,6 @@ func (d *OrderDetail) UnmarshalJSON(b []byte) error { return lenient.Unmarshal(b
 // orderKey is the journal's name for an order: its writes (captures,
 // refunds, the link that made it) go one at a time.
 func orderKey(code string) string { return "order:" + code }
-
-// pendingMoney fills in what Settle needs of a capture or a refund.
-func pendingMoney(w *PendingWrite, code string, amount Amount, cur Currency, before *Order) {
-	w.TransactionCode, w.Amount, w.Currency = code, amount, cur
-	if before != nil {
-		w.Before = before.Operations() // a copy; empty, not nil, for an order read with no rows: known to have none
-	}
-}
-
-// checkBefore checks the order read before a capture or refund of code:
-// one with its operation rows, all readable.
-func checkBefore(field, code string, o *Order) error {
-	switch {
-	case o == nil:
-		return nil
-	case len(o.Details) == 0:
-		return invalid(field, "-", "carries no operation rows (dettaglio): pass the order GetOrder returned, not one from ListOrders")
-	case o.TransactionCode != "" && o.TransactionCode != code:
-		return invalid(field, "-", "is the order %q, not %q", printable(o.TransactionCode), printable(code))
-	}
-	for i, op := range o.Operations() {
-		if raw, unreadable := op.unreadableAmount(); unreadable {
-			return invalid(field, "-", "operation row %d has an amount this package cannot read (%.40s): settle by hand", i+1, raw)
-		}
-	}
-	return nil
-}
 
 var opListOrders = operation{name: "ListOrders", path: "ecomm/api/bo/reportOrdini", notFoundEmpty: true}
 

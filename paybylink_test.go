@@ -277,7 +277,7 @@ func TestE2EPayByLinkRegenerate(t *testing.T) {
 	})
 }
 
-func TestE2EPayByLinkReportCap(t *testing.T) {
+func TestE2EListPayByLinksCap(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, c := newSandbox(t)

@@ -480,36 +480,36 @@ func (w *PendingWrite) find(orders []Order, t OperationType, freshness time.Dura
 	// verified read says so), and XPay dates a row when it carries the
 	// write out, after w.Sent: a row dated before this is older than w.
 	older := w.Sent.Add(-freshness - time.Minute)
-	type row struct {
+	type key struct {
 		t    OperationType
 		a    Amount
 		date string
 	}
-	before := map[row]int{}
-	for _, op := range w.Before {
-		before[row{op.Type, op.Amount, op.Date}]++
+	before := map[key]int{}
+	for _, row := range w.Before {
+		before[key{row.Type, row.Amount, row.Date}]++
 	}
 	known := func(t OperationType) bool { return t == OperationTypeCapture || t == OperationTypeRefund }
 	matching := 0
-	for i, op := range rows {
-		r := row{op.Type, op.Amount, op.Date}
-		raw, unreadable := op.unreadableAmount()
+	for i, row := range rows {
+		k := key{row.Type, row.Amount, row.Date}
+		raw, unreadable := row.unreadableAmount()
 		switch {
-		case before[r] > 0:
-			before[r]-- // there before the write
-		case op.Type != t && known(op.Type): // another kind of write
+		case before[k] > 0:
+			before[k]-- // there before the write
+		case row.Type != t && known(row.Type): // another kind of write
 		case unreadable:
-			return false, fmt.Errorf("%w: the amount of row %d (%s) cannot be read: %.40s", ErrSettleAmbiguous, i+1, printable(string(op.Type)), raw)
-		case op.Amount != w.Amount:
-		case w.Before == nil && rowBefore(op.Date, older):
-		case rowBefore(op.Date, older):
+			return false, fmt.Errorf("%w: the amount of row %d (%s) cannot be read: %.40s", ErrSettleAmbiguous, i+1, printable(string(row.Type)), raw)
+		case row.Amount != w.Amount:
+		case w.Before == nil && rowBefore(row.Date, older):
+		case rowBefore(row.Date, older):
 			return false, fmt.Errorf("%w: a %s row of %s dated %q, older than the write, is not in PendingWrite.Before: that is no reading of this order from just before the write",
-				ErrSettleAmbiguous, printable(string(op.Type)), w.Amount, printable(op.Date))
+				ErrSettleAmbiguous, printable(string(row.Type)), w.Amount, printable(row.Date))
 		case w.Before == nil:
 			return false, fmt.Errorf("%w: a %s row of %s dated %q may be older than the write, and no reading from before it was kept (PendingWrite.Before)",
-				ErrSettleAmbiguous, printable(string(op.Type)), w.Amount, printable(op.Date))
-		case op.Type != t:
-			return false, fmt.Errorf("%w: row %d, of %s, is of a type this package does not know (%q)", ErrSettleAmbiguous, i+1, w.Amount, printable(string(op.Type)))
+				ErrSettleAmbiguous, printable(string(row.Type)), w.Amount, printable(row.Date))
+		case row.Type != t:
+			return false, fmt.Errorf("%w: row %d, of %s, is of a type this package does not know (%q)", ErrSettleAmbiguous, i+1, w.Amount, printable(string(row.Type)))
 		default:
 			matching++
 		}

@@ -75,21 +75,21 @@ var settleMutations = []mutation{
 	{"settle.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"settle.go", `if mine == 0 {`, `if false {`},
 	{"settle.go", `older := w.Sent.Add(-freshness - time.Minute)`, `older := w.Sent.Add(-freshness)`},
-	{"settle.go", `before[row{op.Type, op.Amount, op.Date}]++`, `before[row{t, op.Amount, op.Date}]++`},
-	{"settle.go", `before[row{op.Type, op.Amount, op.Date}]++`, `before[row{op.Type, op.Amount, ""}]++`},
-	{"settle.go", `case before[r] > 0:`, `case false:`},
-	{"settle.go", `before[r]-- // there before the write`, `// used up: nothing`},
-	{"settle.go", `case op.Type != t && known(op.Type): // another kind of write`, `case op.Type != t && (known(op.Type) || true): // another kind of write`},
+	{"settle.go", `before[key{row.Type, row.Amount, row.Date}]++`, `before[key{t, row.Amount, row.Date}]++`},
+	{"settle.go", `before[key{row.Type, row.Amount, row.Date}]++`, `before[key{row.Type, row.Amount, ""}]++`},
+	{"settle.go", `case before[k] > 0:`, `case false:`},
+	{"settle.go", `before[k]-- // there before the write`, `// used up: nothing`},
+	{"settle.go", `case row.Type != t && known(row.Type): // another kind of write`, `case row.Type != t && (known(row.Type) || true): // another kind of write`},
 	{"settle.go", `case unreadable:`, `case false:`},
-	{"settle.go", `case op.Amount != w.Amount:`, `case false:`},
-	{"settle.go", `case w.Before == nil && rowBefore(op.Date, older):`, `case rowBefore(op.Date, older):`},
-	{"settle.go", `case rowBefore(op.Date, older):
+	{"settle.go", `case row.Amount != w.Amount:`, `case false:`},
+	{"settle.go", `case w.Before == nil && rowBefore(row.Date, older):`, `case rowBefore(row.Date, older):`},
+	{"settle.go", `case rowBefore(row.Date, older):
 			return false`, `case false:
 			return false`},
 	{"settle.go", `case w.Before == nil:
 			return false`, `case false:
 			return false`},
-	{"settle.go", `case op.Type != t:
+	{"settle.go", `case row.Type != t:
 			return false`, `case false:
 			return false`},
 	{"settle.go", `		if n > 0 {
@@ -107,7 +107,6 @@ var settleMutations = []mutation{
 		return true
 	}
 	if later`},
-	{"orders.go", `case len(o.Details) == 0:`, `case false:`},
 	{"orders.go", `	ops := []Operation{}
 	for _, d := range o.Details {`, `	var ops []Operation
 	for _, d := range o.Details {`},
