@@ -90,61 +90,80 @@ func (c *Client) VerifyPaymentResult(values url.Values) (*PaymentResult, error) 
 	if err := c.usable(opVerifyPaymentResult); err != nil {
 		return nil, err
 	}
-	invalid := func(param, rule string, args ...any) error {
-		field := "mac"
-		for _, p := range paymentParams {
-			if p.name == param {
-				field = p.field
-			}
-		}
-		return &ValidationError{Operation: opVerifyPaymentResult, Field: field, WireName: param, Rule: fmt.Sprintf(rule, args...)}
-	}
 	macs := values["mac"]
 	if len(macs) != 1 {
 		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's mac parameter is missing or given more than once"))
 	}
-	fields := make([]Field, len(paymentParams))
-	for i, p := range paymentParams {
-		vs := values[p.name]
-		switch {
-		case len(vs) == 0:
-			return nil, invalid(p.name, "is missing")
-		case len(vs) > 1:
-			return nil, invalid(p.name, "is given %d times", len(vs))
-		}
-		fields[i] = Field{p.name, vs[0]}
+	fields, err := signedParams(values)
+	if err != nil {
+		return nil, err
 	}
 	if !verifyMAC(string(c.creds().secret), fields, macs[0]) {
 		return nil, fmt.Errorf("xpay: %s: %w", opVerifyPaymentResult, macError("the payment result's MAC does not verify: treat it as forged"))
 	}
 	for _, f := range fields {
 		if f.Value == "" && f.Name != "codAut" {
-			return nil, invalid(f.Name, "is empty")
+			return nil, invalidResult(f.Name, "is empty")
 		}
 	}
+	return readPaymentResult(values)
+}
+
+// invalidResult is the *ValidationError of the payment result's
+// parameter param.
+func invalidResult(param, rule string, args ...any) error {
+	field := "mac"
+	for _, p := range paymentParams {
+		if p.name == param {
+			field = p.field
+		}
+	}
+	return &ValidationError{Operation: opVerifyPaymentResult, Field: field, WireName: param, Rule: fmt.Sprintf(rule, args...)}
+}
+
+// signedParams returns the parameters the MAC covers, in its order, each
+// given once.
+func signedParams(values url.Values) ([]Field, error) {
+	fields := make([]Field, len(paymentParams))
+	for i, p := range paymentParams {
+		vs := values[p.name]
+		switch {
+		case len(vs) == 0:
+			return nil, invalidResult(p.name, "is missing")
+		case len(vs) > 1:
+			return nil, invalidResult(p.name, "is given %d times", len(vs))
+		}
+		fields[i] = Field{p.name, vs[0]}
+	}
+	return fields, nil
+}
+
+// readPaymentResult reads a result whose MAC has verified: a parameter
+// that is malformed was signed so, and is refused all the same.
+func readPaymentResult(values url.Values) (*PaymentResult, error) {
+	get := values.Get
 	// The MAC joins name=value pairs with no separator: a code holding '='
 	// or a currency of another length could re-split one signed result
 	// into another, which verifies.
-	if code := values.Get("codTrans"); strings.Contains(code, "=") {
-		return nil, invalid("codTrans", "must not contain '=', got %q", printable(code))
+	if code := get("codTrans"); strings.Contains(code, "=") {
+		return nil, invalidResult("codTrans", "must not contain '=', got %q", printable(code))
 	}
-	if cur := values.Get("divisa"); len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return nil, invalid("divisa", "must be three capital letters, such as EUR, got %q", printable(cur))
+	if cur := get("divisa"); len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return nil, invalidResult("divisa", "must be three capital letters, such as EUR, got %q", printable(cur))
 	}
-	get := func(name string) string { return values.Get(name) }
 	amount, err := strconv.ParseInt(get("importo"), 10, 64)
 	if err != nil || !isDigits(get("importo")) {
-		return nil, invalid("importo", "must be whole minor units, such as 5000, got %q", printable(get("importo")))
+		return nil, invalidResult("importo", "must be whole minor units, such as 5000, got %q", printable(get("importo")))
 	}
 	if len(get("data")) != 8 || !isDigits(get("data")) {
-		return nil, invalid("data", "must be yyyymmdd, got %q", printable(get("data")))
+		return nil, invalidResult("data", "must be yyyymmdd, got %q", printable(get("data")))
 	}
 	if len(get("orario")) != 6 || !isDigits(get("orario")) {
-		return nil, invalid("orario", "must be hhmmss, got %q", printable(get("orario")))
+		return nil, invalidResult("orario", "must be hhmmss, got %q", printable(get("orario")))
 	}
 	at, err := parseEarlier("20060102150405", get("data")+get("orario"), Rome())
 	if err != nil {
-		return nil, invalid("data", "data and orario are not a time: %q %q", get("data"), get("orario"))
+		return nil, invalidResult("data", "data and orario are not a time: %q %q", get("data"), get("orario"))
 	}
 	r := &PaymentResult{
 		TransactionCode:   get("codTrans"),
