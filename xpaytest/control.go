@@ -42,7 +42,8 @@ import (
 //	GET    /_sandbox/notifications       every attempt to notify a urlPost: the merchant's answer, and why it failed
 //	POST   /_sandbox/links/{code}/pay    pay a link: {"approve": true} pays, {"approve": false} declines → {"returnUrl"}
 //	POST   /_sandbox/links/{code}/cancel the customer cancels: → {"backUrl"}
-//	POST   /_sandbox/checkouts/{code}/pay     pay the payment page's checkout of codTrans: {"approve": true} → {"returnUrl"}
+//	POST   /_sandbox/checkouts/{code}/pay     pay the payment page's checkout of codTrans: {"approve": true} pays,
+//	                                     {"approve": false} declines → {"returnUrl"}
 //	POST   /_sandbox/checkouts/{code}/cancel  the customer cancels it: → {"backUrl"}
 //	POST   /_sandbox/nonces              issue an XPay Build nonce: {"transactionCode", "amount", "approve"}
 //	                                     → {"xpayNonce", "esito", "idOperazione", "timeStamp", "mac"} (IssueNonce)
@@ -277,266 +278,298 @@ func (s *Server) InjectFaultText(text string) error {
 
 // controlRoutes serves the control API on mux.
 func (s *Server) controlRoutes(mux *http.ServeMux) {
-	type entry struct {
+	p := strings.TrimSuffix(ControlPrefix, "/")
+	for _, rt := range []struct {
+		method, path string
+		call         controlCall
+	}{
+		{"GET", "/{$}", s.controlInfo},
+		{"POST", "/orders", withBody(s.controlAddOrder)},
+		{"GET", "/orders/{code}", s.controlOrder},
+		{"POST", "/links", withBody(s.controlAddLink)},
+		{"GET", "/links/{code}", s.controlLink},
+		{"POST", "/contracts", withBody(s.controlAddContract)},
+		{"POST", "/blacklist", withBody(s.controlAddToBlacklist)},
+		{"POST", "/cfpan", withBody(s.controlAddCFPAN)},
+		{"POST", "/warnings", withBody(s.controlAddWarning)},
+		{"POST", "/reports", withBody(s.controlAddReport)},
+		{"POST", "/faults", withBody(s.controlInjectFault)},
+		{"DELETE", "/faults", func(*http.Request) (any, error) { s.ClearFaults(); return nil, nil }},
+		{"GET", "/requests", s.controlRequests},
+		{"GET", "/notifications", s.controlNotifications},
+		{"POST", "/links/{code}/pay", withBody(s.controlPayLink)},
+		{"POST", "/links/{code}/cancel", s.controlCancelLink},
+		{"POST", "/checkouts/{code}/pay", withBody(s.controlPayCheckout)},
+		{"POST", "/checkouts/{code}/cancel", s.controlCancelCheckout},
+		{"POST", "/nonces", withBody(s.controlIssueNonce)},
+		{"POST", "/clock", withBody(s.controlMoveClock)},
+		{"POST", "/reset", func(*http.Request) (any, error) { return nil, s.Reset() }},
+	} {
+		mux.HandleFunc(rt.method+" "+p+rt.path, s.controlHandler(rt.call))
+	}
+	mux.HandleFunc(p+"/", s.controlHandler(func(r *http.Request) (any, error) {
+		return nil, controlError{http.StatusNotFound, fmt.Errorf("no control call %s %s: see GET %s", r.Method, r.URL.Path, ControlPrefix)}
+	}))
+}
+
+// controlCall is a control call: what it answers, as JSON, or why not.
+type controlCall func(r *http.Request) (any, error)
+
+// withBody is the control call that decodes its JSON body into a T and
+// passes it to f.
+func withBody[T any](f func(r *http.Request, body T) (any, error)) controlCall {
+	return func(r *http.Request) (any, error) {
+		var body T
+		if err := decode(r.Body, &body); err != nil {
+			return nil, err
+		}
+		return f(r, body)
+	}
+}
+
+// controlHandler serves call, once controlAllowed lets it: its answer as
+// JSON, {} for none, and {"error": "..."} with 400, or the status of a
+// controlError.
+func (s *Server) controlHandler(call controlCall) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		status := http.StatusOK
+		out, err := any(nil), s.controlAllowed(r)
+		if err == nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+			out, err = call(r)
+		}
+		var ce controlError
+		switch {
+		case errors.As(err, &ce):
+			status, out = ce.status, map[string]string{"error": err.Error()}
+		case err != nil:
+			status, out = http.StatusBadRequest, map[string]string{"error": err.Error()}
+		case out == nil:
+			out = struct{}{}
+		}
+		w.WriteHeader(status)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(out)
+	}
+}
+
+func (s *Server) controlInfo(*http.Request) (any, error) {
+	return map[string]any{"baseUrl": s.URL, "alias": s.alias, "group": s.group, "operations": Operations(), "now": s.now().In(s.loc)}, nil
+}
+
+// The bodies of the control calls that seed state.
+type (
+	orderBody struct {
+		Order
+		CreatedAt string `json:"createdAt"` // in XPay's formats, not only Go's
+	}
+	contractBody struct {
+		Contract
+		CreatedAt string `json:"createdAt"`
+	}
+	entryBody struct {
 		Type        xpay.ValueType `json:"type"`
 		Value       string         `json:"value"`
 		Description string         `json:"description"`
 	}
-	type pair struct {
+	pairBody struct {
 		TaxCode string `json:"taxCode"`
 		HashPAN string `json:"hashPan"`
 		Expiry  string `json:"expiry"`
 	}
-	type warn struct {
+	warningBody struct {
 		TransactionCode string `json:"transactionCode"`
 		Message         string `json:"message"`
 	}
-	type rep struct {
+	reportBody struct {
 		Name      string `json:"name"`
 		Processed string `json:"processed"`
 	}
-	handle := func(pattern string, f func(r *http.Request) (any, error)) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			status := http.StatusOK
-			out, err := any(nil), s.controlAllowed(r)
-			if err == nil {
-				r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
-				out, err = f(r)
-			}
-			var ce controlError
-			switch {
-			case errors.As(err, &ce):
-				status, out = ce.status, map[string]string{"error": err.Error()}
-			case err != nil:
-				status, out = http.StatusBadRequest, map[string]string{"error": err.Error()}
-			case out == nil:
-				out = struct{}{}
-			}
-			w.WriteHeader(status)
-			enc := json.NewEncoder(w)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(out)
-		})
+	faultBody struct {
+		Fault string `json:"fault"`
 	}
-	p := strings.TrimSuffix(ControlPrefix, "/")
-	handle("GET "+p+"/{$}", func(*http.Request) (any, error) {
-		return map[string]any{"baseUrl": s.URL, "alias": s.alias, "group": s.group, "operations": Operations(), "now": s.now().In(s.loc)}, nil
-	})
-	handle("POST "+p+"/orders", func(r *http.Request) (any, error) {
-		var c struct {
-			Order
-			CreatedAt string `json:"createdAt"` // in XPay's formats, not only Go's
+	// payBody is the customer's choice on a page: required, since paying
+	// and declining are both outcomes to test and neither is assumed.
+	payBody struct {
+		Approve *bool `json:"approve"`
+	}
+	nonceBody struct {
+		TransactionCode string      `json:"transactionCode"`
+		Amount          xpay.Amount `json:"amount"`
+		Approve         bool        `json:"approve"`
+	}
+	clockBody struct {
+		Advance string `json:"advance"`
+	}
+)
+
+func (s *Server) controlAddOrder(_ *http.Request, c orderBody) (any, error) {
+	o := c.Order
+	var err error
+	if o.CreatedAt, err = s.parseTime("createdAt", c.CreatedAt); err != nil {
+		return nil, err
+	}
+	return nil, s.AddOrder(o)
+}
+
+func (s *Server) controlOrder(r *http.Request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.state.orders[r.PathValue("code")]
+	if o == nil {
+		return nil, controlError{http.StatusNotFound, fmt.Errorf("no order with code %s", r.PathValue("code"))}
+	}
+	return s.orderView(o), nil
+}
+
+func (s *Server) controlAddLink(_ *http.Request, l Link) (any, error) {
+	u, err := s.AddLink(l)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"payMailUrl": u}, nil
+}
+
+func (s *Server) controlLink(r *http.Request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.state.links[r.PathValue("code")]
+	if l == nil {
+		return nil, controlError{http.StatusNotFound, fmt.Errorf("no link with code %s", r.PathValue("code"))}
+	}
+	return s.linkView(l), nil
+}
+
+func (s *Server) controlAddContract(_ *http.Request, c contractBody) (any, error) {
+	k := c.Contract
+	var err error
+	if k.CreatedAt, err = s.parseTime("createdAt", c.CreatedAt); err != nil {
+		return nil, err
+	}
+	return nil, s.AddContract(k)
+}
+
+func (s *Server) controlAddToBlacklist(_ *http.Request, e entryBody) (any, error) {
+	return nil, s.AddToBlacklist(e.Type, e.Value, e.Description)
+}
+
+func (s *Server) controlAddCFPAN(_ *http.Request, c pairBody) (any, error) {
+	return nil, s.AddCFPAN(c.TaxCode, c.HashPAN, c.Expiry)
+}
+
+func (s *Server) controlAddWarning(_ *http.Request, c warningBody) (any, error) {
+	return nil, s.AddWarning(c.TransactionCode, c.Message)
+}
+
+func (s *Server) controlAddReport(_ *http.Request, c reportBody) (any, error) {
+	processed, err := s.parseTime("processed", c.Processed)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.AddReport(c.Name, processed)
+	return map[string]string{"idReport": id}, err
+}
+
+func (s *Server) controlInjectFault(_ *http.Request, c faultBody) (any, error) {
+	return nil, s.InjectFaultText(c.Fault)
+}
+
+func (s *Server) controlRequests(r *http.Request) (any, error) {
+	op := r.URL.Query().Get("operation")
+	if op != "" && findRoute(op) == nil {
+		return nil, fmt.Errorf("unknown operation %q; want one of %s", op, strings.Join(Operations(), ", "))
+	}
+	list := []Received{}
+	for _, rec := range s.Received() {
+		if op == "" || findRoute(op).method == rec.Operation {
+			list = append(list, rec)
 		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
+	}
+	return list, nil
+}
+
+// notificationView is an attempt to notify, as the control API shows it.
+type notificationView struct {
+	URL     string              `json:"url"`
+	Form    map[string][]string `json:"form"`
+	Attempt int                 `json:"attempt"`
+	Status  int                 `json:"status"`
+	Answer  string              `json:"answer"`
+	Error   string              `json:"error,omitempty"` // why it counted as failed
+}
+
+func (s *Server) controlNotifications(*http.Request) (any, error) {
+	list := []notificationView{}
+	for _, n := range s.Notifications() {
+		v := notificationView{URL: n.URL, Form: n.Form, Attempt: n.Attempt, Status: n.Status, Answer: n.Answer}
+		if n.Err != nil {
+			v.Error = n.Err.Error()
 		}
-		o := c.Order
-		var err error
-		if o.CreatedAt, err = s.parseTime("createdAt", c.CreatedAt); err != nil {
-			return nil, err
-		}
-		return nil, s.AddOrder(o)
-	})
-	handle("GET "+p+"/orders/{code}", func(r *http.Request) (any, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		o := s.state.orders[r.PathValue("code")]
-		if o == nil {
-			return nil, controlError{http.StatusNotFound, fmt.Errorf("no order with code %s", r.PathValue("code"))}
-		}
-		return s.orderView(o), nil
-	})
-	handle("POST "+p+"/links", func(r *http.Request) (any, error) {
-		var l Link
-		if err := decode(r.Body, &l); err != nil {
-			return nil, err
-		}
-		u, err := s.AddLink(l)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]string{"payMailUrl": u}, nil
-	})
-	handle("GET "+p+"/links/{code}", func(r *http.Request) (any, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		l := s.state.links[r.PathValue("code")]
-		if l == nil {
-			return nil, controlError{http.StatusNotFound, fmt.Errorf("no link with code %s", r.PathValue("code"))}
-		}
-		return s.linkView(l), nil
-	})
-	handle("POST "+p+"/contracts", func(r *http.Request) (any, error) {
-		var c struct {
-			Contract
-			CreatedAt string `json:"createdAt"`
-		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		k := c.Contract
-		var err error
-		if k.CreatedAt, err = s.parseTime("createdAt", c.CreatedAt); err != nil {
-			return nil, err
-		}
-		return nil, s.AddContract(k)
-	})
-	handle("POST "+p+"/blacklist", func(r *http.Request) (any, error) {
-		var e entry
-		if err := decode(r.Body, &e); err != nil {
-			return nil, err
-		}
-		return nil, s.AddToBlacklist(e.Type, e.Value, e.Description)
-	})
-	handle("POST "+p+"/cfpan", func(r *http.Request) (any, error) {
-		var c pair
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		return nil, s.AddCFPAN(c.TaxCode, c.HashPAN, c.Expiry)
-	})
-	handle("POST "+p+"/warnings", func(r *http.Request) (any, error) {
-		var c warn
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		return nil, s.AddWarning(c.TransactionCode, c.Message)
-	})
-	handle("POST "+p+"/reports", func(r *http.Request) (any, error) {
-		var c rep
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		processed, err := s.parseTime("processed", c.Processed)
-		if err != nil {
-			return nil, err
-		}
-		id, err := s.AddReport(c.Name, processed)
-		return map[string]string{"idReport": id}, err
-	})
-	handle("POST "+p+"/faults", func(r *http.Request) (any, error) {
-		var c struct {
-			Fault string `json:"fault"`
-		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		return nil, s.InjectFaultText(c.Fault)
-	})
-	handle("DELETE "+p+"/faults", func(*http.Request) (any, error) {
-		s.ClearFaults()
-		return nil, nil
-	})
-	handle("GET "+p+"/requests", func(r *http.Request) (any, error) {
-		op := r.URL.Query().Get("operation")
-		if op != "" && findRoute(op) == nil {
-			return nil, fmt.Errorf("unknown operation %q; want one of %s", op, strings.Join(Operations(), ", "))
-		}
-		list := []Received{}
-		for _, rec := range s.Received() {
-			if op == "" || findRoute(op).method == rec.Operation {
-				list = append(list, rec)
-			}
-		}
-		return list, nil
-	})
-	handle("GET "+p+"/notifications", func(*http.Request) (any, error) {
-		type view struct {
-			URL     string              `json:"url"`
-			Form    map[string][]string `json:"form"`
-			Attempt int                 `json:"attempt"`
-			Status  int                 `json:"status"`
-			Answer  string              `json:"answer"`
-			Error   string              `json:"error,omitempty"` // why it counted as failed
-		}
-		list := []view{}
-		for _, n := range s.Notifications() {
-			v := view{URL: n.URL, Form: n.Form, Attempt: n.Attempt, Status: n.Status, Answer: n.Answer}
-			if n.Err != nil {
-				v.Error = n.Err.Error()
-			}
-			list = append(list, v)
-		}
-		return list, nil
-	})
-	handle("POST "+p+"/links/{code}/pay", func(r *http.Request) (any, error) {
-		var c struct {
-			Approve *bool `json:"approve"`
-		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		if err := s.knownLink(r.PathValue("code")); err != nil {
-			return nil, err
-		}
-		if c.Approve == nil {
-			// Paying and declining are both outcomes to test: neither is
-			// assumed.
-			return nil, errors.New(`approve: required: {"approve": true} pays the link, {"approve": false} declines the payment`)
-		}
-		u, err := s.PayLink(r.PathValue("code"), *c.Approve)
-		return map[string]string{"returnUrl": u}, err
-	})
-	handle("POST "+p+"/links/{code}/cancel", func(r *http.Request) (any, error) {
-		if err := s.knownLink(r.PathValue("code")); err != nil {
-			return nil, err
-		}
-		u, err := s.CancelLink(r.PathValue("code"))
-		return map[string]string{"backUrl": u}, err
-	})
-	handle("POST "+p+"/checkouts/{code}/pay", func(r *http.Request) (any, error) {
-		var c struct {
-			Approve bool `json:"approve"`
-		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		if err := s.knownCheckout(r.PathValue("code")); err != nil {
-			return nil, err
-		}
-		u, err := s.PayCheckout(r.PathValue("code"), c.Approve)
-		return map[string]string{"returnUrl": u}, err
-	})
-	handle("POST "+p+"/checkouts/{code}/cancel", func(r *http.Request) (any, error) {
-		if err := s.knownCheckout(r.PathValue("code")); err != nil {
-			return nil, err
-		}
-		u, err := s.CancelCheckout(r.PathValue("code"))
-		return map[string]string{"backUrl": u}, err
-	})
-	handle("POST "+p+"/nonces", func(r *http.Request) (any, error) {
-		var c struct {
-			TransactionCode string      `json:"transactionCode"`
-			Amount          xpay.Amount `json:"amount"`
-			Approve         bool        `json:"approve"`
-		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		n, err := s.IssueNonce(c.TransactionCode, c.Amount, c.Approve)
-		return map[string]string{"xpayNonce": n.Value, "esito": n.Outcome, "idOperazione": n.OperationID, "timeStamp": n.Timestamp, "mac": n.MAC}, err
-	})
-	handle("POST "+p+"/clock", func(r *http.Request) (any, error) {
-		var c struct {
-			Advance string `json:"advance"`
-		}
-		if err := decode(r.Body, &c); err != nil {
-			return nil, err
-		}
-		d, err := time.ParseDuration(c.Advance)
-		if err != nil {
-			return nil, fmt.Errorf("advance: a duration, as \"90m\" or \"-1h\": %w", err)
-		}
-		s.MoveClock(d)
-		return map[string]any{"now": s.now().In(s.loc)}, nil
-	})
-	handle("POST "+p+"/reset", func(*http.Request) (any, error) {
-		return nil, s.Reset()
-	})
-	handle(p+"/", func(r *http.Request) (any, error) {
-		return nil, controlError{http.StatusNotFound, fmt.Errorf("no control call %s %s: see GET %s", r.Method, r.URL.Path, ControlPrefix)}
-	})
+		list = append(list, v)
+	}
+	return list, nil
+}
+
+// approve reads the choice of c for the page of code, once known(code)
+// has found it.
+func (c payBody) approve(code string, known func(string) error) (bool, error) {
+	if err := known(code); err != nil {
+		return false, err
+	}
+	if c.Approve == nil {
+		return false, errors.New(`approve: required: {"approve": true} pays, {"approve": false} declines the payment`)
+	}
+	return *c.Approve, nil
+}
+
+func (s *Server) controlPayLink(r *http.Request, c payBody) (any, error) {
+	approve, err := c.approve(r.PathValue("code"), s.knownLink)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.PayLink(r.PathValue("code"), approve)
+	return map[string]string{"returnUrl": u}, err
+}
+
+func (s *Server) controlCancelLink(r *http.Request) (any, error) {
+	if err := s.knownLink(r.PathValue("code")); err != nil {
+		return nil, err
+	}
+	u, err := s.CancelLink(r.PathValue("code"))
+	return map[string]string{"backUrl": u}, err
+}
+
+func (s *Server) controlPayCheckout(r *http.Request, c payBody) (any, error) {
+	approve, err := c.approve(r.PathValue("code"), s.knownCheckout)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.PayCheckout(r.PathValue("code"), approve)
+	return map[string]string{"returnUrl": u}, err
+}
+
+func (s *Server) controlCancelCheckout(r *http.Request) (any, error) {
+	if err := s.knownCheckout(r.PathValue("code")); err != nil {
+		return nil, err
+	}
+	u, err := s.CancelCheckout(r.PathValue("code"))
+	return map[string]string{"backUrl": u}, err
+}
+
+func (s *Server) controlIssueNonce(_ *http.Request, c nonceBody) (any, error) {
+	n, err := s.IssueNonce(c.TransactionCode, c.Amount, c.Approve)
+	return map[string]string{"xpayNonce": n.Value, "esito": n.Outcome, "idOperazione": n.OperationID, "timeStamp": n.Timestamp, "mac": n.MAC}, err
+}
+
+func (s *Server) controlMoveClock(_ *http.Request, c clockBody) (any, error) {
+	d, err := time.ParseDuration(c.Advance)
+	if err != nil {
+		return nil, fmt.Errorf("advance: a duration, as \"90m\" or \"-1h\": %w", err)
+	}
+	s.MoveClock(d)
+	return map[string]any{"now": s.now().In(s.loc)}, nil
 }
 
 // controlError is a control call's error that answers status.

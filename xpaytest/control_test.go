@@ -64,7 +64,7 @@ func TestControlPayNeedsTheChoice(t *testing.T) {
 	for _, body := range []string{"", "{}", `{"approve":null}`} {
 		status, answer := control(t, srv, http.MethodPost, "links/PBL-CHOICE-1/pay", body)
 		assert.Equal(t, http.StatusBadRequest, status, body)
-		assert.Contains(t, answer, `approve: required: {\"approve\": true} pays the link, {\"approve\": false} declines the payment`, body)
+		assert.Contains(t, answer, `approve: required: {\"approve\": true} pays, {\"approve\": false} declines the payment`, body)
 	}
 	assert.Equal(t, "Da pagare", state(), "neither paid nor declined")
 

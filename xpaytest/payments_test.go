@@ -103,6 +103,12 @@ func TestControlAPIPayments(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 
+		// The choice is required: no body neither pays nor declines.
+		for _, body := range []any{nil, map[string]any{}, map[string]any{"approve": nil}} {
+			status, out := controlPost(t, srv, "checkouts/"+code+"/pay", body)
+			require.Equal(t, http.StatusBadRequest, status, "%v", body)
+			assert.Contains(t, out["error"], "approve: required")
+		}
 		status, out := controlPost(t, srv, "checkouts/"+code+"/pay", map[string]bool{"approve": approve})
 		require.Equal(t, http.StatusOK, status, out)
 		u, err := url.Parse(out["returnUrl"])
