@@ -354,51 +354,51 @@ func contractOf(w *PendingWrite) (string, error) {
 	return req.Number, nil
 }
 
-// blacklistRule settles a blacklist change: the value is listed, or not.
-func blacklistRule(listed bool) settleRule {
+// readBackRule settles a write by a read whose request is the one the
+// write recorded (R), and read, which says whether the write shows.
+func readBackRule[R any, P interface {
+	*R
+	validate() error
+}](read func(ctx context.Context, c *Client, req P) (bool, *Response, error)) settleRule {
 	return settleRule{
 		check: func(w *PendingWrite) error {
-			var req BlacklistRequest
-			if err := decodeRequest(w, &req); err != nil {
+			req := P(new(R))
+			if err := decodeRequest(w, req); err != nil {
 				return err
 			}
 			return req.validate()
 		},
 		read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
-			var req BlacklistRequest
-			_ = decodeRequest(w, &req) // checked
-			res, err := c.CheckBlacklist(ctx, &req)
-			if err != nil {
-				return false, nil, err
-			}
-			is, err := res.Listed()
-			if err != nil {
-				return false, &res.Response, fmt.Errorf("%w: %w", ErrSettleAmbiguous, err)
-			}
-			return is == listed, &res.Response, nil
+			req := P(new(R))
+			_ = decodeRequest(w, req) // checked
+			return read(ctx, c, req)
 		},
 	}
 }
 
-// cfpanRule settles DeleteCFPAN: the pair is no longer there.
-var cfpanRule = settleRule{
-	check: func(w *PendingWrite) error {
-		var req CFPANRequest
-		if err := decodeRequest(w, &req); err != nil {
-			return err
-		}
-		return req.validate()
-	},
-	read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
-		var req CFPANRequest
-		_ = decodeRequest(w, &req) // checked
-		res, err := c.CheckCFPAN(ctx, &req)
+// blacklistRule settles a blacklist change: the value is listed, or not.
+func blacklistRule(listed bool) settleRule {
+	return readBackRule(func(ctx context.Context, c *Client, req *BlacklistRequest) (bool, *Response, error) {
+		res, err := c.CheckBlacklist(ctx, req)
 		if err != nil {
 			return false, nil, err
 		}
-		return len(res.Associations) == 0, &res.Response, nil
-	},
+		is, err := res.Listed()
+		if err != nil {
+			return false, &res.Response, fmt.Errorf("%w: %w", ErrSettleAmbiguous, err)
+		}
+		return is == listed, &res.Response, nil
+	})
 }
+
+// cfpanRule settles DeleteCFPAN: the pair is no longer there.
+var cfpanRule = readBackRule(func(ctx context.Context, c *Client, req *CFPANRequest) (bool, *Response, error) {
+	res, err := c.CheckCFPAN(ctx, req)
+	if err != nil {
+		return false, nil, err
+	}
+	return len(res.Associations) == 0, &res.Response, nil
+})
 
 // decodeRequest decodes the request w recorded into req.
 func decodeRequest(w *PendingWrite, req any) error {
