@@ -189,13 +189,16 @@ func refusedWith(err error, codes ...int) bool {
 	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)
 }
 
+// checkMoneyWrite checks what a rule that reads an order needs of w.
+func checkMoneyWrite(w *PendingWrite) error {
+	return firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount))
+}
+
 // moneyRule settles a capture or a refund: its row, of type t, on the
 // order.
 func moneyRule(t OperationType) settleRule {
 	return settleRule{
-		check: func(w *PendingWrite) error {
-			return firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount))
-		},
+		check: checkMoneyWrite,
 		read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
 			res, err := c.readOrder(ctx, w.TransactionCode)
 			if res == nil {
@@ -220,9 +223,7 @@ func moneyRule(t OperationType) settleRule {
 // chargeRule settles a charge, on a contract or a nonce: the order of its
 // code, authorized.
 var chargeRule = settleRule{
-	check: func(w *PendingWrite) error {
-		return firstError(checkTransactionCode("TransactionCode", w.TransactionCode), checkAmount("Amount", w.Amount))
-	},
+	check: checkMoneyWrite,
 	read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
 		res, err := c.readOrder(ctx, w.TransactionCode)
 		if res == nil {
