@@ -14,7 +14,8 @@ import (
 )
 
 // A Server left running holds a bounded amount: what one link may keep is
-// capped, and past WithMaxItems of a kind the oldest go, newest kept.
+// capped, and past WithMaxItems of a kind the oldest go, newest kept (what
+// no client wrote: see TestEvictionKeepsWhatAClientWrote).
 func TestServerStateIsBounded(t *testing.T) {
 	t.Parallel()
 	const max = 10
@@ -25,8 +26,8 @@ func TestServerStateIsBounded(t *testing.T) {
 	// Two values as long as the client allows: about what one link may keep.
 	params := map[string]string{"Note1": strings.Repeat("x", 2000), "Note2": strings.Repeat("y", 2000)}
 	for i := range 25 {
-		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: fmt.Sprintf("PBL-BOUND-%02d", i), Amount: 100,
-			TimeoutHours: 1, ReturnURL: "https://shop.example/esito", AdditionalParameters: params})
+		_, err := srv.AddLink(xpaytest.Link{Code: fmt.Sprintf("PBL-BOUND-%02d", i), Amount: 100, Hours: 1,
+			ReturnURL: "https://shop.example/esito", Parameters: params})
 		require.NoError(t, err, i)
 		require.NoError(t, srv.AddToBlacklist(xpay.ValueTypeContractNumber, fmt.Sprintf("CNT-BOUND-%02d", i), ""))
 		require.NoError(t, srv.AddOrder(xpaytest.Order{Code: fmt.Sprintf("ORD-BOUND-%02d", i), Amount: 100}))

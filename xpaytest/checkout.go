@@ -144,6 +144,8 @@ func (s *Server) startCheckout(params url.Values) (l *link, back string, err err
 		return fail("divisa: la sandbox accetta EUR (o 978)")
 	case !pageURL(get("url"), 500) || get("urlpost") != "" && !pageURL(get("urlpost"), 500):
 		return fail("url, urlpost: URL http:// o https:// di al più 500 caratteri")
+	case len(get("mail")) > 150:
+		return fail("mail: al più 150 caratteri")
 	}
 	mac := []xpay.Field{{Name: "codTrans", Value: code}, {Name: "divisa", Value: divisa}, {Name: "importo", Value: importo}}
 	if kind == "paga_1click" { // the merchant's group is signed, whether or not it is sent
@@ -184,14 +186,16 @@ func (s *Server) startCheckout(params url.Values) (l *link, back string, err err
 	case s.codeTaken(code):
 		return fail("codTrans %s già utilizzato", code)
 	}
-	now := s.now()
-	l = &link{code: code, origin: code, amount: amount, returnURL: get("url"), cancelURL: back, notifyURL: get("urlpost"),
-		params: map[string]string{}, token: newToken(), created: now, expires: now.Add(checkoutLifetime), retries: retries}
+	// Copies: the form's values are pieces of its whole body.
+	now, code := s.now(), strings.Clone(code)
+	l = &link{code: code, origin: code, amount: amount, returnURL: strings.Clone(get("url")), cancelURL: strings.Clone(back),
+		notifyURL: strings.Clone(get("urlpost")), params: map[string]string{}, token: newToken(), created: now,
+		expires: now.Add(checkoutLifetime), retries: retries}
 	if m := get("mail"); m != "" {
-		l.params["mail"] = m
+		l.params["mail"] = strings.Clone(m)
 	}
 	if kind != "" && request != "PR" {
-		l.params["num_contratto"] = number // pay registers it
+		l.params["num_contratto"] = strings.Clone(number) // pay registers it
 	}
 	s.holdCheckout(l)
 	return l, "", nil

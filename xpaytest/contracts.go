@@ -14,6 +14,7 @@ type contract struct {
 	transactionCode, firstPayment      string
 	created, updated                   time.Time
 	disabled, deleted                  bool
+	written                            bool // made or changed by a client's write, which a client may settle at any time
 }
 
 // Contract seeds a contract (a stored card).
@@ -65,8 +66,7 @@ func (s *Server) addContract(c Contract) error {
 	k := &contract{number: c.Number, taxCode: c.TaxCode, hashPAN: c.HashPAN, cardType: c.CardType, expiry: c.CardExpiry,
 		transactionCode: c.TransactionCode, firstPayment: "OK", created: c.CreatedAt.In(s.loc)}
 	k.updated = k.created
-	s.addContractToState(k)
-	return nil
+	return s.addContractToState(k)
 }
 
 func (s *Server) createContract(r *request) (map[string]any, *apiError) {
@@ -87,8 +87,10 @@ func (s *Server) createContract(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeDuplicate, "contratto %s", number)
 	}
 	now := s.now().In(s.loc)
-	k := &contract{number: strings.Clone(number), cardType: "VISA", expiry: s.cardExpiry(), firstPayment: "OK", created: now, updated: now} // not a piece of the request's body
-	s.addContractToState(k)
+	k := &contract{number: strings.Clone(number), cardType: "VISA", expiry: s.cardExpiry(), firstPayment: "OK", created: now, updated: now, written: true} // not a piece of the request's body
+	if err := s.addContractToState(k); err != nil {
+		return nil, ko(xpay.CodeInvalidParameter, "%v", err)
+	}
 	// The new contract, as MyRent's production client reads it.
 	return map[string]any{"infoContratto": struct {
 		contractDetailJSON
@@ -234,7 +236,7 @@ func (s *Server) changeContract(r *request, change func(*contract) *apiError) (m
 	if e := change(k); e != nil {
 		return nil, e
 	}
-	k.updated = s.now().In(s.loc)
+	k.updated, k.written = s.now().In(s.loc), true
 	return nil, nil
 }
 
@@ -262,14 +264,22 @@ func (s *Server) disableContract(r *request) (map[string]any, *apiError) {
 	})
 }
 
-// addContractToState holds k, within the Server's bound.
-func (s *Server) addContractToState(k *contract) {
-	s.state.contracts[k.number] = k
-	s.state.contractsByTax.add(k.taxCode, k)
-	s.state.contractList = bound(append(s.state.contractList, k), s.maxItems, func(k *contract) {
+// addContractToState holds k, within the Server's bound: the oldest
+// contracts go first, but not one a client wrote; when every contract held
+// is such a contract, k is refused.
+func (s *Server) addContractToState(k *contract) error {
+	var ok bool
+	s.state.contractList, ok = makeRoom(s.state.contractList, s.maxItems, func(k *contract) bool { return k.written }, func(k *contract) {
 		if s.state.contracts[k.number] == k {
 			delete(s.state.contracts, k.number)
 		}
 		s.state.contractsByTax.remove(k.taxCode, k)
 	})
+	if !ok {
+		return fullError("contracts", s.maxItems)
+	}
+	s.state.contracts[k.number] = k
+	s.state.contractsByTax.add(k.taxCode, k)
+	s.state.contractList = append(s.state.contractList, k)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 type blackEntry struct {
 	kind, value, description string
 	created                  time.Time
+	written                  bool // added by a client's write, which a client may settle at any time
 }
 
 // AddToBlacklist seeds a blacklist entry: kind is xpay.ValueTypeTaxCode
@@ -32,19 +33,26 @@ func (s *Server) AddToBlacklist(kind xpay.ValueType, value, description string) 
 	if s.state.blackByKey[blackKey(string(kind), value)] != nil {
 		return fmt.Errorf("xpaytest: %s %s is blacklisted already", kind, value)
 	}
-	s.blacklist(&blackEntry{string(kind), value, description, s.now().In(s.loc)})
-	return nil
+	return s.blacklist(&blackEntry{kind: string(kind), value: value, description: description, created: s.now().In(s.loc)})
 }
 
 // blackKey is the key of an entry in blackByKey.
 func blackKey(kind, value string) string { return kind + "\x00" + value }
 
-// blacklist holds b, within the Server's bound.
-func (s *Server) blacklist(b *blackEntry) {
-	s.state.blackByKey[blackKey(b.kind, b.value)] = b
-	s.state.blacklist = bound(append(s.state.blacklist, b), s.maxItems, func(b *blackEntry) {
+// blacklist holds b, within the Server's bound: the oldest entries go
+// first, but not one a client added; when every entry held is such an
+// entry, b is refused.
+func (s *Server) blacklist(b *blackEntry) error {
+	var ok bool
+	s.state.blacklist, ok = makeRoom(s.state.blacklist, s.maxItems, func(b *blackEntry) bool { return b.written }, func(b *blackEntry) {
 		delete(s.state.blackByKey, blackKey(b.kind, b.value))
 	})
+	if !ok {
+		return fullError("blacklist entries", s.maxItems)
+	}
+	s.state.blackByKey[blackKey(b.kind, b.value)] = b
+	s.state.blacklist = append(s.state.blacklist, b)
+	return nil
 }
 
 // unblacklist forgets b.
@@ -101,7 +109,9 @@ func (s *Server) addToBlacklist(r *request) (map[string]any, *apiError) {
 		return nil, ko(xpay.CodeInvalidParameter, "descrizione: al massimo %d caratteri", maxText)
 	}
 	// Copies: a request's values are pieces of its whole body.
-	s.blacklist(&blackEntry{kind, strings.Clone(value), strings.Clone(description), s.now().In(s.loc)})
+	if err := s.blacklist(&blackEntry{kind, strings.Clone(value), strings.Clone(description), s.now().In(s.loc), true}); err != nil {
+		return nil, ko(xpay.CodeInvalidParameter, "%v", err)
+	}
 	return nil, nil
 }
 

@@ -7,6 +7,8 @@ import "time"
 func (s *Server) AddLinkAt(code string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.holdLink(&link{code: code, origin: code, amount: 100, token: newToken(), created: at, expires: at.Add(time.Hour),
-		returnURL: "https://shop.example/esito"})
+	if err := s.holdLink(&link{code: code, origin: code, amount: 100, token: newToken(), created: at, expires: at.Add(time.Hour),
+		returnURL: "https://shop.example/esito"}); err != nil {
+		panic(err)
+	}
 }

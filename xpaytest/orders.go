@@ -123,15 +123,17 @@ type order struct {
 	product                    string
 	firstName, lastName, email string
 	contract                   string // num_contratto the payment registered, if any
+	written                    bool   // made by a client's write (a charge), which a client may settle at any time
 	ops                        []orderOp
 	history                    []stateChange // every state it has been in, from the first
 	lastWrite                  time.Time     // when a capture or refund last reached it
 }
 
 // settleable reports whether a client may still settle a write on o: a
-// row a write made, or a write that may yet land, is there to be read.
+// row a write made, an order a charge made, or a write that may yet land,
+// is there to be read.
 func (o *order) settleable(now time.Time) bool {
-	return len(o.ops) > 0 || now.Sub(o.lastWrite) < xpay.SettleWindow
+	return len(o.ops) > 0 || o.written || now.Sub(o.lastWrite) < xpay.SettleWindow
 }
 
 // stateChange is an order's state from a moment on.
@@ -210,7 +212,7 @@ func (s *Server) addOrder(o Order) error {
 	}
 	if !s.roomForOrder() {
 		return fmt.Errorf("xpaytest: order %s: the sandbox holds %d orders and a client may still settle a write on each "+
-			"(it has captures or refunds, or a write within %v): none can go without a signed answer saying it never was; "+
+			"(it has captures or refunds, a charge made it, or a write reached it within %v): none can go without a signed answer saying it never was; "+
 			"Reset, or hold more with WithMaxItems (xpay-sandbox -max-items)", o.Code, len(s.state.orderList), xpay.SettleWindow)
 	}
 	if o.CreatedAt.IsZero() {
@@ -222,10 +224,11 @@ func (s *Server) addOrder(o Order) error {
 	if o.Brand == "" {
 		o.Brand = "VISA"
 	}
+	// Copies: a request's values are pieces of its whole body.
 	ord := &order{
-		code: o.Code, amount: o.Amount, state: o.State, created: o.CreatedAt.In(s.loc),
-		channel: "CartaCredito", brand: o.Brand, pan: "453997******0006", expiry: s.cardExpiry(),
-		product: "VISA CLASSIC - CREDIT - N", firstName: o.FirstName, lastName: o.LastName, email: o.Email,
+		code: strings.Clone(o.Code), amount: o.Amount, state: o.State, created: o.CreatedAt.In(s.loc),
+		channel: "CartaCredito", brand: strings.Clone(o.Brand), pan: "453997******0006", expiry: s.cardExpiry(),
+		product: "VISA CLASSIC - CREDIT - N", firstName: strings.Clone(o.FirstName), lastName: strings.Clone(o.LastName), email: strings.Clone(o.Email),
 	}
 	if strings.EqualFold(o.Brand, "PAYPAL") {
 		ord.channel, ord.pan, ord.expiry, ord.product = "PayPal", "", "", ""
@@ -242,45 +245,62 @@ func (s *Server) addOrder(o Order) error {
 		return fmt.Errorf("xpaytest: order %s: cannot seed state %q; reach it through Capture and Refund", o.Code, o.State)
 	}
 	ord.history = []stateChange{{ord.created, ord.state}}
-	s.state.orders[o.Code] = ord
+	s.state.orders[ord.code] = ord
 	s.state.ordersByDay.add(dayKey(ord.created), ord)
 	s.state.orderList = append(s.state.orderList, ord)
 	return nil
 }
 
-// roomForOrder makes room for one more order, if it must: the oldest
-// orders no client may still settle a write on go, a tenth of the bound
-// at once, into a new array so that the old one is freed. It reports
-// whether there is room.
+// roomForOrder makes room for one more order, if it must (see makeRoom):
+// an order a client may still settle a write on stays.
 func (s *Server) roomForOrder() bool {
-	list := s.state.orderList
-	if len(list) < s.maxItems {
-		return true
-	}
-	now, evictable := s.now(), 0
-	for _, o := range list {
-		if !o.settleable(now) {
-			evictable++
-		}
-	}
-	if evictable == 0 {
-		return false
-	}
-	excess := len(list) - (s.maxItems - s.maxItems/10)
-	kept := make([]*order, 0, s.maxItems)
-	for _, o := range list {
-		if excess == 0 || o.settleable(now) {
-			kept = append(kept, o)
-			continue
-		}
-		excess--
+	now := s.now()
+	var ok bool
+	s.state.orderList, ok = makeRoom(s.state.orderList, s.maxItems, func(o *order) bool { return o.settleable(now) }, func(o *order) {
 		if s.state.orders[o.code] == o {
 			delete(s.state.orders, o.code)
 		}
 		s.state.ordersByDay.remove(dayKey(o.created), o)
+	})
+	return ok
+}
+
+// makeRoom makes room in list for one more item, if it must: the oldest
+// items that keep does not hold go, a tenth of max at once, into a new
+// array so that the old one is freed, each forgotten by drop. It reports
+// whether there is room: there is none when keep holds every item.
+func makeRoom[T any](list []T, max int, keep func(T) bool, drop func(T)) ([]T, bool) {
+	if len(list) < max {
+		return list, true
 	}
-	s.state.orderList = kept
-	return len(kept) < s.maxItems
+	evictable := 0
+	for _, x := range list {
+		if !keep(x) {
+			evictable++
+		}
+	}
+	if evictable == 0 {
+		return list, false
+	}
+	excess := len(list) - (max - max/10)
+	kept := make([]T, 0, max)
+	for _, x := range list {
+		if excess == 0 || keep(x) {
+			kept = append(kept, x)
+			continue
+		}
+		excess--
+		drop(x)
+	}
+	return kept, len(kept) < max
+}
+
+// fullError is the error of a Server that holds max items of kind, each
+// of which a client wrote (and may still settle): none can go without a
+// signed answer saying the write never happened.
+func fullError(kind string, max int) error {
+	return fmt.Errorf("xpaytest: the sandbox holds %d %s, each written by a client that may still settle it: none can go "+
+		"without a signed answer saying the write never happened; Reset, or hold more with WithMaxItems (xpay-sandbox -max-items)", max, kind)
 }
 
 // maxText caps a free text the Server keeps (a blacklist entry's

@@ -3,6 +3,7 @@ package xpaytest
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xpaygo/xpay"
@@ -69,9 +70,9 @@ func (s *Server) charge(r *request) (map[string]any, *apiError) {
 	if err := s.addOrder(o); err != nil {
 		return nil, ko(xpay.CodeInvalidParameter, "%v", err)
 	}
-	k.expiry = expiry
+	k.expiry = strings.Clone(expiry) // not a piece of the request's body
 	ord := s.state.orders[code]
-	ord.contract, ord.expiry = number, expiry
+	ord.contract, ord.expiry, ord.written = k.number, k.expiry, true
 	now := ord.created
 	return map[string]any{
 		"codiceAutorizzazione": ord.auth, "data": now.Format(layoutDate), "ora": now.Format("15:04:05"),
@@ -153,6 +154,7 @@ func (s *Server) payNonce(r *request) (map[string]any, *apiError) {
 	if err := s.addOrder(o); err != nil {
 		return nil, ko(xpay.CodeInvalidParameter, "%v", err)
 	}
+	s.state.orders[code].written = true
 	if !n.approve {
 		return nil, &apiError{code: xpay.CodePaymentRefused, text: "Autorizzazione negata"}
 	}

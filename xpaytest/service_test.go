@@ -73,6 +73,72 @@ func TestEvictionKeepsWhatMaySettle(t *testing.T) {
 	requireKO(t, err, xpay.CodeNotFound) // no row, and the window is over: nothing can be settled on it
 }
 
+// What a client wrote (a charge's order, a link, a contract it changed, a
+// blacklist entry it added) is never pushed out, however old: a client may
+// settle it at any time, and XPay forgets none of them. When the Server
+// holds nothing else of a kind, a new write of it is refused, signed.
+func TestEvictionKeepsWhatAClientWrote(t *testing.T) {
+	t.Parallel()
+	clock := newMovable(time.Date(2026, 6, 17, 10, 0, 0, 0, xpay.Rome()))
+	srv := xpaytest.NewServer(xpaytest.WithMaxItems(10), xpaytest.WithClock(clock.now))
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	ctx := context.Background()
+	require.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-WRITTEN-1"}))
+	require.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-WRITTEN-2"}))
+
+	var lost []*xpay.OutcomeUnknownError
+	write := func(op string, send func() error) {
+		t.Helper()
+		srv.InjectFault(op, xpaytest.Fault{Reset: true, Processed: true, Times: 1})
+		var unknown *xpay.OutcomeUnknownError
+		require.ErrorAs(t, send(), &unknown, op)
+		lost = append(lost, unknown)
+	}
+	write("Charge", func() error {
+		_, err := c.Charge(ctx, &xpay.ChargeRequest{ContractNumber: "CNT-WRITTEN-1", TransactionCode: "REC-WRITTEN-1", Amount: 900, Currency: xpay.CurrencyEUR})
+		return err
+	})
+	write("CreatePayByLink", func() error {
+		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: "PBL-WRITTEN-1", Amount: 900, TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
+		return err
+	})
+	write("DisableContract", func() error {
+		_, err := c.DisableContract(ctx, &xpay.ContractRequest{ContractNumber: "CNT-WRITTEN-2"})
+		return err
+	})
+	write("AddToBlacklist", func() error {
+		_, err := c.AddToBlacklist(ctx, &xpay.AddToBlacklistRequest{Type: xpay.ValueTypeTaxCode, Value: "RSSMRA80A01H501U"})
+		return err
+	})
+
+	clock.add(xpay.SettleWindow + time.Minute)
+	for i := range 30 { // thrice the bound of every kind, none written by a client
+		require.NoError(t, srv.AddOrder(xpaytest.Order{Code: fmt.Sprintf("ORD-SEED-%02d", i), Amount: 100}), i)
+		_, err := srv.AddLink(xpaytest.Link{Code: fmt.Sprintf("PBL-SEED-%02d", i), Amount: 100, Hours: 1, ReturnURL: "https://shop.example/esito"})
+		require.NoError(t, err, i)
+		require.NoError(t, srv.AddContract(xpaytest.Contract{Number: fmt.Sprintf("CNT-SEED-%02d", i)}), i)
+		require.NoError(t, srv.AddToBlacklist(xpay.ValueTypeContractNumber, fmt.Sprintf("CNT-SEED-%02d", i), ""), i)
+	}
+	for _, w := range lost {
+		happened, err := c.Settle(ctx, &w.Write)
+		require.NoError(t, err, w.Write.Operation)
+		assert.True(t, happened, "%s happened, and what it wrote is still there to say so", w.Write.Operation)
+	}
+
+	for i := 2; ; i++ { // links written by a client fill the Server: the next is refused
+		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: fmt.Sprintf("PBL-WRITTEN-%d", i), Amount: 900,
+			TimeoutHours: 1, ReturnURL: "https://shop.example/esito"})
+		if err != nil {
+			requireKO(t, err, xpay.CodeInvalidParameter)
+			assert.ErrorContains(t, err, "Reset")
+			assert.Equal(t, 11, i, "ten links written, and nothing else to let go")
+			break
+		}
+		require.Less(t, i, 11)
+	}
+}
+
 // When every order held may still be settled, a new one is refused, with
 // an error that says why, instead of forgetting one.
 func TestFullSandboxRefusesNewOrders(t *testing.T) {
@@ -151,8 +217,10 @@ func TestKeptDataHoldsNoWholeBodies(t *testing.T) {
 	}
 	assert.Less(t, grew(before), 8.0, "MiB kept after 40 refused 1 MiB bodies")
 
-	// Signed requests padded to 900 KB with white space: the link and the
-	// entry keep their fields, not the body they came in.
+	// Signed requests padded to 900 KB with white space: the link, the
+	// entry and the charge's order keep their fields, not the body they
+	// came in.
+	require.NoError(t, srv.AddContract(xpaytest.Contract{Number: "CNT-PAD"}))
 	before = live()
 	pad := strings.Repeat(" ", 900<<10)
 	for i := range 40 {
@@ -163,12 +231,35 @@ func TestKeptDataHoldsNoWholeBodies(t *testing.T) {
 		fields = map[string]string{"tipo": "CodiceContratto", "valore": "CNT-PAD-" + strconv.Itoa(i), "descrizione": "frode " + code}
 		body = signedBody(srv, fields, []string{"apiKey", "tipo", "valore", "descrizione", "timeStamp"}, pad)
 		postOK(t, srv.URL+"/ecomm/api/blacklist/aggiungi", body)
+		fields = map[string]string{"numeroContratto": "CNT-PAD", "codiceTransazione": "REC-PAD-" + strconv.Itoa(i), "importo": "100", "divisa": "978", "scadenza": ""}
+		body = signedBody(srv, fields, []string{"apiKey", "numeroContratto", "codiceTransazione", "importo", "divisa", "scadenza", "timeStamp"}, pad)
+		postOK(t, srv.URL+"/ecomm/api/recurring/pagamentoRicorrente", body)
 	}
 	for range 1000 { // the log turns over: only what the state keeps is left
 		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoCaptured})
 		require.NoError(t, err)
 	}
-	assert.Less(t, grew(before), 8.0, "MiB kept after 80 signed 900 KB requests")
+	assert.Less(t, grew(before), 8.0, "MiB kept after 120 signed 900 KB requests")
+
+	// Payment page forms of 15 KB: each checkout keeps its fields, not the form.
+	before = live()
+	for i := range 1000 {
+		page, err := c.SignPaymentPage(&xpay.PaymentPageRequest{TransactionCode: fmt.Sprintf("CHK-PAD-%04d", i), Amount: 100,
+			ReturnURL: "https://shop.example/esito", CancelURL: "https://shop.example/annullo", Email: "mario@shop.example",
+			AdditionalFields: map[string]string{"pad": strings.Repeat("x", 1900), "pad2": strings.Repeat("y", 1900)}})
+		require.NoError(t, err)
+		form := page.Values()
+		form.Set("extra", strings.Repeat("z", 11<<10))
+		resp, err := noRedirects.PostForm(page.Action, form)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	}
+	for range 1000 {
+		_, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: xpaytest.DemoCaptured})
+		require.NoError(t, err)
+	}
+	assert.Less(t, grew(before), 8.0, "MiB kept after 1,000 checkouts of 15 KB forms")
 
 	// Large answers: the log keeps the start of each.
 	day := time.Now().In(xpay.Rome())
