@@ -84,8 +84,16 @@ func (c *Client) Recover(ctx context.Context) (*Recovery, error) {
 	if err != nil {
 		return rep, fmt.Errorf("xpay: Recover: listing the journal: %w", err)
 	}
-	latest := map[string]time.Time{} // the last attempt of each key
+	// A write settled as not done is owed until a later attempt under its
+	// key takes its place: one that happened, may have, is owed in its
+	// turn, or was dropped. One never sent, or refused by XPay, leaves it
+	// owed: nothing was done in its place.
+	latest := map[string]time.Time{}
 	for _, e := range all {
+		switch e.State {
+		case JournalNotSent, JournalRefused:
+			continue
+		}
 		if e.Sent.After(latest[e.IdempotencyKey]) {
 			latest[e.IdempotencyKey] = e.Sent
 		}

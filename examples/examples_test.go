@@ -260,6 +260,15 @@ func TestSettleResume(t *testing.T) {
 	assert.Equal(t, 4, r.code, "still owed: nothing was sent, nothing dropped\n%s", r.stdout)
 	assert.Contains(t, r.stdout, "OWED: Refund")
 
+	// Sent again under its key to a host that refuses the connection: that
+	// attempt never left, and the refund is still owed.
+	down := append(slices.Clone(env), "XPAY_BASE_URL=http://127.0.0.1:1")
+	r = run(t, bin, down, "refund", "-code", xpaytest.DemoCaptured, "-amount", "5.00", "-key", "refund/1")
+	require.Equal(t, 1, r.code, "never sent: failed, changed nothing\n%s", r.stderr)
+	r = run(t, bin, env, "settle", "-resume")
+	assert.Equal(t, 4, r.code, "an attempt that never left takes nothing's place\n%s", r.stdout)
+	assert.Contains(t, r.stdout, "OWED: Refund")
+
 	r = run(t, bin, env, "capture", "-code", xpaytest.DemoAuthorized, "-amount", "20.00", "-key", "capture/1")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "already done")
@@ -312,6 +321,13 @@ func TestSettleResume(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	r = run(t, bin, env, "settle", "-resume")
 	assert.Equal(t, 0, r.code, r.stdout)
+
+	// A journal that cannot be read whole says nothing of what is owed:
+	// never 0.
+	require.NoError(t, os.WriteFile(filepath.Join(journal, "journal.json"), []byte(`[{"id":`), 0o600))
+	r = run(t, bin, env, "settle", "-resume")
+	assert.NotEqual(t, 0, r.code, r.stdout+r.stderr)
+	assert.NotContains(t, r.stdout, "0 owed.")
 }
 
 // A program stopped in the middle of a write, by SIGTERM or SIGKILL,

@@ -13,7 +13,8 @@
 // that no read can settle (-resolve ID) and those that did not happen and
 // are still owed: send them again with the same -key, or drop them
 // (-drop ID). Its exit status says what is left: 0 nothing; 3 a write
-// still unknown, or waiting for a person; 4 a write owed.
+// still unknown, or waiting for a person, or the journal not read whole
+// (run it again); 4 a write owed.
 //
 // Without XPAY_ALIAS and XPAY_SECRET, and without -resume, it shows the
 // whole story against the in-process sandbox: a capture whose answer is
@@ -96,28 +97,37 @@ func run() int {
 func settle(ctx context.Context, c *xpay.Client, now func() time.Time, wait time.Duration, pause func(context.Context, time.Duration) error) int {
 	deadline, stopBy := now().Add(wait), time.Now().Add(wait)
 	var rep *xpay.Recovery
+	settled, status, stopped := 0, 0, false
 	for {
 		var err error
 		rep, err = c.Recover(ctx)
+		if rep == nil {
+			rep = &xpay.Recovery{}
+		}
 		for _, e := range rep.Settled {
 			fmt.Printf("%s: %s\n", describe(e), outcome(e))
+			if e.State != xpay.JournalOpen {
+				settled++
+			}
+		}
+		if err == nil {
+			next, ok := nextLease(rep.Open)
+			if !ok || next.After(deadline) || time.Now().After(stopBy) {
+				break
+			}
+			err = pause(ctx, min(next.Sub(now()), time.Second))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error:", strings.ReplaceAll(err.Error(), "\n", " "))
-			break
-		}
-		next, ok := nextLease(rep.Open)
-		if !ok || next.After(deadline) || time.Now().After(stopBy) {
-			break
-		}
-		if err := pause(ctx, min(next.Sub(now()), time.Second)); err != nil {
+			status, stopped = cli.ExitUnknown, true
 			break
 		}
 	}
-	status := 0
 	for _, e := range rep.Owed {
 		fmt.Printf("OWED: %s did NOT happen and was not sent again: send it again with -key %s, or drop it: -drop %s\n", describe(e), e.IdempotencyKey, e.ID)
-		status = cli.ExitOwed
+		if status == 0 {
+			status = cli.ExitOwed // unless a write is unknown, below
+		}
 	}
 	for _, e := range rep.Attention {
 		fmt.Printf("FOR A PERSON: %s: %s; once decided: -resolve %s [-happened]\n", describe(e), e.Detail, e.ID)
@@ -127,7 +137,11 @@ func settle(ctx context.Context, c *xpay.Client, now func() time.Time, wait time
 		fmt.Printf("STILL UNKNOWN: %s: open until %s%s\n", describe(e), e.LeaseUntil.In(xpay.Rome()).Format(time.DateTime), detail(e))
 		status = cli.ExitUnknown
 	}
-	fmt.Printf("%d settled, %d still unknown, %d for a person, %d owed.\n", len(rep.Settled), len(rep.Open), len(rep.Attention), len(rep.Owed))
+	if stopped { // what is left is not known whole
+		fmt.Printf("%d settled; settling stopped before the end: run it again to know what is left.\n", settled)
+		return status
+	}
+	fmt.Printf("%d settled, %d still unknown, %d for a person, %d owed.\n", settled, len(rep.Open), len(rep.Attention), len(rep.Owed))
 	return status
 }
 
