@@ -19,7 +19,8 @@ type Recovery struct {
 	// closes it with Resolve.
 	Attention []JournalEntry
 	// Owed are the writes of the alias settled as not done that nothing
-	// has replaced: no later attempt with the same IdempotencyKey. They
+	// has replaced: no later attempt with the same IdempotencyKey that
+	// left (one closed as never sent does not count). They
 	// did not happen, and may be sent again (with the same key), or
 	// dropped by a person (Drop). They stay listed until one or the other.
 	Owed []JournalEntry
@@ -84,14 +85,12 @@ func (c *Client) Recover(ctx context.Context) (*Recovery, error) {
 	if err != nil {
 		return rep, fmt.Errorf("xpay: Recover: listing the journal: %w", err)
 	}
-	// A write settled as not done is owed until a later attempt under its
-	// key takes its place: one that happened, may have, is owed in its
-	// turn, or was dropped. One never sent, or refused by XPay, leaves it
-	// owed: nothing was done in its place.
+	// A write settled as not done is owed until it is sent again under its
+	// key (whatever XPay made of it) or dropped: an attempt that never
+	// left leaves it owed.
 	latest := map[string]time.Time{}
 	for _, e := range all {
-		switch e.State {
-		case JournalNotSent, JournalRefused:
+		if e.State == JournalNotSent {
 			continue
 		}
 		if e.Sent.After(latest[e.IdempotencyKey]) {

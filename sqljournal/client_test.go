@@ -207,6 +207,17 @@ func TestRecoverSettlesLostWrites(t *testing.T) {
 		require.Len(t, rep.Owed, 1, "the one that did not happen is owed")
 		assert.Equal(t, "capture/"+xpaytest.DemoCaptured, rep.Owed[0].IdempotencyKey)
 
+		// Sent again to a host that refuses the connection: that attempt
+		// never left, and the capture is still owed.
+		_, err = r.client("r3", xpay.WithBaseURL("http://127.0.0.1:1")).Capture(ctx,
+			capture(xpaytest.DemoCaptured, 1000, r.order(xpaytest.DemoCaptured), "capture/"+xpaytest.DemoCaptured))
+		require.Error(t, err)
+		require.NotErrorIs(t, err, xpay.ErrOutcomeUnknown, "a refused connection: nothing left")
+		rep, err = r.client("r2").Recover(ctx)
+		require.NoError(t, err)
+		require.Len(t, rep.Owed, 1, "an attempt that never left replaces nothing")
+		require.Len(t, r.entries(xpay.JournalNotSent), 1)
+
 		// The one that did not happen is owed, and its key is free.
 		_, err = r.client("r1").Capture(ctx, capture(xpaytest.DemoCaptured, 1000, r.order(xpaytest.DemoCaptured), "capture/"+xpaytest.DemoCaptured))
 		var apiErr *xpay.APIError

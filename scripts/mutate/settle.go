@@ -128,6 +128,7 @@ var settleMutations = []mutation{
 	{"journal.go", `	case errors.Is(err, ErrOutcomeUnknown):
 		return`, `	case false:
 		return`},
+	{"recover.go", `if e.State == JournalNotSent {`, `if false && e.State == JournalNotSent {`},
 	{"recover.go", `	case err == nil && happened:
 		u.State, u.Detail = JournalDone,`, `	case err == nil && !happened:
 		u.State, u.Detail = JournalDone,`},
