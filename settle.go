@@ -486,8 +486,15 @@ func (w *PendingWrite) find(orders []Order, t OperationType, freshness time.Dura
 		a    Amount
 		date string
 	}
+	// A reading from before the write has no row dated after it, by any
+	// clock the freshness check accepts.
+	newer := w.Sent.Add(freshness + time.Minute)
 	before := map[key]int{}
 	for _, row := range w.Before {
+		if rowAfter(row.Date, newer) {
+			return false, fmt.Errorf("%w: PendingWrite.Before holds a %s row of %s dated %q, after the write was sent: it is no reading of this order from before the write",
+				ErrSettleAmbiguous, printable(string(row.Type)), row.Amount, printable(row.Date))
+		}
 		before[key{row.Type, row.Amount, row.Date}]++
 	}
 	known := func(t OperationType) bool { return t == OperationTypeCapture || t == OperationTypeRefund }
@@ -546,6 +553,13 @@ func rowBefore(date string, t time.Time) bool {
 		at = at.Add(time.Second)
 	}
 	return at.Add(-time.Nanosecond).Before(t)
+}
+
+// rowAfter reports whether a row dated date is known to be later than t:
+// its date parses, and the earliest instant it can name lies after t.
+func rowAfter(date string, t time.Time) bool {
+	at, err := ParseTime(date, nil) // the earlier instant of a repeated hour; a day's start
+	return err == nil && at.After(t)
 }
 
 // pause waits d between Settle's reads, or returns ctx's error as soon as
