@@ -497,6 +497,19 @@ func TestSettleAWriteStoredByAnOlderVersion(t *testing.T) {
 	happened, err := r.client().Settle(context.Background(), &w)
 	require.NoError(t, err)
 	assert.True(t, happened)
+
+	// A write of another kind stored without its request (older versions
+	// recorded none) is refused, naming what is missing, before any read.
+	reads := r.srv.Requests("ListContractDetails")
+	stored = fmt.Sprintf(`{"operation":"DisableContract","sent":%q}`, sent.Format(time.RFC3339Nano))
+	require.NoError(t, json.Unmarshal([]byte(stored), &w))
+	happened, err = r.client().Settle(context.Background(), &w)
+	mustNotSayNotHappened(t, happened, err)
+	var ve *xpay.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Request", ve.Field)
+	assert.Contains(t, ve.Rule, "is empty")
+	assert.Equal(t, reads, r.srv.Requests("ListContractDetails"))
 }
 
 // The window is measured so that no skew the freshness check accepts can
@@ -557,6 +570,16 @@ func TestSettleRefusesASentInTheFuture(t *testing.T) {
 	var ve *xpay.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "Sent", ve.Field)
+	assert.Equal(t, reads, r.srv.Requests("GetOrder"), "refused before any read")
+
+	// The bound itself: the freshness window and a second ahead of this
+	// Client's clock is refused before any read.
+	edge := w
+	edge.Sent = r.now().Add(xpay.DefaultFreshness + time.Second)
+	happened, err = c.Settle(ctx, &edge)
+	mustNotSayNotHappened(t, happened, err)
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Rule, "after this Client's clock")
 	assert.Equal(t, reads, r.srv.Requests("GetOrder"), "refused before any read")
 
 	// Ahead of XPay's signed clock, though not of this Client's, which is

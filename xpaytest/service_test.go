@@ -345,3 +345,49 @@ func TestStoredFieldsAreCapped(t *testing.T) {
 	_, err := srv.AddReport(strings.Repeat("r", 201), time.Now())
 	assert.Error(t, err)
 }
+
+// LandAfter carries the write out that long after it arrived, by the
+// Server's clock, once the client is gone: nothing shows a second before,
+// the row shows from then on; one held past XPay's five minutes is refused
+// when it lands, and never shows.
+func TestLandAfterCarriesTheWriteOutLater(t *testing.T) {
+	t.Parallel()
+	clock := newMovable(time.Date(2026, 6, 17, 10, 0, 0, 0, xpay.Rome()))
+	srv := xpaytest.NewServer(xpaytest.WithDemoData(), xpaytest.WithClock(clock.now))
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	ctx := context.Background()
+	captured := func(code string) xpay.Amount {
+		t.Helper()
+		res, err := c.GetOrder(ctx, &xpay.GetOrderRequest{TransactionCode: code})
+		require.NoError(t, err)
+		amount, err := res.Order().Captured()
+		require.NoError(t, err)
+		return amount
+	}
+	for _, tc := range []struct {
+		code  string
+		after time.Duration
+		lands bool
+	}{
+		{xpaytest.DemoAuthorized, 3 * time.Minute, true},
+		{"ORD-LAND-LATE", 7 * time.Minute, false},
+	} {
+		if tc.code != xpaytest.DemoAuthorized {
+			require.NoError(t, srv.AddOrder(xpaytest.Order{Code: tc.code, Amount: 5000}))
+		}
+		srv.InjectFault("Capture", xpaytest.Fault{LandAfter: tc.after, Times: 1})
+		_, err := c.Capture(ctx, &xpay.CaptureRequest{TransactionCode: tc.code, Amount: 2000, Currency: xpay.CurrencyEUR})
+		require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+		clock.add(tc.after - time.Second)
+		assert.Equal(t, xpay.Amount(0), captured(tc.code), "%v: not yet, a second before", tc.after)
+		clock.add(time.Second)
+		want := xpay.Amount(0)
+		if tc.lands {
+			want = 2000
+		}
+		assert.Equal(t, want, captured(tc.code), "%v: carried out on time, or refused as too old", tc.after)
+		clock.add(time.Hour)
+		assert.Equal(t, want, captured(tc.code), "%v: and so it stays", tc.after)
+	}
+}

@@ -76,6 +76,7 @@ var settleMutations = []mutation{
 	{"settle.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"settle.go", `if mine == 0 {`, `if false {`},
 	{"settle.go", `older := w.Sent.Add(-freshness - time.Minute)`, `older := w.Sent.Add(-freshness)`},
+	{"settle.go", `case w.Sent.After(c.now().Add(c.freshness)):`, `case w.Sent.After(c.now().Add(c.freshness + time.Minute)):`},
 	{"settle.go", `newer := w.Sent.Add(freshness + time.Minute)`, `newer := w.Sent.Add(freshness + 2*time.Minute)`},
 	{"settle.go", `if rowAfter(row.Date, newer) {`, `if false && rowAfter(row.Date, newer) {`},
 	{"settle.go", `return err == nil && at.After(t)`, `return err == nil && at.After(t.Add(time.Second))`},
