@@ -85,7 +85,7 @@ var settleMutations = []mutation{
 	{"settle.go", `case before[k] > 0:`, `case false:`},
 	{"settle.go", `before[k]-- // there before the write`, `// used up: nothing`},
 	{"settle.go", `case row.Type != t && known(row.Type): // another kind of write`, `case row.Type != t && (known(row.Type) || true): // another kind of write`},
-	{"settle.go", `case unreadable:`, `case false:`},
+	{"settle.go", `case unreadable:`, `case unreadable && false:`},
 	{"settle.go", `case row.Amount != w.Amount:`, `case false:`},
 	{"settle.go", `case w.Before == nil && rowBefore(row.Date, older):`, `case rowBefore(row.Date, older):`},
 	{"settle.go", `case rowBefore(row.Date, older):
@@ -154,7 +154,9 @@ var settleMutations = []mutation{
 	{"sqljournal/journal.go", `const pick = ` + "`" + `SELECT id FROM xpay_journal WHERE alias = $4 AND state = 'open' AND lease_ms <= $3 ORDER BY lease_ms LIMIT $5` + "`", `const pick = ` + "`" + `SELECT id FROM xpay_journal WHERE alias = $4 AND state = 'open' AND lease_ms <= $3 + 60000 ORDER BY lease_ms LIMIT $5` + "`"},
 	{"sqljournal/journal.go", `	if lock != "" {
 		stmts = append([]string{lock}, stmts...)
-	}`, ``},
+	}`, `	if false && lock != "" {
+		stmts = append([]string{lock}, stmts...)
+	}`},
 	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if true || !ok || next.After(deadline) || time.Now().After(stopBy) {`},
 	{"examples/settle/main.go", `if !ok || next.After(deadline) || time.Now().After(stopBy) {`, `if !ok || false && next.After(deadline) || time.Now().After(stopBy) {`},
 	{"examples/settle/main.go", `		status = cli.ExitOwed`, `		status = 0`},
