@@ -180,30 +180,3 @@ func moneyMACFields(apiKey, timeStamp Field, code string, cur Currency, amount A
 		timeStamp,
 	}
 }
-
-// pendingMoney fills in what Settle needs of a capture or a refund.
-func pendingMoney(w *PendingWrite, code string, amount Amount, cur Currency, before *Order) {
-	w.TransactionCode, w.Amount, w.Currency = code, amount, cur
-	if before != nil {
-		w.Before = before.Operations() // a copy; empty, not nil, for an order read with no rows: known to have none
-	}
-}
-
-// checkBefore checks the order read before a capture or refund of code:
-// one with its operation rows, all readable.
-func checkBefore(field, code string, o *Order) error {
-	switch {
-	case o == nil:
-		return nil
-	case len(o.Details) == 0:
-		return invalid(field, "-", "carries no operation rows (dettaglio): pass the order GetOrder returned, not one from ListOrders")
-	case o.TransactionCode != "" && o.TransactionCode != code:
-		return invalid(field, "-", "is the order %q, not %q", printable(o.TransactionCode), printable(code))
-	}
-	for i, row := range o.Operations() {
-		if raw, unreadable := row.unreadableAmount(); unreadable {
-			return invalid(field, "-", "operation row %d has an amount this package cannot read (%.40s): settle by hand", i+1, raw)
-		}
-	}
-	return nil
-}

@@ -70,7 +70,7 @@ var mutations = []mutation{
 	{"pipeline.go", `if err = sleep(ctx, wait); err != nil {
 			break
 		}`, `time.Sleep(wait)`},
-	{"money.go", `case len(o.Details) == 0:`, `case false:`},
+	{"orders.go", `case len(o.Details) == 0:`, `case false:`},
 	{"orders.go", `if len(o.Details) == 0 {`, `if false {`},
 	{"orders.go", `from = to.AddDays(1)`, `from = to`},
 	{"orders.go", `to := from.AddDays(MaxOrderPeriodDays - 1)`, `to := from.AddDays(MaxOrderPeriodDays)`},
