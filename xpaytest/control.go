@@ -52,7 +52,8 @@ import (
 //
 // It answers only requests whose Host is localhost, a loopback address,
 // the address the Server listens on, or a name WithControlHosts adds; it
-// refuses a request with an Origin of another host (403), and a write
+// refuses a request with an Origin of another origin (a page of another host
+// or port, unless a name WithControlHosts gave; 403), and a write
 // whose body is not application/json (415), so that no web page can drive
 // it from the developer's browser.
 const ControlPrefix = "/_sandbox/"
@@ -597,8 +598,11 @@ func (s *Server) controlAllowed(r *http.Request) error {
 			"add the name with xpay-sandbox -control-host (xpaytest.WithControlHosts)", s.http.Listener.Addr(), r.Host)}
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
+		// A page of the Server's own origin (host and port), or of a name
+		// WithControlHosts gave: another port of this machine is another
+		// web server, and another origin.
 		u, err := url.Parse(origin)
-		if err != nil || u.Host == "" || !s.controlHost(u.Host) {
+		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) && !s.givenHost(u.Hostname()) {
 			return controlError{http.StatusForbidden, fmt.Errorf("the control API refuses calls from web pages of another origin (Origin %q)", origin)}
 		}
 	}
@@ -626,6 +630,11 @@ func (s *Server) controlHost(hostport string) bool {
 	if ip := net.ParseIP(host); ip != nil && (ip.IsLoopback() || ip.Equal(s.listenIP)) {
 		return true
 	}
+	return s.givenHost(host)
+}
+
+// givenHost reports whether host is a name of WithControlHosts.
+func (s *Server) givenHost(host string) bool {
 	for _, h := range s.controlHosts {
 		if strings.EqualFold(h, host) {
 			return true
