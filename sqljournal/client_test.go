@@ -3,7 +3,9 @@ package sqljournal_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,6 +166,19 @@ func TestAStalledWriteIsNeverSent(t *testing.T) {
 		r.j.onBegin = func() { r.advance(xpay.SendWindow - time.Millisecond) }
 		_, err = r.client("r1").Capture(context.Background(), capture(xpaytest.DemoAuthorized, 2000, nil, "k"))
 		require.NoError(t, err, "just in time; and the key that was never sent may be sent again")
+
+		// The request carries the timeStamp the journal recorded, not the
+		// time it left: a stalled process cannot land it later than that.
+		done := r.entries(xpay.JournalDone)
+		require.Len(t, done, 1)
+		var sent struct {
+			TimeStamp json.Number `json:"timeStamp"`
+		}
+		received := r.srv.Received()
+		require.Equal(t, "Capture", received[len(received)-1].Operation)
+		require.NoError(t, json.Unmarshal([]byte(received[len(received)-1].Request), &sent))
+		assert.Equal(t, strconv.FormatInt(done[0].Sent.UnixMilli(), 10), sent.TimeStamp.String())
+		assert.Equal(t, done[0].Sent.UnixMilli()+(xpay.SendWindow-time.Millisecond).Milliseconds(), r.now().UnixMilli(), "it left a minute after")
 	})
 }
 

@@ -115,6 +115,7 @@ var settleMutations = []mutation{
 	{"orders.go", `	ops := []Operation{}
 	for _, d := range o.Details {`, `	var ops []Operation
 	for _, d := range o.Details {`},
+	{"journal.go", `out, err = c.exchange(ctx, op, req, newResult, sent)`, `out, err = c.exchange(ctx, op, req, newResult, c.now())`},
 	{"journal.go", `if late := c.now().Sub(sent); late >= SendWindow {`, `if late := c.now().Sub(sent); late > SendWindow {`},
 	{"journal.go", `if late := c.now().Sub(sent); late >= SendWindow {`, `if late := c.now().Sub(sent); false && late >= SendWindow {`},
 	{"journal.go", `LeaseUntil: sent.Add(SettleWindow), Updated: sent,`, `LeaseUntil: sent, Updated: sent,`},
