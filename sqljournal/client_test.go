@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -327,5 +328,58 @@ func TestRecoverLeavesOpenWhatItCannotRead(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, rep.Settled, 1)
 		assert.Equal(t, xpay.JournalDone, rep.Settled[0].State)
+	})
+}
+
+// claimHook runs after once, right after the first Claim that gave its
+// Client anything: between the claim and the settling.
+type claimHook struct {
+	xpay.Journal
+	after func()
+	once  sync.Once
+}
+
+func (h *claimHook) Claim(ctx context.Context, alias, owner string, now, until time.Time, limit int) ([]xpay.JournalEntry, error) {
+	es, err := h.Journal.Claim(ctx, alias, owner, now, until, limit)
+	if len(es) > 0 {
+		h.once.Do(h.after)
+	}
+	return es, err
+}
+
+// Two replicas recovering at once never settle the same write: while one
+// holds what it claimed, settling it, the other's Recover finds nothing to
+// claim; each write is settled, and closed, once.
+func TestRecoverTwoReplicasAtOnce(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e engine, dsn string) {
+		ctx := context.Background()
+		r := newRig(t, e, dsn)
+		codes := []string{xpaytest.DemoAuthorized, xpaytest.DemoCaptured}
+		for _, code := range codes {
+			r.srv.InjectFault("Capture", xpaytest.Fault{Reset: true, Processed: code == xpaytest.DemoAuthorized, Times: 1})
+			_, err := r.client("r1").Capture(ctx, capture(code, 1000, r.order(code), "capture/"+code))
+			require.ErrorIs(t, err, xpay.ErrOutcomeUnknown)
+		}
+		r.advance(xpay.SettleWindow)
+
+		var during *xpay.Recovery
+		hook := &claimHook{Journal: r.j}
+		hook.after = func() {
+			var err error
+			during, err = r.client("r3").Recover(ctx)
+			require.NoError(t, err)
+		}
+		rep, err := r.srv.Client(xpay.WithJournal(hook, "r2")).Recover(ctx)
+		require.NoError(t, err)
+		require.NotNil(t, during, "the other replica recovered while r2 held its claim")
+		assert.Empty(t, during.Settled, "nothing to claim: r2 holds both")
+		assert.Len(t, during.Open, 2, "and it lists them, open")
+		require.Len(t, rep.Settled, 2)
+		for _, e := range rep.Settled {
+			assert.Equal(t, "r2", e.Owner)
+		}
+		assert.Equal(t, 2, r.srv.Requests("GetOrder")-2, "one read a write: the two befores, then one each")
+		assert.Empty(t, r.entries(xpay.JournalOpen))
 	})
 }

@@ -133,6 +133,7 @@ var settleMutations = []mutation{
 	{"journal.go", `	case errors.Is(err, ErrOutcomeUnknown):
 		return`, `	case false:
 		return`},
+	{"recover.go", `c.journal.Claim(ctx, fp, c.owner, now, now.Add(SettleWindow+time.Minute), recoverBatch)`, `c.journal.Claim(ctx, fp, c.owner, now, now, recoverBatch)`},
 	{"recover.go", `if e.State == JournalNotSent {`, `if false && e.State == JournalNotSent {`},
 	{"recover.go", `	case err == nil && happened:
 		u.State, u.Detail = JournalDone,`, `	case err == nil && !happened:
