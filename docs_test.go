@@ -403,3 +403,25 @@ func TestDocumentedGoCompiles(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	assert.NoError(t, err, "%s\n%s", out, strings.Join(where, "\n"))
 }
+
+// The library imports the standard library and go-querystring only, and
+// sqljournal no driver: a program that uses them downloads nothing else
+// (the README's promise, and the module's rule).
+func TestImportsOnlyTheStandardLibraryAndQuerystring(t *testing.T) {
+	t.Parallel()
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is needed to list the imports")
+	}
+	out, err := exec.Command(gocmd, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".", "./sqljournal").Output()
+	require.NoError(t, err)
+	allowed := []string{"github.com/xpaygo/xpay", "github.com/xpaygo/xpay/internal/lenient", "github.com/xpaygo/xpay/sqljournal",
+		"github.com/google/go-querystring/query"}
+	var got []string
+	for _, p := range strings.Fields(string(out)) {
+		if !slices.Contains(allowed, p) {
+			got = append(got, p)
+		}
+	}
+	assert.Empty(t, got, "imported by the library or sqljournal")
+}
