@@ -46,7 +46,14 @@ type Journal interface {
 	// ErrWriteDone when that entry is done. The check and the insert are
 	// one atomic step (a unique index on each, limited to those states,
 	// does it): two Begins for the same object, whichever replicas run
-	// them, never both succeed.
+	// them, never both succeed. Begin returns nil only once the entry is
+	// durable: committed so that it survives a crash of the process and
+	// of the machine (on SQLite, synchronous=FULL; WAL with NORMAL may lose
+	// the last commits when the power fails, and with them the record of a
+	// write that was sent). When Begin fails, the Client sends nothing and
+	// says so; if the entry was in fact committed (an answer of the
+	// database lost on its way), it stays open, holding its object, and
+	// Recover settles it as not done once its lease ends.
 	Begin(ctx context.Context, e *JournalEntry) error
 	// Update changes the entry id, if it is open, needs attention or is
 	// not done, and is held by owner, in one atomic step; otherwise it

@@ -30,8 +30,10 @@
 // never wait for each other.
 //
 // With SQLite shared by several processes, open the database with a busy
-// timeout and write-ahead logging (modernc.org/sqlite:
-// "file:journal.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)").
+// timeout, write-ahead logging and synchronous=FULL, so that a write's
+// record survives a power failure too (modernc.org/sqlite:
+// "file:journal.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)").
+// On PostgreSQL, keep fsync and synchronous_commit on (the defaults).
 package sqljournal
 
 import (

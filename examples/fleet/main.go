@@ -118,7 +118,7 @@ func readOrders(path string) ([]*order, error) {
 func client(dsn, name string) *xpay.Client {
 	driver, dialect, source := "pgx", sqljournal.PostgreSQL, dsn
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		driver, dialect, source = "sqlite", sqljournal.SQLite, "file:"+path+"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		driver, dialect, source = "sqlite", sqljournal.SQLite, "file:"+path+"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
 	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
