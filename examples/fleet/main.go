@@ -264,21 +264,31 @@ func recoverAll(ctx context.Context, c *xpay.Client) int {
 
 // chaos kills this process, with SIGKILL, at the points of a write where
 // a crash is worst, each with the probability XPAY_FLEET_KILL gives (0,
-// the default, never): before the journal records it, between the record
-// and the send, once XPay has its request but before the answer is read,
-// and once it is answered but before the journal closes it. It is for
-// drills: see the tests of examples.
-type chaos struct{ p float64 }
+// the default, never), or at the first time it reaches the point it names
+// ("at:during the send"): before the journal records it ("before the
+// journal"), between the record and the send ("between the journal and
+// the send"), once XPay has its request but before the answer is read
+// ("during the send"), and once it is answered but before the journal
+// closes it ("after the answer, before the close"). It is for drills: see
+// the tests of examples.
+type chaos struct {
+	p  float64
+	at string
+}
 
 func newChaos() *chaos {
-	p, _ := strconv.ParseFloat(os.Getenv("XPAY_FLEET_KILL"), 64)
+	v := os.Getenv("XPAY_FLEET_KILL")
+	if at, ok := strings.CutPrefix(v, "at:"); ok {
+		return &chaos{at: at}
+	}
+	p, _ := strconv.ParseFloat(v, 64)
 	return &chaos{p: p}
 }
 
 var kills atomic.Int32
 
 func (c *chaos) maybeDie(point string) {
-	if c.p > 0 && rand.Float64() < c.p {
+	if point == c.at || c.p > 0 && rand.Float64() < c.p {
 		kills.Add(1)
 		fmt.Fprintf(os.Stderr, "chaos: killed %s\n", point)
 		p, _ := os.FindProcess(os.Getpid())
