@@ -269,8 +269,13 @@ var (
 	unchargedStates = []OrderState{OrderStateDenied, OrderStateAuthDenied, OrderStateNotCreated, OrderStateNotGenerated, OrderStateInvalid}
 )
 
-// linkRule settles CreatePayByLink: the link of its code exists, as
-// XPay's answer to its regeneration says.
+// linkRule settles CreatePayByLink: the link of its code exists. It
+// searches the days the link can have been made on (ReportPaymail, a
+// read); only when that search cannot tell (more links than one search
+// returns, or links listed without their code) does it ask XPay to
+// regenerate the link, whose answer tells however many links the day
+// holds, and which changes the link: an unused one gets a new expiry, one
+// paid with a negative outcome is replaced by a new one.
 var linkRule = settleRule{
 	check: func(w *PendingWrite) error {
 		var req CreatePayByLinkRequest
@@ -280,6 +285,9 @@ var linkRule = settleRule{
 		return checkHours("Request.timeout", req.TimeoutHours)
 	},
 	read: func(ctx context.Context, c *Client, w *PendingWrite) (bool, *Response, error) {
+		if found, r, told, err := c.searchLink(ctx, w); told || err != nil {
+			return found, r, err
+		}
 		var req CreatePayByLinkRequest
 		_ = decodeRequest(w, &req) // checked
 		regen := &RegeneratePayByLinkRequest{TransactionCode: w.TransactionCode, TimeoutHours: req.TimeoutHours}
@@ -297,6 +305,29 @@ var linkRule = settleRule{
 		}
 		return false, r, err
 	},
+}
+
+// searchLink looks for the link of w's code among those made on the days
+// it can have been made on: from w.Sent, less the clocks' skew, to when
+// it can last have landed. told reports whether the search can tell: the
+// link is listed, or the whole of those days' links is, each with its code.
+func (c *Client) searchLink(ctx context.Context, w *PendingWrite) (found bool, r *Response, told bool, err error) {
+	res, err := c.ListPayByLinks(ctx, &ListPayByLinksRequest{
+		CreatedFrom: DateOf(w.Sent.Add(-c.freshness)), CreatedTo: DateOf(w.Sent.Add(SettleWindow + c.freshness)),
+	})
+	if err != nil {
+		return false, nil, false, err
+	}
+	whole := !res.Truncated()
+	for _, l := range res.Links {
+		switch l.TransactionCode {
+		case w.TransactionCode:
+			return true, &res.Response, true, nil
+		case "":
+			whole = false // a link listed without its code may be this one
+		}
+	}
+	return false, &res.Response, whole, nil
 }
 
 // The statoAggiornamento of a contract that can be charged, and of one

@@ -791,6 +791,50 @@ func TestSettleALinkAmongMoreThanAHundred(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, processed, happened, code)
 	}
+	assert.Positive(t, r.srv.Requests("RegeneratePayByLink"), "the search could not tell: the regeneration did")
+}
+
+// With fewer links than one search returns, a lost CreatePayByLink is
+// settled by the search alone: nothing regenerates the link, whose expiry
+// stays as it was.
+func TestSettleALinkBySearching(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newSettleRig(t)
+	c := r.client()
+	for _, processed := range []bool{true, false} {
+		code := fmt.Sprintf("PBL-SEARCH-%v", processed)
+		r.srv.InjectFault("CreatePayByLink", xpaytest.Fault{Reset: true, Processed: processed, Times: 1})
+		_, err := c.CreatePayByLink(ctx, &xpay.CreatePayByLinkRequest{TransactionCode: code, Amount: 1000, TimeoutHours: 4, ReturnURL: "https://shop.example/esito"})
+		w := persisted(t, err)
+		happened, err := c.Settle(ctx, &w)
+		require.NoError(t, err)
+		assert.Equal(t, processed, happened, code)
+	}
+	assert.Zero(t, r.srv.Requests("RegeneratePayByLink"), "a read told: no link was changed")
+	assert.Positive(t, r.srv.Requests("ListPayByLinks"))
+}
+
+// A search that lists a link without its code cannot tell that the link
+// is not there: the regeneration asks.
+func TestSettleALinkListedWithoutItsCode(t *testing.T) {
+	t.Parallel()
+	c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
+	regenerated := 0
+	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		body := `,"paymail":[{"importo":1000,"statoEsteso":"Da pagare"}]`
+		if strings.HasSuffix(r.URL.Path, "/rigeneraPayMail") {
+			body = `,"payMailUrl":"https://xpay.example/link","codiceTransazione":"PBL-1"`
+			regenerated++
+		}
+		return httpmock.NewStringResponse(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+body+`}`), nil
+	})
+	w := xpay.PendingWrite{Operation: "CreatePayByLink", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "PBL-1",
+		Sent: fixedClock().Add(-xpay.SettleWindow), Request: json.RawMessage(`{"codiceTransazione":"PBL-1","importo":1000,"timeout":4}`)}
+	happened, err := c.Settle(context.Background(), &w)
+	require.NoError(t, err)
+	assert.True(t, happened, "the regeneration found it")
+	assert.Equal(t, 1, regenerated)
 }
 
 // An answer that is no reading of the order (another order alone) is read
