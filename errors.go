@@ -213,3 +213,12 @@ type PendingWrite struct {
 type notSent struct{ error }
 
 func (e notSent) Unwrap() error { return e.error }
+
+// ErrSettleAmbiguous means that Settle cannot tell whether the write took
+// effect: the order shows a row of the write's type and amount that may
+// be another one's (two such rows appeared, or none was read before the
+// write and a matching row may be older), a row it cannot read, or a
+// reading from before the write (PendingWrite.Before) that is not one of
+// this order. No read will tell: a person has to look at the order. Until
+// then, do not send the write again.
+var ErrSettleAmbiguous = errors.New("xpay: Settle: cannot tell whether the write happened")

@@ -239,3 +239,10 @@ func checkParameters(field string, params map[string]string) error {
 // sortedKeys returns m's keys in order, so that what is built from a map
 // does not vary.
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// settleInvalid is a *ValidationError of Settle.
+func settleInvalid(field, rule string, args ...any) error {
+	err := invalid(field, "-", rule, args...)
+	err.(*ValidationError).Operation = "Settle"
+	return err
+}

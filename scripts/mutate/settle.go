@@ -34,81 +34,81 @@ var settleMutations = []mutation{
 	{"settle.go", `		case !started.Before(deadline):
 			return false, fmt.Errorf`, `		case false:
 			return false, fmt.Errorf`},
-	{"settle.go", `	if r != nil && (err == nil || errors.As(err, &apiErr)) {`, `	if r != nil && (err == nil || errors.As(err, &apiErr) || true) {`},
-	{"settle.go", `	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)`, `	return errors.As(err, &apiErr)`},
-	{"settle.go", `			case refusedWith(err, CodeNotFound) && w.AliasFingerprint == "":`, `			case false:`},
-	{"settle.go", `			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
+	{"settle_rules.go", `	if r != nil && (err == nil || errors.As(err, &apiErr)) {`, `	if r != nil && (err == nil || errors.As(err, &apiErr) || true) {`},
+	{"settle_rules.go", `	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)`, `	return errors.As(err, &apiErr)`},
+	{"settle_rules.go", `			case refusedWith(err, CodeNotFound) && w.AliasFingerprint == "":`, `			case false:`},
+	{"settle_rules.go", `			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
 				return false, r, nil`, `			case refusedWith(err, CodeNotFound): // XPay does not know the order: nothing happened to it
 				return true, r, nil`},
-	{"settle.go", `		case refusedWith(err, CodeNotFound):
+	{"settle_rules.go", `		case refusedWith(err, CodeNotFound):
 			return false, r, nil
 		case err != nil:`, `		case refusedWith(err, CodeNotFound):
 			return true, r, nil
 		case err != nil:`},
-	{"settle.go", `			if o := &res.Orders[i]; o.TransactionCode == w.TransactionCode {
+	{"settle_rules.go", `			if o := &res.Orders[i]; o.TransactionCode == w.TransactionCode {
 				if found != nil {`, `			if o := &res.Orders[i]; true {
 				if found != nil {`},
-	{"settle.go", `		case found.Amount != w.Amount:`, `		case false:`},
-	{"settle.go", `		case slices.Contains(chargedStates, found.State):
+	{"settle_rules.go", `		case found.Amount != w.Amount:`, `		case false:`},
+	{"settle_rules.go", `		case slices.Contains(chargedStates, found.State):
 			return true, r, nil`, `		case !slices.Contains(unchargedStates, found.State):
 			return true, r, nil`},
-	{"settle.go", `		case slices.Contains(unchargedStates, found.State):
+	{"settle_rules.go", `		case slices.Contains(unchargedStates, found.State):
 			return false, r, nil`, `		case !slices.Contains(chargedStates, found.State):
 			return false, r, nil`},
-	{"settle.go", `		case err == nil, refusedWith(err, CodeInvalidState): // regenerated, or paid: it exists`, `		case err == nil: // regenerated, or paid: it exists`},
-	{"settle.go", `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
+	{"settle_rules.go", `		case err == nil, refusedWith(err, CodeInvalidState): // regenerated, or paid: it exists`, `		case err == nil: // regenerated, or paid: it exists`},
+	{"settle_rules.go", `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
 			return false, r, nil`, `		case refusedWith(err, CodeTransactionNotFound, CodeNotFound):
 			return true, r, nil`},
-	{"settle.go", `	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),`, `	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
-	{"settle.go", `	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),`, `	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
-	{"settle.go", `	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),`, `	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil }),`},
-	{"settle.go", `			if found != nil && found.UpdateStatus != contractEnabled && found.UpdateStatus != contractDisabled {`, `			if false {`},
-	{"settle.go", `	opAddToBlacklist.name:        blacklistRule(true),`, `	opAddToBlacklist.name:        blacklistRule(false),`},
-	{"settle.go", `	opRemoveFromBlacklist.name:   blacklistRule(false),`, `	opRemoveFromBlacklist.name:   blacklistRule(true),`},
-	{"settle.go", `	return len(res.Associations) == 0, &res.Response, nil`, `	return len(res.Associations) != 0, &res.Response, nil`},
-	{"settle.go", `return is == listed, &res.Response, nil`, `return is != listed, &res.Response, nil`},
+	{"settle_rules.go", `	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k == nil }),`, `	opDeleteContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle_rules.go", `	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractEnabled }),`, `	opEnableContract.name:        contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle_rules.go", `	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil && k.UpdateStatus == contractDisabled }),`, `	opDisableContract.name:       contractRule(func(k *Contract) bool { return k != nil }),`},
+	{"settle_rules.go", `			if found != nil && found.UpdateStatus != contractEnabled && found.UpdateStatus != contractDisabled {`, `			if false {`},
+	{"settle_rules.go", `	opAddToBlacklist.name:        blacklistRule(true),`, `	opAddToBlacklist.name:        blacklistRule(false),`},
+	{"settle_rules.go", `	opRemoveFromBlacklist.name:   blacklistRule(false),`, `	opRemoveFromBlacklist.name:   blacklistRule(true),`},
+	{"settle_rules.go", `	return len(res.Associations) == 0, &res.Response, nil`, `	return len(res.Associations) != 0, &res.Response, nil`},
+	{"settle_rules.go", `return is == listed, &res.Response, nil`, `return is != listed, &res.Response, nil`},
 	{"settle.go", `	case w.Operation == opRegeneratePayByLink.name:`, `	case false:`},
 	{"settle.go", `case w.AliasFingerprint != "" && w.AliasFingerprint != fp:`, `case false:`},
 	{"settle.go", `case w.Sent.IsZero():`, `case false:`},
 	{"settle.go", `case w.Sent.After(c.now().Add(c.freshness)):`, `case false:`},
-	{"settle.go", `	opRefund.name:                moneyRule(OperationTypeRefund),`, `	opRefund.name:                moneyRule(OperationTypeCapture),`},
-	{"settle.go", `if o.TransactionCode != w.TransactionCode {`, `if false {`},
-	{"settle.go", `if len(o.Details) == 0 {`, `if false {`},
-	{"settle.go", `if mine == 0 {`, `if false {`},
-	{"settle.go", `older := w.Sent.Add(-freshness - time.Minute)`, `older := w.Sent.Add(-freshness)`},
+	{"settle_rules.go", `	opRefund.name:                moneyRule(OperationTypeRefund),`, `	opRefund.name:                moneyRule(OperationTypeCapture),`},
+	{"settle_rules.go", `if o.TransactionCode != w.TransactionCode {`, `if false {`},
+	{"settle_rules.go", `if len(o.Details) == 0 {`, `if false {`},
+	{"settle_rules.go", `if mine == 0 {`, `if false {`},
+	{"settle_rules.go", `older := w.Sent.Add(-freshness - time.Minute)`, `older := w.Sent.Add(-freshness)`},
 	{"settle.go", `case w.Sent.After(c.now().Add(c.freshness)):`, `case w.Sent.After(c.now().Add(c.freshness + time.Minute)):`},
-	{"settle.go", `whole := !res.Truncated()`, `whole := true`},
-	{"settle.go", `whole = false // a link listed without its code may be this one`, `// a link listed without its code`},
-	{"settle.go", `told || err != nil {`, `true || err != nil {`},
-	{"settle.go", `newer := w.Sent.Add(freshness + time.Minute)`, `newer := w.Sent.Add(freshness + 2*time.Minute)`},
-	{"settle.go", `if rowAfter(row.Date, newer) {`, `if false && rowAfter(row.Date, newer) {`},
-	{"settle.go", `return err == nil && at.After(t)`, `return err == nil && at.After(t.Add(time.Second))`},
-	{"settle.go", `before[key{row.Type, row.Amount, row.Date}]++`, `before[key{t, row.Amount, row.Date}]++`},
-	{"settle.go", `before[key{row.Type, row.Amount, row.Date}]++`, `before[key{row.Type, row.Amount, ""}]++`},
-	{"settle.go", `case before[k] > 0:`, `case false:`},
-	{"settle.go", `before[k]-- // there before the write`, `// used up: nothing`},
-	{"settle.go", `case row.Type != t && known(row.Type): // another kind of write`, `case row.Type != t && (known(row.Type) || true): // another kind of write`},
-	{"settle.go", `case unreadable:`, `case unreadable && false:`},
-	{"settle.go", `case row.Amount != w.Amount:`, `case false:`},
-	{"settle.go", `case w.Before == nil && rowBefore(row.Date, older):`, `case rowBefore(row.Date, older):`},
-	{"settle.go", `case rowBefore(row.Date, older):
+	{"settle_rules.go", `whole := !res.Truncated()`, `whole := true`},
+	{"settle_rules.go", `whole = false // a link listed without its code may be this one`, `// a link listed without its code`},
+	{"settle_rules.go", `told || err != nil {`, `true || err != nil {`},
+	{"settle_rules.go", `newer := w.Sent.Add(freshness + time.Minute)`, `newer := w.Sent.Add(freshness + 2*time.Minute)`},
+	{"settle_rules.go", `if rowAfter(row.Date, newer) {`, `if false && rowAfter(row.Date, newer) {`},
+	{"settle_rules.go", `return err == nil && at.After(t)`, `return err == nil && at.After(t.Add(time.Second))`},
+	{"settle_rules.go", `before[key{row.Type, row.Amount, row.Date}]++`, `before[key{t, row.Amount, row.Date}]++`},
+	{"settle_rules.go", `before[key{row.Type, row.Amount, row.Date}]++`, `before[key{row.Type, row.Amount, ""}]++`},
+	{"settle_rules.go", `case before[k] > 0:`, `case false:`},
+	{"settle_rules.go", `before[k]-- // there before the write`, `// used up: nothing`},
+	{"settle_rules.go", `case row.Type != t && known(row.Type): // another kind of write`, `case row.Type != t && (known(row.Type) || true): // another kind of write`},
+	{"settle_rules.go", `case unreadable:`, `case unreadable && false:`},
+	{"settle_rules.go", `case row.Amount != w.Amount:`, `case false:`},
+	{"settle_rules.go", `case w.Before == nil && rowBefore(row.Date, older):`, `case rowBefore(row.Date, older):`},
+	{"settle_rules.go", `case rowBefore(row.Date, older):
 			return false`, `case false:
 			return false`},
-	{"settle.go", `case w.Before == nil:
+	{"settle_rules.go", `case w.Before == nil:
 			return false`, `case false:
 			return false`},
-	{"settle.go", `case row.Type != t:
+	{"settle_rules.go", `case row.Type != t:
 			return false`, `case false:
 			return false`},
-	{"settle.go", `		if n > 0 {
+	{"settle_rules.go", `		if n > 0 {
 			return false, fmt.Errorf("%w: PendingWrite.Before holds`, `		if n > 1 {
 			return false, fmt.Errorf("%w: PendingWrite.Before holds`},
-	{"settle.go", `if matching > 1 {`, `if matching > 2 {`},
-	{"settle.go", `if later := at.Add(time.Hour); sameClock(later, at) {`, `if later := at.Add(time.Hour); false {`},
-	{"settle.go", `at = at.AddDate(0, 0, 1)`, `at = at.AddDate(0, 0, 0)`},
-	{"settle.go", `at = at.Add(time.Second)`, `at = at.Add(0)`},
-	{"settle.go", `return at.Add(-time.Nanosecond).Before(t)`, `return at.Before(t)`},
-	{"settle.go", `if err != nil {
+	{"settle_rules.go", `if matching > 1 {`, `if matching > 2 {`},
+	{"settle_rules.go", `if later := at.Add(time.Hour); sameClock(later, at) {`, `if later := at.Add(time.Hour); false {`},
+	{"settle_rules.go", `at = at.AddDate(0, 0, 1)`, `at = at.AddDate(0, 0, 0)`},
+	{"settle_rules.go", `at = at.Add(time.Second)`, `at = at.Add(0)`},
+	{"settle_rules.go", `return at.Add(-time.Nanosecond).Before(t)`, `return at.Before(t)`},
+	{"settle_rules.go", `if err != nil {
 		return false
 	}
 	if later`, `if err != nil {
