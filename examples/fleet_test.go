@@ -163,67 +163,19 @@ func chaos(t *testing.T, n int, journal string) {
 	// more with more orders, as the faults and the kills from outside
 	// grow with them.
 	const replicas = 3
-	livesWithKills := max(4, n/15)
-	var mu sync.Mutex
-	stats := map[string]int{}
-	count := func(what string) { mu.Lock(); stats[what]++; mu.Unlock() }
-	// Each point is also hit for sure: a life is given one that has not
-	// fired yet, and dies the first time it reaches it (unless killed from
-	// outside first: the point goes back to the others).
-	unfired := []string{"before the journal", "between the journal and the send", "during the send", "after the answer, before the close"}
-	take := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(unfired) == 0 {
-			return ""
-		}
-		p := unfired[0]
-		unfired = unfired[1:]
-		return p
-	}
-	giveBack := func(p string) { mu.Lock(); unfired = append(unfired, p); mu.Unlock() }
-	running := make([]*exec.Cmd, replicas)
+	d := &drill{args: []string{"-replica", "-journal", journal, "-orders", ordersFile}, env: env, livesWithKills: max(4, n/15),
+		stats: map[string]int{}, running: make([]*exec.Cmd, replicas),
+		// Each point is also hit for sure: a life is given one that has
+		// not fired yet, and dies the first time it reaches it (unless
+		// killed from outside first: the point goes back to the others).
+		unfired: []string{"before the journal", "between the journal and the send", "during the send", "after the answer, before the close"}}
+	count := d.count
 	var wg sync.WaitGroup
 	for r := range replicas {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for life := 0; ; life++ {
-				kill, forced := "0", take()
-				switch {
-				case forced != "":
-					kill = "at:" + forced
-				case life < livesWithKills:
-					kill = "0.01"
-				}
-				cmd := exec.Command(filepath.Join(bin, "fleet"), "-replica", "-journal", journal, "-orders", ordersFile, "-name", fmt.Sprintf("replica-%d", r))
-				cmd.Env = append(slices.Clip(env), "XPAY_FLEET_KILL="+kill) // a copy: replicas start at once
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				require.NoError(t, cmd.Start())
-				mu.Lock()
-				running[r] = cmd
-				mu.Unlock()
-				err := cmd.Wait()
-				fired := false
-				for _, l := range strings.Split(stderr.String(), "\n") {
-					if point, ok := strings.CutPrefix(l, "chaos: killed "); ok {
-						count("killed inside, " + point)
-						fired = fired || point == forced
-					}
-				}
-				if forced != "" && !fired {
-					giveBack(forced)
-				}
-				if err == nil {
-					return
-				}
-				if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 { // -1: a signal
-					t.Errorf("replica %d failed: %v\n%s", r, err, stderr.String())
-					return
-				}
-				count("lives")
-			}
+			d.lives(t, r)
 		}()
 	}
 
@@ -252,9 +204,7 @@ func chaos(t *testing.T, n int, journal string) {
 				count("faults " + f[:strings.IndexByte(f, ':')])
 			}
 			if outsideKills < n/6 && mrand.IntN(4) == 0 {
-				mu.Lock()
-				cmd := running[mrand.IntN(replicas)]
-				mu.Unlock()
+				cmd := d.replica(mrand.IntN(replicas))
 				if cmd != nil && cmd.Process.Kill() == nil {
 					outsideKills++
 					count("killed from outside")
@@ -305,8 +255,81 @@ func chaos(t *testing.T, n int, journal string) {
 		assert.Equal(t, 1, done2["capture/"+code], "%s: the journal holds the capture done once", code)
 		assert.Equal(t, 1, done2["refund/"+code], "%s: the journal holds the refund done once", code)
 	}
-	assert.Empty(t, unfired, "points of a write no replica was killed at")
-	t.Logf("%d orders, %d replicas: %v; journal: %v", n, replicas, stats, states)
+	assert.Empty(t, d.unfired, "points of a write no replica was killed at")
+	t.Logf("%d orders, %d replicas: %v; journal: %v", n, replicas, d.stats, states)
+}
+
+// drill is the replicas of a chaos drill, and what they went through.
+type drill struct {
+	args           []string // of examples/fleet, for a replica
+	env            []string
+	livesWithKills int // lives of a replica with the in-process kills on
+
+	mu      sync.Mutex
+	stats   map[string]int
+	running []*exec.Cmd // each replica's process
+	unfired []string    // the points of a write no replica was killed at yet
+}
+
+func (d *drill) count(what string) { d.mu.Lock(); d.stats[what]++; d.mu.Unlock() }
+
+func (d *drill) replica(r int) *exec.Cmd { d.mu.Lock(); defer d.mu.Unlock(); return d.running[r] }
+
+// take is a point of a write no replica was killed at, given to one life,
+// or "".
+func (d *drill) take() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.unfired) == 0 {
+		return ""
+	}
+	p := d.unfired[0]
+	d.unfired = d.unfired[1:]
+	return p
+}
+
+func (d *drill) giveBack(p string) { d.mu.Lock(); d.unfired = append(d.unfired, p); d.mu.Unlock() }
+
+// lives runs replica r, and starts it again whenever it is killed, until
+// it ends its work: with the in-process kills on for its first lives
+// only, so that the drill ends, and at a point for sure while one is left.
+func (d *drill) lives(t *testing.T, r int) {
+	for life := 0; ; life++ {
+		kill, forced := "0", d.take()
+		switch {
+		case forced != "":
+			kill = "at:" + forced
+		case life < d.livesWithKills:
+			kill = "0.01"
+		}
+		cmd := exec.Command(filepath.Join(bin, "fleet"), append(slices.Clip(d.args), "-name", fmt.Sprintf("replica-%d", r))...)
+		cmd.Env = append(slices.Clip(d.env), "XPAY_FLEET_KILL="+kill) // a copy: replicas start at once
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		d.mu.Lock()
+		d.running[r] = cmd
+		d.mu.Unlock()
+		err := cmd.Wait()
+		fired := false
+		for _, l := range strings.Split(stderr.String(), "\n") {
+			if point, ok := strings.CutPrefix(l, "chaos: killed "); ok {
+				d.count("killed inside, " + point)
+				fired = fired || point == forced
+			}
+		}
+		if forced != "" && !fired {
+			d.giveBack(forced)
+		}
+		if err == nil {
+			return
+		}
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 { // -1: a signal
+			t.Errorf("replica %d failed: %v\n%s", r, err, stderr.String())
+			return
+		}
+		d.count("lives")
+	}
 }
 
 // journalOf reads every entry of alias in the journal.
