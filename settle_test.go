@@ -816,25 +816,38 @@ func TestSettleALinkBySearching(t *testing.T) {
 }
 
 // A search that lists a link without its code cannot tell that the link
-// is not there: the regeneration asks.
+// is not there: the regeneration asks, and its answer tells. Regenerated,
+// or refused because the link was paid: it exists; a code XPay does not
+// know: it does not.
 func TestSettleALinkListedWithoutItsCode(t *testing.T) {
 	t.Parallel()
-	c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
-	regenerated := 0
-	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
-		body := `,"paymail":[{"importo":1000,"statoEsteso":"Da pagare"}]`
-		if strings.HasSuffix(r.URL.Path, "/rigeneraPayMail") {
-			body = `,"payMailUrl":"https://xpay.example/link","codiceTransazione":"PBL-1"`
-			regenerated++
-		}
-		return httpmock.NewStringResponse(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+body+`}`), nil
-	})
-	w := xpay.PendingWrite{Operation: "CreatePayByLink", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "PBL-1",
-		Sent: fixedClock().Add(-xpay.SettleWindow), Request: json.RawMessage(`{"codiceTransazione":"PBL-1","importo":1000,"timeout":4}`)}
-	happened, err := c.Settle(context.Background(), &w)
-	require.NoError(t, err)
-	assert.True(t, happened, "the regeneration found it")
-	assert.Equal(t, 1, regenerated)
+	for _, tc := range []struct {
+		name, regenerate string
+		happened         bool
+	}{
+		{"regenerated", `{` + envelopeJSON("OK", "1", nowMS) + `,"payMailUrl":"https://xpay.example/link","codiceTransazione":"PBL-1"}`, true},
+		{"paid", `{` + envelopeJSON("KO", "1", nowMS) + `,"errore":{"codice":16,"messaggio":"Link già pagato"}}`, true},
+		{"unknown", `{` + envelopeJSON("KO", "1", nowMS) + `,"errore":{"codice":13,"messaggio":"Transazione non trovata"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mock := newTestClient(t, xpay.WithPause(func(context.Context, time.Duration) error { return nil }))
+			regenerated := 0
+			mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+				if strings.HasSuffix(r.URL.Path, "/rigeneraPayMail") {
+					regenerated++
+					return httpmock.NewStringResponse(http.StatusOK, tc.regenerate), nil
+				}
+				return httpmock.NewStringResponse(http.StatusOK, `{`+envelopeJSON("OK", "1", nowMS)+`,"paymail":[{"importo":1000,"statoEsteso":"Da pagare"}]}`), nil
+			})
+			w := xpay.PendingWrite{Operation: "CreatePayByLink", AliasFingerprint: c.AliasFingerprint(), TransactionCode: "PBL-1",
+				Sent: fixedClock().Add(-xpay.SettleWindow), Request: json.RawMessage(`{"codiceTransazione":"PBL-1","importo":1000,"timeout":4}`)}
+			happened, err := c.Settle(context.Background(), &w)
+			require.NoError(t, err)
+			assert.Equal(t, tc.happened, happened)
+			assert.Positive(t, regenerated)
+		})
+	}
 }
 
 // An answer that is no reading of the order (another order alone) is read
