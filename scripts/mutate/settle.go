@@ -79,7 +79,7 @@ var settleMutations = []mutation{
 	{"settle.go", `case w.Sent.After(c.now().Add(c.freshness)):`, `case w.Sent.After(c.now().Add(c.freshness + time.Minute)):`},
 	{"settle_rules.go", `whole := !res.Truncated()`, `whole := true`},
 	{"settle_rules.go", `whole = false // a link listed without its code may be this one`, `// a link listed without its code`},
-	{"settle_rules.go", `told || err != nil {`, `true || err != nil {`},
+	{"settle_rules.go", `told || err != nil {`, `told || true || err != nil {`},
 	{"settle_rules.go", `newer := w.Sent.Add(freshness + time.Minute)`, `newer := w.Sent.Add(freshness + 2*time.Minute)`},
 	{"settle_rules.go", `if rowAfter(row.Date, newer) {`, `if false && rowAfter(row.Date, newer) {`},
 	{"settle_rules.go", `return err == nil && at.After(t)`, `return err == nil && at.After(t.Add(time.Second))`},
