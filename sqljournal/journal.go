@@ -108,8 +108,35 @@ func New(db *sql.DB, d Dialect) *Journal {
 // two CREATE ... IF NOT EXISTS at once can both try to create, it takes a
 // transaction-scoped advisory lock first; on SQLite the transaction takes
 // the write lock as it begins (BEGIN IMMEDIATE), since one that began to
-// read could not take it later without failing at once.
-func (j *Journal) Migrate(ctx context.Context) (err error) {
+// read could not take it later without failing at once. On SQLite a new
+// database file can also answer "database is locked" at once, whatever
+// the busy timeout, while another connection switches it to write-ahead
+// logging: Migrate then tries again, until ctx ends or 30 s have passed.
+func (j *Journal) Migrate(ctx context.Context) error {
+	wait, deadline := 10*time.Millisecond, time.Now().Add(30*time.Second)
+	for {
+		err := j.migrate(ctx)
+		if err == nil || j.dialect != SQLite || !locked(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// locked reports whether err is SQLite's "database is locked"
+// (SQLITE_BUSY), as the drivers spell it.
+func locked(err error) bool {
+	return strings.Contains(err.Error(), "database is locked") || strings.Contains(err.Error(), "SQLITE_BUSY")
+}
+
+func (j *Journal) migrate(ctx context.Context) (err error) {
 	conn, err := j.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqljournal: Migrate: %w", err)
