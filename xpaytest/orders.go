@@ -87,13 +87,40 @@ func bound[T any](list []T, max int, drop func(T)) []T {
 	if len(list) <= max {
 		return list
 	}
-	n := len(list) - max + max/10
-	if drop != nil {
-		for _, x := range list[:n] {
+	return evict(list, len(list)-max+max/10, func(T) bool { return false }, drop)
+}
+
+// makeRoom makes room in list for one more item, if it must: the oldest
+// items that keep does not hold go, as bound lets them, each through drop.
+// It reports whether there is room: there is none when keep holds every
+// item.
+func makeRoom[T any](list []T, max int, keep func(T) bool, drop func(T)) ([]T, bool) {
+	if len(list) < max {
+		return list, true
+	}
+	if !slices.ContainsFunc(list, func(x T) bool { return !keep(x) }) {
+		return list, false
+	}
+	kept := evict(list, len(list)-(max-max/10), keep, drop)
+	return kept, len(kept) < max
+}
+
+// evict returns list without its n oldest items that keep does not hold,
+// each forgotten by drop (if not nil), in a new array so that the old one
+// is freed.
+func evict[T any](list []T, n int, keep func(T) bool, drop func(T)) []T {
+	kept := make([]T, 0, len(list))
+	for _, x := range list {
+		if n == 0 || keep(x) {
+			kept = append(kept, x)
+			continue
+		}
+		n--
+		if drop != nil {
 			drop(x)
 		}
 	}
-	return append(make([]T, 0, max), list[n:]...)
+	return kept
 }
 
 func newState() state {
@@ -263,36 +290,6 @@ func (s *Server) roomForOrder() bool {
 		s.state.ordersByDay.remove(dayKey(o.created), o)
 	})
 	return ok
-}
-
-// makeRoom makes room in list for one more item, if it must: the oldest
-// items that keep does not hold go, a tenth of max at once, into a new
-// array so that the old one is freed, each forgotten by drop. It reports
-// whether there is room: there is none when keep holds every item.
-func makeRoom[T any](list []T, max int, keep func(T) bool, drop func(T)) ([]T, bool) {
-	if len(list) < max {
-		return list, true
-	}
-	evictable := 0
-	for _, x := range list {
-		if !keep(x) {
-			evictable++
-		}
-	}
-	if evictable == 0 {
-		return list, false
-	}
-	excess := len(list) - (max - max/10)
-	kept := make([]T, 0, max)
-	for _, x := range list {
-		if excess == 0 || keep(x) {
-			kept = append(kept, x)
-			continue
-		}
-		excess--
-		drop(x)
-	}
-	return kept, len(kept) < max
 }
 
 // fullError is the error of a Server that holds max items of kind, each
